@@ -1,0 +1,103 @@
+// Errors users can catch by class. Each message says what happened and what to do about it;
+// the fields carry the same facts for programs.
+
+export class NslabError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The process lacks a capability the kernel demands for this operation. */
+export class PermissionError extends NslabError {
+  readonly capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN';
+  constructor(capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN', operation: string, options?: ErrorOptions) {
+    super(
+      `${operation} needs ${capability}, which this process does not have. Run as root, or grant it ` +
+        `(docker run --cap-add ${capability.slice(4)}, or setcap ${capability.toLowerCase()}+ep on the node binary).`,
+      options,
+    );
+    this.capability = capability;
+  }
+}
+
+const kernelOptionOfKind: Record<string, string> = {
+  bridge: 'CONFIG_BRIDGE',
+  dummy: 'CONFIG_DUMMY',
+  veth: 'CONFIG_VETH',
+  tun: 'CONFIG_TUN',
+  macvlan: 'CONFIG_MACVLAN',
+  vxlan: 'CONFIG_VXLAN',
+  bond: 'CONFIG_BONDING',
+  vrf: 'CONFIG_NET_VRF',
+  gre: 'CONFIG_NET_IPGRE',
+};
+
+/** The running kernel cannot create devices of this kind (driver not built, module missing). */
+export class UnsupportedKindError extends NslabError {
+  readonly kind: string;
+  readonly kernelOption: string;
+  constructor(kind: string, kernelText: string | undefined, options?: ErrorOptions) {
+    const option = kernelOptionOfKind[kind] ?? `the kernel option providing "${kind}"`;
+    super(
+      `this kernel cannot create "${kind}" devices${kernelText ? ` (kernel: "${kernelText}")` : ''}: it was built ` +
+        `without ${option} or its module is not installed. Use a kernel that has it, for example ` +
+        `through nslab's kernel runner (npm run kernels).`,
+      options,
+    );
+    this.kind = kind;
+    this.kernelOption = option;
+  }
+}
+
+/** A value was rejected before anything was sent to the kernel. */
+export class InvalidArgumentError extends NslabError {
+  readonly value: unknown;
+  constructor(message: string, value: unknown) {
+    super(message);
+    this.value = value;
+  }
+}
+
+export class InvalidNameError extends InvalidArgumentError {}
+export class InvalidMacError extends InvalidArgumentError {}
+export class InvalidAddressError extends InvalidArgumentError {}
+
+/** A device name is already used in the namespace. */
+export class NameTakenError extends NslabError {
+  readonly deviceName: string;
+  readonly existing: { index: number; kind: string | undefined };
+  constructor(name: string, existing: { index: number; kind: string | undefined }, options?: ErrorOptions) {
+    super(
+      `a device named "${name}" already exists in this namespace (index ${existing.index}, kind ${existing.kind ?? 'unknown'}); ` +
+        'pick another name or delete that device first',
+      options,
+    );
+    this.deviceName = name;
+    this.existing = existing;
+  }
+}
+
+export class DeviceNotFoundError extends NslabError {
+  readonly device: string | number;
+  constructor(device: string | number, options?: ErrorOptions) {
+    super(`no device ${typeof device === 'number' ? `with index ${device}` : `named "${device}"`} in this namespace; it was deleted or never created`, options);
+    this.device = device;
+  }
+}
+
+export class NotABridgeError extends NslabError {
+  readonly deviceName: string;
+  readonly kind: string | undefined;
+  constructor(name: string, kind: string | undefined) {
+    super(`"${name}" is a ${kind ?? 'device without a kind'}, not a bridge: only bridges take ports`);
+    this.deviceName = name;
+    this.kind = kind;
+  }
+}
+
+export class NamespaceDestroyedError extends NslabError {
+  constructor(label: string, operation: string) {
+    super(`${operation}: namespace ${label} was already destroyed; create a new one (createNetns())`);
+  }
+}

@@ -1,0 +1,71 @@
+// RTM_*ADDR messages: struct ifaddrmsg followed by IFA_* attributes.
+import * as C from '../sys/constants.ts';
+import { attrString, attrU32, parseAttrs } from './codec.ts';
+import { formatIp } from '../addr/ip.ts';
+
+export const IFADDRMSG_LEN = 8;
+
+export interface Ifaddrmsg {
+  family: number;
+  prefixLength: number;
+  flags?: number;
+  scope?: number;
+  index: number;
+}
+
+export function encodeIfaddrmsg({ family, prefixLength, flags = 0, scope = 0, index }: Ifaddrmsg): Buffer {
+  const b = Buffer.alloc(IFADDRMSG_LEN);
+  b.writeUInt8(family, 0);
+  b.writeUInt8(prefixLength, 1);
+  b.writeUInt8(flags & 0xff, 2);
+  b.writeUInt8(scope, 3);
+  b.writeUInt32LE(index, 4);
+  return b;
+}
+
+export interface AddrMessage {
+  family: 4 | 6;
+  index: number;
+  prefixLength: number;
+  scope: number;
+  /** The full 32-bit IFA_FLAGS when present (ifa_flags holds only the low 8 bits). */
+  flags: number;
+  address: string;
+  label?: string;
+}
+
+export function decodeAddr(payload: Buffer): AddrMessage {
+  const a = parseAttrs(payload, IFADDRMSG_LEN);
+  // For IPv4 IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer on point-to-point
+  // links); IPv6 sends only IFA_ADDRESS.
+  const raw = a.get(C.IFA_LOCAL) ?? a.get(C.IFA_ADDRESS);
+  const msg: AddrMessage = {
+    family: payload.readUInt8(0) === C.AF_INET6 ? 6 : 4,
+    prefixLength: payload.readUInt8(1),
+    flags: attrU32(a, C.IFA_FLAGS) ?? payload.readUInt8(2),
+    scope: payload.readUInt8(3),
+    index: payload.readUInt32LE(4),
+    address: raw ? formatIp(raw) : '',
+  };
+  const label = attrString(a, C.IFA_LABEL);
+  if (label) msg.label = label;
+  return msg;
+}
+
+export const IFA_FLAG_NAMES: Record<string, number> = {
+  secondary: C.IFA_F_SECONDARY,
+  nodad: C.IFA_F_NODAD,
+  optimistic: C.IFA_F_OPTIMISTIC,
+  dadfailed: C.IFA_F_DADFAILED,
+  homeaddress: C.IFA_F_HOMEADDRESS,
+  deprecated: C.IFA_F_DEPRECATED,
+  tentative: C.IFA_F_TENTATIVE,
+  permanent: C.IFA_F_PERMANENT,
+  mngtmpaddr: C.IFA_F_MANAGETEMPADDR,
+  noprefixroute: C.IFA_F_NOPREFIXROUTE,
+  autojoin: C.IFA_F_MCAUTOJOIN,
+  stable_privacy: C.IFA_F_STABLE_PRIVACY,
+};
+
+export const decodeAddrFlags = (flags: number): string[] =>
+  Object.entries(IFA_FLAG_NAMES).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);

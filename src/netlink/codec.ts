@@ -1,0 +1,145 @@
+// The netlink wire format: nlmsghdr framing and type-length-value attributes, nested or not.
+// Pure functions over bytes (host byte order, as netlink is), kept apart from sockets so that
+// the unit tests can check them against golden bytes.
+import { NLA_F_NESTED, NLA_TYPE_MASK } from '../sys/constants.ts';
+
+export const NLMSG_HDRLEN = 16;
+const NLA_HDRLEN = 4;
+
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+/** Builds one netlink message: header, fixed family header, then attributes. */
+export class MessageWriter {
+  private buf: Buffer;
+  private len = NLMSG_HDRLEN;
+  private readonly nests: number[] = [];
+
+  constructor(type: number, flags: number, capacity = 256) {
+    this.buf = Buffer.alloc(capacity);
+    this.buf.writeUInt16LE(type, 4);
+    this.buf.writeUInt16LE(flags, 6);
+  }
+
+  private reserve(n: number): number {
+    const at = this.len;
+    const need = at + align4(n);
+    if (need > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    this.len = need;
+    return at;
+  }
+
+  /** The fixed header after nlmsghdr (ifinfomsg, ifaddrmsg): raw bytes, padded. */
+  header(bytes: Uint8Array): this {
+    this.buf.set(bytes, this.reserve(bytes.length));
+    return this;
+  }
+
+  bytes(type: number, data: Uint8Array): this {
+    const at = this.reserve(NLA_HDRLEN + data.length);
+    this.buf.writeUInt16LE(NLA_HDRLEN + data.length, at);
+    this.buf.writeUInt16LE(type, at + 2);
+    this.buf.set(data, at + NLA_HDRLEN);
+    return this;
+  }
+
+  u8(type: number, value: number): this {
+    return this.bytes(type, Uint8Array.of(value));
+  }
+
+  u32(type: number, value: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(value >>> 0);
+    return this.bytes(type, b);
+  }
+
+  s32(type: number, value: number): this {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(value);
+    return this.bytes(type, b);
+  }
+
+  /** A NUL-terminated string, as the kernel's NLA_STRING/NLA_NUL_STRING policies expect. */
+  string(type: number, value: string): this {
+    return this.bytes(type, Buffer.from(`${value}\0`, 'utf8'));
+  }
+
+  /** A nested attribute: everything written inside fn becomes its payload. */
+  nest(type: number, fn: (w: this) => void): this {
+    const at = this.reserve(NLA_HDRLEN);
+    this.buf.writeUInt16LE(type | NLA_F_NESTED, at + 2);
+    this.nests.push(at);
+    fn(this);
+    this.nests.pop();
+    this.buf.writeUInt16LE(this.len - at, at);
+    return this;
+  }
+
+  /** The finished message with its length and sequence number filled in. */
+  finish(seq: number): Buffer {
+    this.buf.writeUInt32LE(this.len, 0);
+    this.buf.writeUInt32LE(seq >>> 0, 8);
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+export interface NetlinkMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  pid: number;
+  /** Everything after the 16-byte header. */
+  payload: Buffer;
+}
+
+/** Splits a datagram into its netlink messages; a truncated tail is an error, not data. */
+export function parseMessages(buf: Buffer): NetlinkMessage[] {
+  const out: NetlinkMessage[] = [];
+  let at = 0;
+  while (at + NLMSG_HDRLEN <= buf.length) {
+    const len = buf.readUInt32LE(at);
+    if (len < NLMSG_HDRLEN || at + len > buf.length) {
+      throw new RangeError(`malformed netlink message: length ${len} at offset ${at} of ${buf.length}`);
+    }
+    out.push({
+      type: buf.readUInt16LE(at + 4),
+      flags: buf.readUInt16LE(at + 6),
+      seq: buf.readUInt32LE(at + 8),
+      pid: buf.readUInt32LE(at + 12),
+      payload: buf.subarray(at + NLMSG_HDRLEN, at + len),
+    });
+    at += align4(len);
+  }
+  return out;
+}
+
+/** Attributes by type (flags masked off); a repeated type keeps the last value, as the kernel's nla_parse does. */
+export type Attrs = Map<number, Buffer>;
+
+export function parseAttrs(buf: Buffer, offset = 0): Attrs {
+  const attrs: Attrs = new Map();
+  let at = offset;
+  while (at + NLA_HDRLEN <= buf.length) {
+    const len = buf.readUInt16LE(at);
+    if (len < NLA_HDRLEN || at + len > buf.length) break;
+    attrs.set(buf.readUInt16LE(at + 2) & NLA_TYPE_MASK, buf.subarray(at + NLA_HDRLEN, at + len));
+    at += align4(len);
+  }
+  return attrs;
+}
+
+export const attrU8 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt8(0);
+export const attrU32 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt32LE(0);
+export const attrNested = (a: Attrs, t: number): Attrs | undefined => {
+  const b = a.get(t);
+  return b ? parseAttrs(b) : undefined;
+};
+export const attrString = (a: Attrs, t: number): string | undefined => {
+  const b = a.get(t);
+  if (!b) return undefined;
+  const nul = b.indexOf(0);
+  return b.toString('utf8', 0, nul < 0 ? b.length : nul);
+};

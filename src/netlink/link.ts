@@ -1,0 +1,165 @@
+// RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
+import * as C from '../sys/constants.ts';
+import { attrNested, attrString, attrU32, attrU8, parseAttrs } from './codec.ts';
+import { formatMac } from './mac.ts';
+
+export const IFINFOMSG_LEN = 16;
+
+export interface Ifinfomsg {
+  family?: number;
+  index?: number;
+  flags?: number;
+  change?: number;
+}
+
+export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, change = 0 }: Ifinfomsg): Buffer {
+  const b = Buffer.alloc(IFINFOMSG_LEN);
+  b.writeUInt8(family, 0);
+  b.writeInt32LE(index, 4);
+  b.writeUInt32LE(flags >>> 0, 8);
+  b.writeUInt32LE(change >>> 0, 12);
+  return b;
+}
+
+/** struct ifla_bridge_id: two bytes of priority, then the MAC that identifies the bridge. */
+export interface BridgeId {
+  priority: number;
+  mac: string;
+}
+
+export interface BridgeInfo {
+  bridgeId?: BridgeId;
+  rootId?: BridgeId;
+  stpState?: number;
+  priority?: number;
+}
+
+/** One link as the kernel described it, with no interpretation beyond decoding. */
+/** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
+export interface TunInfo {
+  mode: 'tun' | 'tap';
+  persist: boolean;
+  /** Attached queues: open, TUNSETIFF'd file descriptors. */
+  queues: number;
+}
+
+export interface LinkMessage {
+  index: number;
+  /** ARPHRD_* hardware type. */
+  type: number;
+  flags: number;
+  name: string;
+  mtu?: number;
+  mac?: string;
+  operstate?: number;
+  carrier?: boolean;
+  carrierChanges?: number;
+  carrierUpCount?: number;
+  carrierDownCount?: number;
+  master?: number;
+  /** Index of the peer for veth and similar (IFLA_LINK), possibly in another namespace. */
+  link?: number;
+  linkNetnsId?: number;
+  kind?: string;
+  slaveKind?: string;
+  bridge?: BridgeInfo;
+  tun?: TunInfo;
+}
+
+const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
+  b && b.length >= 8 ? { priority: b.readUInt16BE(0), mac: formatMac(b.subarray(2, 8)) } : undefined;
+
+function decodeBridge(data: Buffer): BridgeInfo {
+  const a = parseAttrs(data);
+  const info: BridgeInfo = {};
+  const bridgeId = decodeBridgeId(a.get(C.IFLA_BR_BRIDGE_ID));
+  const rootId = decodeBridgeId(a.get(C.IFLA_BR_ROOT_ID));
+  if (bridgeId) info.bridgeId = bridgeId;
+  if (rootId) info.rootId = rootId;
+  const stp = attrU32(a, C.IFLA_BR_STP_STATE);
+  if (stp !== undefined) info.stpState = stp;
+  const prio = a.get(C.IFLA_BR_PRIORITY)?.readUInt16LE(0);
+  if (prio !== undefined) info.priority = prio;
+  return info;
+}
+
+function decodeTun(data: Buffer): TunInfo {
+  const a = parseAttrs(data);
+  return {
+    mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
+    persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1,
+    queues: attrU32(a, C.IFLA_TUN_NUM_QUEUES) ?? 0,
+  };
+}
+
+export function decodeLink(payload: Buffer): LinkMessage {
+  const a = parseAttrs(payload, IFINFOMSG_LEN);
+  const msg: LinkMessage = {
+    type: payload.readUInt16LE(2),
+    index: payload.readInt32LE(4),
+    flags: payload.readUInt32LE(8),
+    name: attrString(a, C.IFLA_IFNAME) ?? '',
+  };
+  const optional: Partial<LinkMessage> = {
+    mtu: attrU32(a, C.IFLA_MTU),
+    operstate: attrU8(a, C.IFLA_OPERSTATE),
+    carrierChanges: attrU32(a, C.IFLA_CARRIER_CHANGES),
+    carrierUpCount: attrU32(a, C.IFLA_CARRIER_UP_COUNT),
+    carrierDownCount: attrU32(a, C.IFLA_CARRIER_DOWN_COUNT),
+    master: attrU32(a, C.IFLA_MASTER),
+    link: attrU32(a, C.IFLA_LINK),
+    linkNetnsId: a.get(C.IFLA_LINK_NETNSID)?.readInt32LE(0),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (msg as unknown as Record<string, unknown>)[k] = v;
+  const carrier = attrU8(a, C.IFLA_CARRIER);
+  if (carrier !== undefined) msg.carrier = carrier !== 0;
+  const mac = a.get(C.IFLA_ADDRESS);
+  if (mac) msg.mac = formatMac(mac);
+  const info = attrNested(a, C.IFLA_LINKINFO);
+  if (info) {
+    const kind = attrString(info, C.IFLA_INFO_KIND);
+    const slaveKind = attrString(info, C.IFLA_INFO_SLAVE_KIND);
+    if (kind) msg.kind = kind;
+    if (slaveKind) msg.slaveKind = slaveKind;
+    const data = info.get(C.IFLA_INFO_DATA);
+    if (kind === 'bridge' && data) msg.bridge = decodeBridge(data);
+    if (kind === 'tun' && data) msg.tun = decodeTun(data);
+  }
+  return msg;
+}
+
+/** RFC 2863 operational states, by the IF_OPER_* value the kernel reports (iproute2's spelling). */
+export const OPERSTATES: Record<number, string> = {
+  [C.IF_OPER_UNKNOWN]: 'unknown',
+  [C.IF_OPER_NOTPRESENT]: 'notpresent',
+  [C.IF_OPER_DOWN]: 'down',
+  [C.IF_OPER_LOWERLAYERDOWN]: 'lowerlayerdown',
+  [C.IF_OPER_TESTING]: 'testing',
+  [C.IF_OPER_DORMANT]: 'dormant',
+  [C.IF_OPER_UP]: 'up',
+};
+
+export const IFF_FLAGS: Record<string, number> = {
+  UP: C.IFF_UP,
+  BROADCAST: C.IFF_BROADCAST,
+  DEBUG: C.IFF_DEBUG,
+  LOOPBACK: C.IFF_LOOPBACK,
+  POINTOPOINT: C.IFF_POINTOPOINT,
+  NOTRAILERS: C.IFF_NOTRAILERS,
+  RUNNING: C.IFF_RUNNING,
+  NOARP: C.IFF_NOARP,
+  PROMISC: C.IFF_PROMISC,
+  ALLMULTI: C.IFF_ALLMULTI,
+  MASTER: C.IFF_MASTER,
+  SLAVE: C.IFF_SLAVE,
+  MULTICAST: C.IFF_MULTICAST,
+  PORTSEL: C.IFF_PORTSEL,
+  AUTOMEDIA: C.IFF_AUTOMEDIA,
+  DYNAMIC: C.IFF_DYNAMIC,
+  LOWER_UP: C.IFF_LOWER_UP,
+  DORMANT: C.IFF_DORMANT,
+  ECHO: C.IFF_ECHO,
+};
+
+export const decodeFlags = (flags: number): string[] =>
+  Object.entries(IFF_FLAGS).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);

@@ -1,0 +1,24 @@
+// MAC addresses as users write them (52:54:00:00:00:01) and as the kernel sends them (6 bytes).
+import { InvalidMacError } from '../errors.ts';
+
+export function formatMac(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Parses and checks a unicast Ethernet address; the kernel would refuse the others with a bare EADDRNOTAVAIL. */
+export function parseMac(mac: unknown): Buffer {
+  if (typeof mac !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) {
+    throw new InvalidMacError(`invalid MAC address ${JSON.stringify(mac)}: write six hex octets separated by colons, like 52:54:00:00:00:01`, mac);
+  }
+  const bytes = Buffer.from(mac.split(':').map((h) => Number.parseInt(h, 16)));
+  if (bytes[0]! & 1) {
+    throw new InvalidMacError(`invalid MAC address ${mac}: the low bit of the first octet marks a multicast address, which a device cannot use; use e.g. 52:54:00:xx:xx:xx`, mac);
+  }
+  if (bytes.every((b) => b === 0)) {
+    throw new InvalidMacError(`invalid MAC address ${mac}: the all-zero address is not a valid device address`, mac);
+  }
+  return bytes;
+}
+
+/** Canonical lower-case form, for comparing addresses from different sources. */
+export const normalizeMac = (mac: string): string => formatMac(parseMac(mac));

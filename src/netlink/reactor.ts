@@ -1,0 +1,56 @@
+// Readiness notifications for raw file descriptors, which Node cannot watch itself (libuv
+// refuses netlink sockets). One poll() runs at a time through koffi's async call on a libuv
+// pool thread; an eventfd interrupts it when the watched set changes. poll() only waits: it
+// opens nothing, so it is safe off the main thread, and all reading happens back on the main
+// thread in the callbacks. With nothing watched no call is pending, so the process can exit.
+import { check, sys } from '../sys/libc.ts';
+import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from '../sys/constants.ts';
+
+type OnReadable = () => void;
+
+const POLLFD_LEN = 8;
+const watched = new Map<number, OnReadable>();
+let wakeFd: number | undefined;
+let polling = false;
+const one = Buffer.alloc(8);
+one.writeBigUInt64LE(1n);
+const drain = Buffer.alloc(8);
+
+function interrupt(): void {
+  if (polling && wakeFd !== undefined) sys.write(wakeFd, one, 8);
+}
+
+function loop(): void {
+  if (polling || watched.size === 0) return;
+  wakeFd ??= check(sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 'eventfd');
+  const fds = [wakeFd, ...watched.keys()];
+  const pollfds = Buffer.alloc(fds.length * POLLFD_LEN);
+  fds.forEach((fd, i) => {
+    pollfds.writeInt32LE(fd, i * POLLFD_LEN);
+    pollfds.writeInt16LE(POLLIN, i * POLLFD_LEN + 4);
+  });
+  polling = true;
+  sys.poll.async(pollfds, fds.length, -1, (error: unknown) => {
+    polling = false;
+    if (!error) {
+      fds.forEach((fd, i) => {
+        if (pollfds.readInt16LE(i * POLLFD_LEN + 6) === 0) return;
+        if (fd === wakeFd) sys.read(fd, drain, 8);
+        else watched.get(fd)?.();
+      });
+    }
+    loop();
+  });
+}
+
+/** Calls onReadable (on the main thread) each time fd has data, until unwatch(fd). */
+export function watch(fd: number, onReadable: OnReadable): void {
+  watched.set(fd, onReadable);
+  if (polling) interrupt();
+  else loop();
+}
+
+/** Stops watching; call it before closing fd. */
+export function unwatch(fd: number): void {
+  if (watched.delete(fd)) interrupt();
+}

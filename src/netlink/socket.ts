@@ -1,0 +1,164 @@
+// A NETLINK_ROUTE socket. Requests are synchronous: rtnetlink handles a request inside the
+// sender's sendmsg() and queues the reply before it returns, and a dump produces its next
+// batch inside recvmsg(). So send-then-recv needs no event-loop round trip, which is what
+// lets a fixture cycle run at the speed of the raw syscalls. The socket is non-blocking; a
+// reply that is somehow not there yet is waited for with poll() and a bounded timeout.
+import * as C from '../sys/constants.ts';
+import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
+import { attrString, attrU32, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages, type NetlinkMessage } from './codec.ts';
+import { NetlinkError, type RequestSummary } from './errors.ts';
+import { NslabError } from '../errors.ts';
+import { constants } from 'node:os';
+
+const RECV_BUFFER = 64 * 1024;
+const REPLY_TIMEOUT_MS = 10_000;
+const DUMP_ATTEMPTS = 5;
+const { EAGAIN, EINTR, ENOBUFS } = constants.errno;
+
+function setIntOption(fd: number, level: number, name: number, value: number): void {
+  const v = Buffer.alloc(4);
+  v.writeInt32LE(value);
+  check(sys.setsockopt(fd, level, name, v, 4), 'setsockopt', `option ${name}`);
+}
+
+export interface SocketOptions {
+  /** RTNLGRP_* multicast groups to join (for notification sockets). */
+  groups?: number[];
+  /** Receive buffer size in bytes (SO_RCVBUFFORCE, so it may exceed rmem_max as root). */
+  receiveBuffer?: number;
+}
+
+export class NetlinkSocket {
+  readonly fd: number;
+  private seq = Math.floor(Math.random() * 0x7fffffff);
+  private readonly rbuf = Buffer.alloc(RECV_BUFFER);
+  private closed = false;
+
+  /** Opens a socket in the calling thread's current namespace; call it inside a namespace switch. */
+  constructor(options: SocketOptions = {}) {
+    this.fd = check(sys.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC | C.SOCK_NONBLOCK, C.NETLINK_ROUTE), 'socket', 'AF_NETLINK');
+    try {
+      const addr = Buffer.alloc(12);
+      addr.writeUInt16LE(C.AF_NETLINK, 0);
+      check(sys.bind(this.fd, addr, addr.length), 'bind', 'netlink');
+      setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_EXT_ACK, 1);
+      setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1);
+      setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_GET_STRICT_CHK, 1);
+      if (options.receiveBuffer) setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, options.receiveBuffer);
+      for (const group of options.groups ?? []) setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group);
+    } catch (error) {
+      sys.close(this.fd);
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    sys.close(this.fd);
+  }
+
+  private send(msg: Buffer): void {
+    if (this.closed) throw new NslabError('netlink socket is closed (its namespace was destroyed?)');
+    for (;;) {
+      if (sys.send(this.fd, msg, msg.length, 0) >= 0) return;
+      if (lastErrno() !== EINTR) throw new SysError('send', lastErrno(), 'netlink');
+    }
+  }
+
+  /**
+   * Reads whatever is queued, without blocking: null when nothing is. ENOBUFS (the kernel
+   * dropped notifications because the receive buffer overflowed) surfaces as a SysError for
+   * the caller to resynchronise.
+   */
+  receiveNow(): NetlinkMessage[] | null {
+    for (;;) {
+      const n = sys.recv(this.fd, this.rbuf, this.rbuf.length, C.MSG_DONTWAIT);
+      // Copied: the receive buffer is reused by the next recv, and messages outlive it.
+      if (n >= 0) return parseMessages(Buffer.from(this.rbuf.subarray(0, Number(n))));
+      const errno = lastErrno();
+      if (errno === EAGAIN) return null;
+      if (errno !== EINTR) throw new SysError('recv', errno, errno === ENOBUFS ? 'netlink overflow' : 'netlink');
+    }
+  }
+
+  private receive(deadline: number, request: RequestSummary): NetlinkMessage[] {
+    for (;;) {
+      const msgs = this.receiveNow();
+      if (msgs) return msgs;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new NslabError(`${request.what} (${request.type}): no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`);
+      const pfd = Buffer.alloc(8);
+      pfd.writeInt32LE(this.fd, 0);
+      pfd.writeInt16LE(C.POLLIN, 4);
+      sys.poll(pfd, 1, Math.min(left, 1000));
+    }
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0 || 1;
+    return this.seq;
+  }
+
+  private errorOf(m: NetlinkMessage, request: RequestSummary): NetlinkError | null {
+    const errno = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 0;
+    if (errno === 0) return null;
+    // NLMSG_DONE echoes nothing; with NETLINK_CAP_ACK an error echoes only the request's header.
+    const echoed = m.type === C.NLMSG_DONE ? 0 : m.flags & C.NLM_F_CAPPED ? NLMSG_HDRLEN : m.payload.readUInt32LE(4);
+    const tlvs = m.flags & C.NLM_F_ACK_TLVS ? parseAttrs(m.payload, 4 + echoed) : new Map();
+    return new NetlinkError(errno, request, attrString(tlvs, C.NLMSGERR_ATTR_MSG), attrU32(tlvs, C.NLMSGERR_ATTR_OFFS));
+  }
+
+  /**
+   * Sends one request with NLM_F_ACK and returns the messages the kernel sent back before its
+   * acknowledgement (empty for plain changes; the object for a GET by name or index).
+   */
+  request(build: MessageWriter, request: RequestSummary): NetlinkMessage[] {
+    const seq = this.nextSeq();
+    this.send(build.finish(seq));
+    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    const out: NetlinkMessage[] = [];
+    for (;;) {
+      for (const m of this.receive(deadline, request)) {
+        if (m.seq !== seq) continue;
+        if (m.type === C.NLMSG_ERROR) {
+          const error = this.errorOf(m, request);
+          if (error) throw error;
+          return out;
+        }
+        if (m.type === C.NLMSG_DONE) return out;
+        out.push(m);
+      }
+    }
+  }
+
+  /**
+   * A dump (NLM_F_DUMP). When the kernel flags it as interrupted (NLM_F_DUMP_INTR: the table
+   * changed mid-dump) it is repeated, a bounded number of times, so callers get a consistent view.
+   */
+  dump(build: () => MessageWriter, request: RequestSummary): NetlinkMessage[] {
+    for (let attempt = 1; ; attempt++) {
+      const seq = this.nextSeq();
+      this.send(build().finish(seq));
+      const deadline = Date.now() + REPLY_TIMEOUT_MS;
+      const out: NetlinkMessage[] = [];
+      let interrupted = false;
+      let done = false;
+      while (!done) {
+        for (const m of this.receive(deadline, request)) {
+          if (m.seq !== seq) continue;
+          if (m.flags & C.NLM_F_DUMP_INTR) interrupted = true;
+          if (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR) {
+            const error = this.errorOf(m, request);
+            if (error) throw error;
+            done = true;
+          } else out.push(m);
+        }
+      }
+      if (!interrupted) return out;
+      if (attempt === DUMP_ATTEMPTS) {
+        throw new NslabError(`${request.what} (${request.type}): the dump was interrupted ${DUMP_ATTEMPTS} times in a row by concurrent changes`);
+      }
+    }
+  }
+}

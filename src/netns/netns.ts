@@ -1,0 +1,184 @@
+// A network namespace held by a file descriptor. Closing the descriptor (on destroy(), or by
+// the kernel when this process dies, even by SIGKILL) frees the namespace and everything in
+// it, so a crashed test run cannot leave one behind. Everything nslab does in a namespace goes
+// through the handle's netlink socket, opened inside it, or through a synchronous switch.
+import { constants } from 'node:os';
+import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
+import { check, sys, SysError } from '../sys/libc.ts';
+import { O_CLOEXEC, O_RDONLY } from '../sys/constants.ts';
+import { NetlinkSocket } from '../netlink/socket.ts';
+import { NamespaceDestroyedError, NslabError, PermissionError } from '../errors.ts';
+import { CleanupStack } from './cleanup.ts';
+import { EVENT_GROUPS, EventStream } from './events.ts';
+import { pin, pinName, unpin } from './pin.ts';
+import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
+
+const { EPERM } = constants.errno;
+let counter = 0;
+
+export interface CreateNetnsOptions {
+  /** A short label for messages and for the pin name. */
+  label?: string;
+  /** Also bind-mount the namespace on /run/netns/nslab-<pid>-<label>, for `ip netns exec` while debugging. */
+  pin?: boolean;
+}
+
+export class Netns implements AsyncDisposable {
+  readonly label: string;
+  /** True when nslab created the namespace; adopted ones (a container's) are only released. */
+  readonly owned: boolean;
+  /** What destroy() undoes, newest first: devices, holders, processes, pins. */
+  readonly cleanup = new CleanupStack();
+  /** /run/netns path while pinned. */
+  pinPath: string | undefined;
+  private fdValue: number;
+  private socket: NetlinkSocket;
+  private eventStream: EventStream | undefined;
+  private destroying: Promise<void> | undefined;
+
+  /** Use createNetns() or adoptNetns(). */
+  constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
+    this.fdValue = fd;
+    this.socket = socket;
+    this.label = label;
+    this.owned = owned;
+  }
+
+  get destroyed(): boolean {
+    return this.destroying !== undefined;
+  }
+
+  private alive(operation: string): void {
+    if (this.destroying) throw new NamespaceDestroyedError(this.label, operation);
+  }
+
+  /** The descriptor that holds the namespace (for IFLA_NET_NS_FD and setns). */
+  get fd(): number {
+    this.alive('using the namespace descriptor');
+    return this.fdValue;
+  }
+
+  /** The rtnetlink socket bound to this namespace. */
+  get rtnl(): NetlinkSocket {
+    this.alive('a netlink request');
+    return this.socket;
+  }
+
+  /** Runs fn synchronously with the calling thread inside this namespace. */
+  run<T>(fn: () => T): T {
+    return withNetns(this.fd, fn);
+  }
+
+  /** Link and address notifications of this namespace, started on first use. */
+  get events(): EventStream {
+    this.alive('subscribing to notifications');
+    if (!this.eventStream) {
+      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })));
+      this.eventStream = stream;
+      this.cleanup.defer('close notification socket', () => stream.close());
+    }
+    return this.eventStream;
+  }
+
+  /**
+   * Runs a program inside the namespace (argument array, no shell). The child is forked while
+   * the main thread is switched in, so it starts there; `setpriv --pdeathsig KILL` makes it die
+   * with this process, so it cannot keep the namespace alive after a crash.
+   */
+  exec(file: string, args: readonly string[] = [], options: ExecaOptions = {}): ResultPromise {
+    // Boxed: the subprocess is also a promise, which a namespace switch refuses to return.
+    const { child } = this.run(() => ({ child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], options) }));
+    const drop = this.cleanup.defer(`stop ${file}`, async () => {
+      child.kill('SIGKILL');
+      await child.catch(() => undefined);
+    });
+    child.finally(drop).catch(() => undefined);
+    return child;
+  }
+
+  /** Pins the namespace on /run/netns so `ip netns exec <name>` can enter it; removed on destroy. */
+  pin(): string {
+    this.alive('pinning');
+    if (!this.pinPath) {
+      const path = pin(this.fdValue, pinName(this.label));
+      this.pinPath = path;
+      this.cleanup.defer(`unpin ${path}`, () => {
+        unpin(path);
+        this.pinPath = undefined;
+      });
+    }
+    return this.pinPath;
+  }
+
+  /**
+   * Undoes everything registered (holders, processes, pins, and for adopted namespaces the
+   * devices created in them), then closes the descriptors. Idempotent; concurrent calls share one teardown.
+   */
+  destroy(): Promise<void> {
+    this.destroying ??= (async () => {
+      try {
+        await this.cleanup.unwind();
+      } finally {
+        this.socket.close();
+        sys.close(this.fdValue);
+      }
+    })();
+    return this.destroying;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.destroy();
+  }
+}
+
+function asPermissionError(error: unknown, operation: string): unknown {
+  return error instanceof SysError && error.errno === EPERM ? new PermissionError('CAP_SYS_ADMIN', operation, { cause: error }) : error;
+}
+
+/** A fresh, empty network namespace (only a loopback, down), without moving the caller. */
+export async function createNetns(options: CreateNetnsOptions = {}): Promise<Netns> {
+  const label = options.label ?? `ns${++counter}`;
+  if (!/^[\w.-]{1,64}$/.test(label)) throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
+  let ns: Netns;
+  try {
+    ns = withNewNetns((fd) => new Netns(fd, new NetlinkSocket(), label, true));
+  } catch (error) {
+    throw asPermissionError(error, 'creating a network namespace');
+  }
+  if (options.pin) {
+    try {
+      ns.pin();
+    } catch (error) {
+      await ns.destroy();
+      throw asPermissionError(error, 'pinning a namespace on /run/netns');
+    }
+  }
+  return ns;
+}
+
+export type AdoptTarget = { path: string } | { pid: number };
+
+/**
+ * A handle on an existing namespace: a container's (by pid) or a pinned one (by path).
+ * destroy() removes what nslab created in it and releases the handle; the namespace stays.
+ * The namespace this process started in is refused: nslab never changes the host's network.
+ */
+export async function adoptNetns(target: AdoptTarget, label?: string): Promise<Netns> {
+  const path = 'pid' in target ? `/proc/${target.pid}/ns/net` : target.path;
+  let fd: number;
+  try {
+    fd = check(sys.open(path, O_RDONLY | O_CLOEXEC, 0), 'open', path);
+  } catch (error) {
+    const why = error instanceof SysError ? error.code : String(error);
+    throw new NslabError(`cannot open the namespace at ${path} (${why}): ${'pid' in target ? 'is the process still running, and are you root?' : 'does the path exist?'}`, { cause: error });
+  }
+  try {
+    if (netnsId(fd) === netnsId(homeNetns())) {
+      throw new NslabError(`${path} is the namespace this process runs in (the host's); nslab only works in namespaces it created or a container's`);
+    }
+    return withNetns(fd, () => new Netns(fd, new NetlinkSocket(), label ?? `adopted:${path}`, false));
+  } catch (error) {
+    sys.close(fd);
+    throw asPermissionError(error, `entering the namespace at ${path}`);
+  }
+}

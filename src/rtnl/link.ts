@@ -1,0 +1,152 @@
+// `ip link` over rtnetlink: add, delete, set, get, list. Functions take the socket of the
+// namespace they act in, like vishvananda/netlink's handle, and validate input first.
+import { constants } from 'node:os';
+import * as C from '../sys/constants.ts';
+import { MessageWriter } from '../netlink/codec.ts';
+import { NetlinkError } from '../netlink/errors.ts';
+import type { NetlinkSocket } from '../netlink/socket.ts';
+import { decodeLink, encodeIfinfomsg, type LinkMessage } from '../netlink/link.ts';
+import { parseMac } from '../netlink/mac.ts';
+import { DeviceNotFoundError, NameTakenError, UnsupportedKindError } from '../errors.ts';
+import { validateName } from './validate.ts';
+import { rtnlDump, rtnlRequest } from './request.ts';
+
+const { EEXIST, ENODEV, EOPNOTSUPP } = constants.errno;
+const ACK = C.NLM_F_REQUEST | C.NLM_F_ACK;
+
+export interface PeerSpec {
+  name: string;
+  mac?: string;
+  /** Descriptor of the namespace the peer goes to (IFLA_NET_NS_FD); the same namespace if absent. */
+  nsFd?: number;
+}
+
+export interface LinkAddSpec {
+  name: string;
+  kind: string;
+  mac?: string;
+  /** For veth: the other end. */
+  peer?: PeerSpec;
+}
+
+function linkHeader(w: MessageWriter, name: string, mac: string | undefined): void {
+  w.string(C.IFLA_IFNAME, name);
+  if (mac) w.bytes(C.IFLA_ADDRESS, parseMac(mac));
+}
+
+const describe = (spec: LinkAddSpec): string =>
+  `link add ${spec.name}${spec.mac ? ` address ${spec.mac}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}`;
+
+/** Creates a link; returns it as the kernel describes it afterwards. */
+export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
+  validateName(spec.name);
+  if (spec.mac) parseMac(spec.mac);
+  if (spec.peer) {
+    validateName(spec.peer.name);
+    if (spec.peer.mac) parseMac(spec.peer.mac);
+  }
+  const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL).header(encodeIfinfomsg({}));
+  linkHeader(w, spec.name, spec.mac);
+  w.nest(C.IFLA_LINKINFO, (info) => {
+    info.string(C.IFLA_INFO_KIND, spec.kind);
+    const peer = spec.peer;
+    if (peer) {
+      info.nest(C.IFLA_INFO_DATA, (data) =>
+        data.nest(C.VETH_INFO_PEER, (p) => {
+          p.header(encodeIfinfomsg({}));
+          linkHeader(p, peer.name, peer.mac);
+          if (peer.nsFd !== undefined) p.u32(C.IFLA_NET_NS_FD, peer.nsFd);
+        }),
+      );
+    }
+  });
+  const what = describe(spec);
+  try {
+    rtnlRequest(sock, w, { type: 'RTM_NEWLINK', what });
+  } catch (error) {
+    if (error instanceof NetlinkError && error.errno === EEXIST) {
+      const taken = [spec.name, spec.peer?.name].map((n) => n && linkFind(sock, n)).find((l) => l);
+      if (taken) throw new NameTakenError(taken.name, { index: taken.index, kind: taken.kind }, { cause: error });
+    }
+    if (error instanceof NetlinkError && error.errno === EOPNOTSUPP && /unknown device type/i.test(error.extack ?? '')) {
+      throw new UnsupportedKindError(spec.kind, error.extack, { cause: error });
+    }
+    throw error;
+  }
+  return linkGet(sock, spec.name);
+}
+
+export function linkDel(sock: NetlinkSocket, index: number, name = `index ${index}`): void {
+  const w = new MessageWriter(C.RTM_DELLINK, ACK).header(encodeIfinfomsg({ index }));
+  rtnlRequest(sock, w, { type: 'RTM_DELLINK', what: `link del ${name}` });
+}
+
+export interface LinkChange {
+  up?: boolean;
+  mac?: string;
+  /** Index of the new master; 0 detaches. */
+  master?: number;
+  /** Move to the namespace held by this descriptor. */
+  nsFd?: number;
+}
+
+/** Changes a link, all in one request: `ip link set`. */
+export function linkSet(sock: NetlinkSocket, index: number, change: LinkChange, name = `index ${index}`): void {
+  if (change.mac) parseMac(change.mac);
+  const flags = change.up === undefined ? {} : { flags: change.up ? C.IFF_UP : 0, change: C.IFF_UP };
+  const w = new MessageWriter(C.RTM_NEWLINK, ACK).header(encodeIfinfomsg({ index, ...flags }));
+  const words: string[] = [];
+  if (change.mac) {
+    w.bytes(C.IFLA_ADDRESS, parseMac(change.mac));
+    words.push(`address ${change.mac}`);
+  }
+  if (change.master !== undefined) {
+    w.u32(C.IFLA_MASTER, change.master);
+    words.push(change.master ? `master index ${change.master}` : 'nomaster');
+  }
+  if (change.nsFd !== undefined) {
+    w.u32(C.IFLA_NET_NS_FD, change.nsFd);
+    words.push('netns <fd>');
+  }
+  if (change.up !== undefined) words.push(change.up ? 'up' : 'down');
+  rtnlRequest(sock, w, { type: 'RTM_NEWLINK', what: `link set ${name} ${words.join(' ')}` });
+}
+
+function getRequest(device: string | number): MessageWriter {
+  const w = new MessageWriter(C.RTM_GETLINK, ACK).header(encodeIfinfomsg({ index: typeof device === 'number' ? device : 0 }));
+  if (typeof device === 'string') w.string(C.IFLA_IFNAME, device);
+  return w;
+}
+
+/** The link as the kernel sees it now, or undefined when there is none. */
+export function linkFind(sock: NetlinkSocket, device: string | number): LinkMessage | undefined {
+  if (typeof device === 'string') validateName(device);
+  try {
+    const [m] = rtnlRequest(sock, getRequest(device), { type: 'RTM_GETLINK', what: `link show ${device}` });
+    return m ? decodeLink(m.payload) : undefined;
+  } catch (error) {
+    if (error instanceof NetlinkError && error.errno === ENODEV) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * One link by name or index. A targeted get also makes recent kernels run the device's pending
+ * linkwatch work first, so what it returns is settled state, not state up to a second old.
+ */
+export function linkGet(sock: NetlinkSocket, device: string | number): LinkMessage {
+  const link = linkFind(sock, device);
+  if (!link) throw new DeviceNotFoundError(device);
+  return link;
+}
+
+/** All links of the namespace, or only the ports of one master. */
+export function linkList(sock: NetlinkSocket, filter: { master?: number } = {}): LinkMessage[] {
+  const build = (): MessageWriter => {
+    const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST | C.NLM_F_DUMP).header(encodeIfinfomsg({}));
+    if (filter.master !== undefined) w.u32(C.IFLA_MASTER, filter.master);
+    return w;
+  };
+  const what = filter.master === undefined ? 'link show' : `link show master index ${filter.master}`;
+  return rtnlDump(sock, build, { type: 'RTM_GETLINK', what }).map((m) => decodeLink(m.payload));
+}

@@ -1,0 +1,64 @@
+// The libc calls nslab needs, bound once through koffi. Everything here is synchronous and
+// runs on the calling thread, which matters: setns() and unshare() act on the calling thread
+// only, so namespace switches must never go through koffi's async (worker-thread) calls.
+import koffi from 'koffi';
+import { constants as osConstants } from 'node:os';
+
+const libc = koffi.load('libc.so.6');
+
+// Variadic prototypes (open, ioctl, prctl) are declared with fixed arguments: on the
+// System V x86-64 and AArch64 Linux ABIs the integer arguments travel in the same registers.
+export const sys = {
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
+  send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
+  recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
+  close: libc.func('int close(int fd)'),
+  open: libc.func('int open(const char *path, int flags, uint32_t mode)'),
+  ioctl: libc.func('int ioctl(int fd, unsigned long request, void *arg)'),
+  ioctlInt: libc.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+  setns: libc.func('int setns(int fd, int nstype)'),
+  unshare: libc.func('int unshare(int flags)'),
+  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)'),
+  umount2: libc.func('int umount2(const char *target, int flags)'),
+  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+  eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
+  write: libc.func('long write(int fd, const void *buf, size_t len)'),
+  read: libc.func('long read(int fd, void *buf, size_t len)'),
+  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  getppid: libc.func('int getppid(void)'),
+};
+
+const errnoNames = new Map<number, string>(
+  Object.entries(osConstants.errno).map(([name, value]) => [value, name] as [number, string]),
+);
+
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** A failed libc call: which call, on what, and the errno it set. */
+export class SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly call: string;
+  constructor(call: string, errno: number, detail?: string) {
+    const code = errnoName(errno);
+    super(`${call}${detail ? ` (${detail})` : ''} failed: ${code}`);
+    this.name = 'SysError';
+    this.errno = errno;
+    this.code = code;
+    this.call = call;
+  }
+}
+
+/** Throws SysError when a libc call returned -1; returns the result otherwise. */
+export function check(result: number, call: string, detail?: string): number {
+  if (result < 0) throw new SysError(call, lastErrno(), detail);
+  return result;
+}
