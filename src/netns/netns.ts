@@ -12,6 +12,15 @@ import { CleanupStack } from './cleanup.ts';
 import { EVENT_GROUPS, EventStream } from './events.ts';
 import { pin, pinName, unpin } from './pin.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
+import { tryBind, type BindResult } from './bind-probe.ts';
+import { linkGet, linkList } from '../rtnl/link.ts';
+import { Link } from '../devices/link.ts';
+import { addBridge, Bridge, type BridgeOptions } from '../devices/bridge.ts';
+import { addDummy } from '../devices/dummy.ts';
+import { addTap, openTun, type Tap, type TapOptions } from '../devices/tap.ts';
+import { addVeth, type VethOptions } from '../devices/veth.ts';
+import type { TunFile } from '../devices/tun-file.ts';
+import { readLinkState, type LinkState } from '../devices/state.ts';
 
 const { EPERM } = constants.errno;
 let counter = 0;
@@ -35,6 +44,8 @@ export class Netns implements AsyncDisposable {
   private socket: NetlinkSocket;
   private eventStream: EventStream | undefined;
   private destroying: Promise<void> | undefined;
+  /** Set once teardown has closed the descriptors; undos still run before that. */
+  private closed = false;
 
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
@@ -49,7 +60,7 @@ export class Netns implements AsyncDisposable {
   }
 
   private alive(operation: string): void {
-    if (this.destroying) throw new NamespaceDestroyedError(this.label, operation);
+    if (this.closed) throw new NamespaceDestroyedError(this.label, operation);
   }
 
   /** The descriptor that holds the namespace (for IFLA_NET_NS_FD and setns). */
@@ -71,7 +82,7 @@ export class Netns implements AsyncDisposable {
 
   /** Link and address notifications of this namespace, started on first use. */
   get events(): EventStream {
-    this.alive('subscribing to notifications');
+    if (this.destroying) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {
       const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })));
       this.eventStream = stream;
@@ -94,6 +105,51 @@ export class Netns implements AsyncDisposable {
     });
     child.finally(drop).catch(() => undefined);
     return child;
+  }
+
+  /** `ip link add NAME type bridge` */
+  async addBridge(name: string, options?: BridgeOptions): Promise<Bridge> {
+    return addBridge(this, name, options);
+  }
+
+  /** A tap (or tun) whose descriptor is owned by this process, a holder process, or nobody. */
+  async addTap(name: string, options?: TapOptions): Promise<Tap> {
+    return addTap(this, name, options);
+  }
+
+  /** A veth pair; the peer may live in another namespace. */
+  async addVeth(name: string, options: VethOptions): Promise<[Link, Link]> {
+    return addVeth(this, name, options);
+  }
+
+  async addDummy(name: string, options?: { mac?: string }): Promise<Link> {
+    return addDummy(this, name, options);
+  }
+
+  /** The namespace's loopback device. */
+  async loopback(): Promise<Link> {
+    return this.link('lo');
+  }
+
+  /** A handle on an existing device, by name or index. */
+  async link(device: string | number): Promise<Link> {
+    const m = linkGet(this.rtnl, device);
+    return m.kind === 'bridge' ? new Bridge(this, m) : new Link(this, m);
+  }
+
+  /** The state of every device in the namespace. */
+  async links(): Promise<LinkState[]> {
+    return linkList(this.rtnl).flatMap((m) => readLinkState(this.rtnl, m.index) ?? []);
+  }
+
+  /** Opens /dev/net/tun here without attaching it to a device (TunFile.attach does that). */
+  openTun(): TunFile {
+    return openTun(this);
+  }
+
+  /** Whether a UDP socket can bind to address in this namespace now (fails while an IPv6 address is tentative). */
+  tryBind(address: string, options?: { port?: number; scopeId?: number }): BindResult {
+    return tryBind(this, address, options);
   }
 
   /** Pins the namespace on /run/netns so `ip netns exec <name>` can enter it; removed on destroy. */
@@ -119,6 +175,7 @@ export class Netns implements AsyncDisposable {
       try {
         await this.cleanup.unwind();
       } finally {
+        this.closed = true;
         this.socket.close();
         sys.close(this.fdValue);
       }

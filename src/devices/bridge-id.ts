@@ -1,0 +1,30 @@
+// Bridge IDs in the kernel's own notation (sysfs bridge_id: "8000.525400000001"): the
+// 16-bit priority in hex, a dot, the MAC without separators.
+import { InvalidArgumentError } from '../errors.ts';
+import type { BridgeId } from '../netlink/link.ts';
+import { normalizeMac } from '../netlink/mac.ts';
+
+export function formatBridgeId(id: BridgeId): string {
+  return `${id.priority.toString(16).padStart(4, '0')}.${id.mac.replaceAll(':', '')}`;
+}
+
+/** Accepts "8000.525400000001", "8000.52:54:00:00:00:01" or { priority, mac }. */
+export function parseBridgeId(value: unknown): BridgeId {
+  if (value && typeof value === 'object' && 'priority' in value && 'mac' in value) {
+    const { priority, mac } = value as { priority: unknown; mac: unknown };
+    if (Number.isInteger(priority) && (priority as number) >= 0 && (priority as number) <= 0xffff && typeof mac === 'string') {
+      return { priority: priority as number, mac: normalizeMac(mac) };
+    }
+  }
+  if (typeof value === 'string') {
+    const m = /^([0-9a-f]{4})\.([0-9a-f]{12}|[0-9a-f]{2}(?::[0-9a-f]{2}){5})$/i.exec(value);
+    if (m) {
+      const hex = m[2]!.replaceAll(':', '');
+      return { priority: Number.parseInt(m[1]!, 16), mac: normalizeMac(hex.match(/../g)!.join(':')) };
+    }
+  }
+  throw new InvalidArgumentError(
+    `invalid bridge ID ${JSON.stringify(value)}: write it as the kernel does, priority.mac, like "8000.525400000001" (or { priority: 0x8000, mac: "52:54:00:00:00:01" })`,
+    value,
+  );
+}

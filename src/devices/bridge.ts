@@ -1,0 +1,20 @@
+import type { Netns } from '../netns/netns.ts';
+import { linkAdd, linkList } from '../rtnl/link.ts';
+import { Link, registerCreated } from './link.ts';
+
+export class Bridge extends Link {
+  /** The devices attached to this bridge now. */
+  async ports(): Promise<Link[]> {
+    return linkList(this.ns.rtnl, { master: this.index }).map((m) => new Link(this.ns, m));
+  }
+}
+
+export interface BridgeOptions {
+  /** An explicit MAC: the bridge then keeps it (and its bridge ID) whatever ports join. */
+  mac?: string;
+}
+
+/** `ip link add NAME [address MAC] type bridge` */
+export function addBridge(ns: Netns, name: string, options: BridgeOptions = {}): Bridge {
+  return registerCreated(new Bridge(ns, linkAdd(ns.rtnl, { name, kind: 'bridge', ...options })));
+}

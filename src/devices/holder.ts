@@ -1,0 +1,93 @@
+// The parent's side of a tap holder process (see holder-process.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { NslabError } from '../errors.ts';
+import type { TunFile } from './tun-file.ts';
+
+// Run from source (.ts, Node strips types) or from the built package (.js).
+const script = fileURLToPath(new URL(`./holder-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const START_TIMEOUT_MS = 15_000;
+
+export interface HolderExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class TapHolder {
+  readonly pid: number;
+  /** Resolves when the process has ended, however it ended. */
+  readonly exited: Promise<HolderExit>;
+  private readonly child: ChildProcess;
+  private readonly lines: Interface;
+  private readonly waiting = new Map<string, () => void>();
+  private ended = false;
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    this.pid = child.pid!;
+    this.lines = createInterface({ input: child.stdout! });
+    this.lines.on('line', (line) => {
+      this.waiting.get(line)?.();
+      this.waiting.delete(line);
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.ended = true;
+        resolve({ code, signal });
+      }),
+    );
+  }
+
+  /** Starts a holder with a copy of file's descriptor; the caller closes its own copy. */
+  static async start(file: TunFile, label: string): Promise<TapHolder> {
+    const child = spawn(process.execPath, [script, String(process.pid), label], {
+      stdio: ['pipe', 'pipe', 'inherit', file.fd],
+    });
+    const holder = new TapHolder(child);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new NslabError(`tap holder for ${label} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        child.once('error', reject);
+        holder.reply('ready').then(resolve, reject).finally(() => clearTimeout(timer));
+      });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return holder;
+  }
+
+  /** Resolves when the holder prints expected; rejects if it ends first. */
+  private reply(expected: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.set(expected, resolve);
+      void this.exited.then(() => reject(new NslabError(`tap holder ${this.pid} ended before answering "${expected}"`)));
+    });
+  }
+
+  get alive(): boolean {
+    return !this.ended;
+  }
+
+  /** Tells the holder to close its descriptor and waits until it has. The process stays. */
+  async closeFd(): Promise<void> {
+    const answered = this.reply('closed');
+    this.child.stdin!.write('close\n');
+    await answered;
+  }
+
+  /** Tells the holder to exit normally (its descriptors close as it exits). */
+  async exit(): Promise<HolderExit> {
+    if (this.ended) return this.exited;
+    this.child.stdin!.write('exit\n');
+    return this.exited;
+  }
+
+  /** Kills the holder with a signal (SIGKILL by default) and waits for it to be gone. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<HolderExit> {
+    if (!this.ended) this.child.kill(signal);
+    return this.exited;
+  }
+}

@@ -1,0 +1,100 @@
+// A handle on one device in one namespace, addressed by its index (names can change, indices
+// do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
+import type { Netns } from '../netns/netns.ts';
+import type { LinkMessage } from '../netlink/link.ts';
+import { linkDel, linkGet, linkSet } from '../rtnl/link.ts';
+import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
+import { parseCidr } from '../addr/ip.ts';
+import { NotABridgeError } from '../errors.ts';
+import { NetlinkError } from '../netlink/errors.ts';
+import { addressState, mustReadLinkState, type AddressState, type LinkState } from './state.ts';
+
+export class Link {
+  readonly ns: Netns;
+  readonly index: number;
+  readonly name: string;
+  readonly kind: string | undefined;
+
+  constructor(ns: Netns, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
+    this.ns = ns;
+    this.index = msg.index;
+    this.name = msg.name;
+    this.kind = msg.kind;
+  }
+
+  toString(): string {
+    return `${this.kind ?? 'link'} ${this.name} (index ${this.index}) in ${this.ns.label}`;
+  }
+
+  async up(): Promise<void> {
+    linkSet(this.ns.rtnl, this.index, { up: true }, this.name);
+  }
+
+  async down(): Promise<void> {
+    linkSet(this.ns.rtnl, this.index, { up: false }, this.name);
+  }
+
+  async setMac(mac: string): Promise<void> {
+    linkSet(this.ns.rtnl, this.index, { mac }, this.name);
+  }
+
+  /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */
+  async attachTo(bridge: Link): Promise<void> {
+    const target = linkGet(bridge.ns.rtnl, bridge.index);
+    if (target.kind !== 'bridge') throw new NotABridgeError(target.name, target.kind);
+    linkSet(this.ns.rtnl, this.index, { master: bridge.index }, this.name);
+  }
+
+  /** Leaves whatever bridge this device is a port of (`ip link set DEV nomaster`). */
+  async detach(): Promise<void> {
+    linkSet(this.ns.rtnl, this.index, { master: 0 }, this.name);
+  }
+
+  async delete(): Promise<void> {
+    linkDel(this.ns.rtnl, this.index, this.name);
+  }
+
+  /** `ip addr add`; IPv6 addresses go through duplicate address detection unless dad is false. */
+  async addAddress(cidr: string, options: { dad?: boolean } = {}): Promise<void> {
+    addrAdd(this.ns.rtnl, this.index, parseCidr(cidr), { nodad: options.dad === false }, this.name);
+  }
+
+  async removeAddress(cidr: string): Promise<void> {
+    addrDel(this.ns.rtnl, this.index, parseCidr(cidr), this.name);
+  }
+
+  async addresses(): Promise<AddressState[]> {
+    return addrList(this.ns.rtnl, this.index).map(addressState);
+  }
+
+  /** Everything the kernel reports about the device now. */
+  async state(): Promise<LinkState> {
+    return this.stateNow();
+  }
+
+  /** state(), synchronously: for wait loops that must not yield between reads. */
+  stateNow(): LinkState {
+    return mustReadLinkState(this.ns.rtnl, this.index, this.name);
+  }
+}
+
+export function isLink(value: unknown): value is Link {
+  return value instanceof Link;
+}
+
+/**
+ * Registers the undo of a device creation. In a namespace nslab owns, destroying the namespace
+ * removes its devices in one kernel step, so only adopted namespaces (a container's, which
+ * outlive the handle) get a per-device delete.
+ */
+export function registerCreated<T extends Link>(link: T): T {
+  if (!link.ns.owned) {
+    link.ns.cleanup.defer(`delete ${link.name}`, () =>
+      link.delete().catch((error: unknown) => {
+        // Deleted by hand already (or with its veth peer): nothing to undo.
+        if (!(error instanceof NetlinkError && error.code === 'ENODEV')) throw error;
+      }),
+    );
+  }
+  return link;
+}

@@ -1,0 +1,115 @@
+// A device's state as one plain object, read from the kernel over rtnetlink: what matchers
+// compare, what failure reports print, what the claims report records.
+import { decodeFlags, OPERSTATES, type LinkMessage, type TunInfo } from '../netlink/link.ts';
+import { decodeAddrFlags, type AddrMessage } from '../netlink/addr.ts';
+import { linkFind, linkList } from '../rtnl/link.ts';
+import { addrList } from '../rtnl/addr.ts';
+import { formatBridgeId } from './bridge-id.ts';
+import type { NetlinkSocket } from '../netlink/socket.ts';
+import { DeviceNotFoundError } from '../errors.ts';
+import * as C from '../sys/constants.ts';
+
+export const OPERSTATE_NAMES = Object.values(OPERSTATES);
+
+export interface AddressState {
+  /** "192.0.2.1/24" */
+  cidr: string;
+  address: string;
+  prefixLength: number;
+  family: 4 | 6;
+  scope: number;
+  flags: string[];
+  tentative: boolean;
+  dadfailed: boolean;
+}
+
+export interface LinkState {
+  name: string;
+  index: number;
+  kind: string | undefined;
+  mac: string | undefined;
+  mtu: number | undefined;
+  /** IFF_* names set in ifi_flags: UP, RUNNING, LOWER_UP, ... */
+  flags: string[];
+  /** IFF_UP: the administrative state. */
+  adminUp: boolean;
+  /** IFF_RUNNING: the operational state as a flag. */
+  running: boolean;
+  /** IFLA_OPERSTATE in iproute2's spelling: up, down, unknown, lowerlayerdown, ... */
+  operstate: string;
+  carrier: boolean | undefined;
+  carrierChanges: number | undefined;
+  carrierUpCount: number | undefined;
+  carrierDownCount: number | undefined;
+  master: { index: number; name: string | undefined } | undefined;
+  /** For bridges: the ID in sysfs notation ("8000.525400000001"). */
+  bridgeId: string | undefined;
+  /** For bridges: names of the ports. */
+  ports: string[] | undefined;
+  tun: TunInfo | undefined;
+  addresses: AddressState[];
+}
+
+export function addressState(a: AddrMessage): AddressState {
+  const flags = decodeAddrFlags(a.flags);
+  return {
+    cidr: `${a.address}/${a.prefixLength}`,
+    address: a.address,
+    prefixLength: a.prefixLength,
+    family: a.family,
+    scope: a.scope,
+    flags,
+    tentative: flags.includes('tentative'),
+    dadfailed: flags.includes('dadfailed'),
+  };
+}
+
+export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
+  return {
+    name: m.name,
+    index: m.index,
+    kind: m.kind ?? (m.type === C.ARPHRD_LOOPBACK ? 'loopback' : undefined),
+    mac: m.mac,
+    mtu: m.mtu,
+    flags: decodeFlags(m.flags),
+    adminUp: (m.flags & C.IFF_UP) !== 0,
+    running: (m.flags & C.IFF_RUNNING) !== 0,
+    operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
+    carrier: m.carrier,
+    carrierChanges: m.carrierChanges,
+    carrierUpCount: m.carrierUpCount,
+    carrierDownCount: m.carrierDownCount,
+    master: m.master ? { index: m.master, name: extra.masterName } : undefined,
+    bridgeId: m.bridge?.bridgeId ? formatBridgeId(m.bridge.bridgeId) : undefined,
+    ports: extra.ports,
+    tun: m.tun,
+    addresses: extra.addresses.map(addressState),
+  };
+}
+
+/**
+ * Reads one device's whole state. A bridge's ports are read one by one first: each targeted
+ * read flushes that port's pending linkwatch event, which is what updates the bridge's
+ * carrier, so the bridge read that follows sees settled state rather than state a second old.
+ */
+export function readLinkState(sock: NetlinkSocket, index: number): LinkState | undefined {
+  let link = linkFind(sock, index);
+  if (!link) return undefined;
+  let ports: string[] | undefined;
+  if (link.kind === 'bridge') {
+    const members = linkList(sock, { master: index });
+    for (const p of members) linkFind(sock, p.index);
+    ports = members.map((p) => p.name);
+    link = linkFind(sock, index);
+    if (!link) return undefined;
+  }
+  const masterName = link.master ? linkFind(sock, link.master)?.name : undefined;
+  return linkState(link, { ...(masterName ? { masterName } : {}), ...(ports ? { ports } : {}), addresses: addrList(sock, index) });
+}
+
+export function mustReadLinkState(sock: NetlinkSocket, index: number, name: string): LinkState {
+  const s = readLinkState(sock, index);
+  if (!s) throw new DeviceNotFoundError(name);
+  return s;
+}
+

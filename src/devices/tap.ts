@@ -1,0 +1,94 @@
+// tun/tap devices with an explicit owner of their descriptor, since the owner decides the
+// carrier: this process, a separate holder process, or nobody (a persistent device).
+import type { Netns } from '../netns/netns.ts';
+import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
+import { validateName } from '../rtnl/validate.ts';
+import { parseMac } from '../netlink/mac.ts';
+import { NameTakenError, NslabError } from '../errors.ts';
+import { Link, registerCreated } from './link.ts';
+import { TapHolder } from './holder.ts';
+import { TunFile, type TunMode } from './tun-file.ts';
+
+export type TapOwner = 'self' | 'holder' | 'none';
+
+export interface TapOptions {
+  mac?: string;
+  /** Who holds the descriptor: this process (default), a holder process, or nobody. */
+  owner?: TapOwner;
+  mode?: TunMode;
+  /** Keep the device when its descriptors close (default true, so carrier loss can be observed). */
+  persist?: boolean;
+}
+
+export class Tap extends Link {
+  readonly owner: TapOwner;
+  /** The descriptor, when this process owns it. */
+  readonly file: TunFile | undefined;
+  /** The holder process, when one owns the descriptor. */
+  readonly holder: TapHolder | undefined;
+
+  constructor(link: Link, owner: TapOwner, file?: TunFile, holder?: TapHolder) {
+    super(link.ns, link);
+    this.owner = owner;
+    this.file = file;
+    this.holder = holder;
+  }
+
+  /** Closes the owner's descriptor: ours, or the holder's (which keeps running). */
+  async close(): Promise<void> {
+    if (this.file) this.file.close();
+    else if (this.holder) await this.holder.closeFd();
+    else throw new NslabError(`${this.name} has no owner whose descriptor could be closed`);
+  }
+}
+
+/**
+ * Creates a tap (or tun) with TUNSETIFF on a descriptor opened inside the namespace (rtnetlink
+ * cannot create tun devices). If any later step fails, the device is deleted again.
+ */
+export async function addTap(ns: Netns, name: string, options: TapOptions = {}): Promise<Tap> {
+  validateName(name);
+  if (options.mac) parseMac(options.mac);
+  const owner = options.owner ?? 'self';
+  const existing = linkFind(ns.rtnl, name);
+  if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind });
+
+  const file = TunFile.open(ns);
+  let index: number | undefined;
+  try {
+    file.attach(name, options.mode ?? 'tap');
+    index = linkGet(ns.rtnl, name).index;
+    if (options.persist ?? true) file.persist(true);
+    if (options.mac) linkSet(ns.rtnl, index, { mac: options.mac }, name);
+    const link = new Link(ns, linkGet(ns.rtnl, index));
+    let tap: Tap;
+    if (owner === 'self') {
+      tap = new Tap(link, owner, file);
+      // An open tun descriptor holds a reference on its namespace: it must close for the namespace to go.
+      ns.cleanup.defer(`close ${name} descriptor`, () => file.close());
+    } else if (owner === 'holder') {
+      const holder = await TapHolder.start(file, `${ns.label}/${name}`);
+      file.close();
+      tap = new Tap(link, owner, undefined, holder);
+      ns.cleanup.defer(`kill holder of ${name}`, () => holder.kill().then(() => undefined));
+    } else {
+      file.close();
+      tap = new Tap(link, owner);
+    }
+    return registerCreated(tap);
+  } catch (error) {
+    try {
+      if (index !== undefined) linkDel(ns.rtnl, index, name);
+    } finally {
+      file.close();
+    }
+    throw error;
+  }
+}
+
+/** Opens /dev/net/tun in the namespace without attaching it to any device yet. */
+export function openTun(ns: Netns): TunFile {
+  const file = TunFile.open(ns);
+  ns.cleanup.defer('close tun descriptor', () => file.close());
+  return file;
+}

@@ -1,0 +1,67 @@
+// An open /dev/net/tun descriptor: the thing whose lifetime decides a tun/tap's carrier.
+// Opening it alone attaches to nothing; TUNSETIFF attaches it to a device (creating the device
+// if needed) and turns the carrier on; the last close of an attached descriptor turns it off.
+import { constants } from 'node:os';
+import { check, sys, SysError } from '../sys/libc.ts';
+import * as C from '../sys/constants.ts';
+import type { Netns } from '../netns/netns.ts';
+import { validateName } from '../rtnl/validate.ts';
+import { NslabError, PermissionError } from '../errors.ts';
+
+const IFREQ_LEN = 40;
+const { EPERM } = constants.errno;
+
+export type TunMode = 'tun' | 'tap';
+
+export class TunFile {
+  private fdValue: number | undefined;
+
+  private constructor(fd: number) {
+    this.fdValue = fd;
+  }
+
+  /** Opens /dev/net/tun inside ns: devices it creates or attaches to live in that namespace. */
+  static open(ns: Netns): TunFile {
+    try {
+      // check() runs inside the switch: errno must be read before setns() back overwrites it.
+      return new TunFile(ns.run(() => check(sys.open('/dev/net/tun', C.O_RDWR | C.O_CLOEXEC, 0), 'open', '/dev/net/tun')));
+    } catch (error) {
+      const code = error instanceof SysError ? error.code : String(error);
+      throw new NslabError(`cannot open /dev/net/tun (${code}): is the tun module loaded, and does the container have --device /dev/net/tun?`, { cause: error });
+    }
+  }
+
+  get fd(): number {
+    if (this.fdValue === undefined) throw new NslabError('this tun descriptor was already closed');
+    return this.fdValue;
+  }
+
+  get closed(): boolean {
+    return this.fdValue === undefined;
+  }
+
+  /** TUNSETIFF: attaches to the device called name, creating it when it does not exist. */
+  attach(name: string, mode: TunMode = 'tap'): void {
+    validateName(name);
+    const ifr = Buffer.alloc(IFREQ_LEN);
+    ifr.write(name, 0, 'utf8');
+    ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI, 16);
+    try {
+      check(sys.ioctl(this.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
+    } catch (error) {
+      if (error instanceof SysError && error.errno === EPERM) throw new PermissionError('CAP_NET_ADMIN', `attaching to tun device ${name}`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** TUNSETPERSIST: a persistent device outlives its descriptors (and then has no carrier). */
+  persist(on: boolean): void {
+    check(sys.ioctlInt(this.fd, C.TUNSETPERSIST, on ? 1 : 0), 'ioctl', 'TUNSETPERSIST');
+  }
+
+  close(): void {
+    if (this.fdValue === undefined) return;
+    sys.close(this.fdValue);
+    this.fdValue = undefined;
+  }
+}

@@ -1,0 +1,44 @@
+// Can a socket bind to this address right now? A real socket, created inside the namespace
+// and bound with bind(2), which is exactly what fails while an IPv6 address is tentative.
+import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
+import * as C from '../sys/constants.ts';
+import { ipBytes } from '../addr/ip.ts';
+import { isIP } from 'node:net';
+import type { Netns } from './netns.ts';
+
+export interface BindResult {
+  bound: boolean;
+  /** The errno name when bind failed: EADDRNOTAVAIL while the address is tentative. */
+  code?: string;
+}
+
+function sockaddr(address: string, port: number, scopeId: number): Buffer {
+  if (isIP(address) === 4) {
+    const sa = Buffer.alloc(16);
+    sa.writeUInt16LE(C.AF_INET, 0);
+    sa.writeUInt16BE(port, 2);
+    ipBytes(address).copy(sa, 4);
+    return sa;
+  }
+  const sa = Buffer.alloc(28);
+  sa.writeUInt16LE(C.AF_INET6, 0);
+  sa.writeUInt16BE(port, 2);
+  ipBytes(address).copy(sa, 8);
+  sa.writeUInt32LE(scopeId, 24);
+  return sa;
+}
+
+/** Binds a UDP socket to address (port 0 = any) inside ns, then closes it. */
+export function tryBind(ns: Netns, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
+  const sa = sockaddr(address, options.port ?? 0, options.scopeId ?? 0);
+  const family = sa.length === 16 ? C.AF_INET : C.AF_INET6;
+  return ns.run(() => {
+    const fd = check(sys.socket(family, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0), 'socket', `UDP/IPv${family === C.AF_INET ? 4 : 6}`);
+    try {
+      return sys.bind(fd, sa, sa.length) === 0 ? { bound: true } : { bound: false, code: errnoName(lastErrno()) };
+    } finally {
+      sys.close(fd);
+    }
+  });
+}
+
