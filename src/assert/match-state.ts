@@ -1,0 +1,65 @@
+// What every nslab matcher shares: check the receiver, wait for the kernel state (or for its
+// negation under .not) until the deadline, and explain the outcome with the whole state seen.
+import type { MatcherState } from 'vitest';
+import { isLink, type Link } from '../devices/link.ts';
+import type { LinkState } from '../devices/state.ts';
+import { until, waitDefaults } from '../wait/until.ts';
+
+export interface WaitOption {
+  /** Milliseconds to wait for the state before failing (default: waitDefaults.timeout). */
+  timeout?: number;
+}
+
+export interface StateSpec {
+  /** Does the device's state satisfy the matcher? */
+  holds: (state: LinkState) => boolean;
+  /** The expectation, in words or as a value. */
+  expected: string;
+  /** The part of the state the matcher is about. */
+  received: (state: LinkState) => unknown;
+  timeout?: number | undefined;
+}
+
+export interface MatcherResult {
+  pass: boolean;
+  message: () => string;
+}
+
+export function requireLink(matcher: string, received: unknown): Link {
+  if (!isLink(received)) {
+    const shown = received === null || typeof received !== 'object' ? String(received) : `${received.constructor?.name ?? 'object'} ${JSON.stringify(received)}`;
+    throw new TypeError(`${matcher}: expected a device handle from nslab (ns.addBridge(), ns.addTap(), ns.link(), ...), received ${shown}`);
+  }
+  return received;
+}
+
+export function requireOptions(matcher: string, options: unknown): WaitOption {
+  if (options === undefined) return {};
+  const t = (options as WaitOption | null)?.timeout;
+  if (typeof options !== 'object' || options === null || (t !== undefined && !(Number.isFinite(t) && t >= 0))) {
+    throw new TypeError(`${matcher}: options must be { timeout?: milliseconds >= 0 }, received ${JSON.stringify(options)}`);
+  }
+  return options as WaitOption;
+}
+
+export async function matchState(ctx: MatcherState, matcher: string, received: unknown, spec: StateSpec): Promise<MatcherResult> {
+  const link = requireLink(matcher, received);
+  const want = !ctx.isNot;
+  const timeout = spec.timeout ?? waitDefaults.timeout;
+  const waited = await until(link.ns, () => link.stateNow(), (s) => spec.holds(s) === want, timeout);
+  const pass = waited.met ? want : !want;
+  const { utils } = ctx;
+  return {
+    pass,
+    message: () =>
+      [
+        utils.matcherHint(`${ctx.isNot ? '.not' : ''}.${matcher}`, link.name, spec.expected, { isNot: ctx.isNot }),
+        '',
+        `Expected: ${ctx.isNot ? 'not ' : ''}${utils.printExpected(spec.expected)}`,
+        `Received: ${utils.printReceived(spec.received(waited.value))}`,
+        '',
+        `The kernel's state of ${link} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
+        JSON.stringify(waited.value, null, 2),
+      ].join('\n'),
+  };
+}

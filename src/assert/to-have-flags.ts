@@ -1,0 +1,19 @@
+import type { MatcherState } from 'vitest';
+import { IFF_FLAGS } from '../netlink/link.ts';
+import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
+
+/** All the given IFF_* flags are set (names without the prefix: "UP", "RUNNING", "LOWER_UP"); others may be too. */
+export function toHaveFlags(this: MatcherState, received: unknown, flags: string[], options?: WaitOption): Promise<MatcherResult> {
+  const unknown = Array.isArray(flags) ? flags.filter((f) => typeof f !== 'string' || !(f.replace(/^IFF_/, '') in IFF_FLAGS)) : [flags];
+  if (!Array.isArray(flags) || flags.length === 0 || unknown.length) {
+    throw new TypeError(`toHaveFlags: expected a non-empty array of flag names among ${Object.keys(IFF_FLAGS).join(', ')}; unknown: ${JSON.stringify(unknown)}`);
+  }
+  const wanted = flags.map((f) => f.replace(/^IFF_/, ''));
+  const { timeout } = requireOptions('toHaveFlags', options);
+  return matchState(this, 'toHaveFlags', received, {
+    holds: (s) => wanted.every((f) => s.flags.includes(f)),
+    expected: wanted.join(','),
+    received: (s) => s.flags.join(','),
+    timeout,
+  });
+}

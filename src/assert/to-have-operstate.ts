@@ -1,0 +1,17 @@
+import type { MatcherState } from 'vitest';
+import { OPERSTATE_NAMES } from '../devices/state.ts';
+import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
+
+/** The device's RFC 2863 operational state (IFLA_OPERSTATE), in iproute2's spelling: "up", "down", "unknown", ... */
+export function toHaveOperstate(this: MatcherState, received: unknown, operstate: string, options?: WaitOption): Promise<MatcherResult> {
+  if (!OPERSTATE_NAMES.includes(operstate)) {
+    throw new TypeError(`toHaveOperstate: unknown operstate ${JSON.stringify(operstate)}; the kernel reports one of ${OPERSTATE_NAMES.join(', ')}`);
+  }
+  const { timeout } = requireOptions('toHaveOperstate', options);
+  return matchState(this, 'toHaveOperstate', received, {
+    holds: (s) => s.operstate === operstate,
+    expected: operstate,
+    received: (s) => s.operstate,
+    timeout,
+  });
+}

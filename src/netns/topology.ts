@@ -1,0 +1,46 @@
+// A readable dump of a namespace and its recent kernel events, for failure messages.
+import type { Netns } from './netns.ts';
+import type { KernelEvent } from './events.ts';
+import type { LinkState } from '../devices/state.ts';
+import { decodeFlags, OPERSTATES } from '../netlink/link.ts';
+import { performance } from 'node:perf_hooks';
+
+function describeLink(s: LinkState): string {
+  const parts = [
+    `${s.index}: ${s.name}${s.kind ? ` (${s.kind})` : ''}`,
+    `<${s.flags.join(',')}>`,
+    `operstate ${s.operstate}`,
+    `carrier ${s.carrier === undefined ? '?' : s.carrier ? 'on' : 'off'}`,
+    s.mac ? `mac ${s.mac}` : '',
+    s.master ? `master ${s.master.name ?? s.master.index}` : '',
+    s.bridgeId ? `bridge_id ${s.bridgeId}` : '',
+    s.ports ? `ports [${s.ports.join(', ')}]` : '',
+    s.tun ? `tun ${s.tun.mode} queues ${s.tun.queues}${s.tun.persist ? ' persist' : ''}` : '',
+  ];
+  const addrs = s.addresses.map((a) => `\n      ${a.cidr}${a.flags.length ? ` [${a.flags.join(',')}]` : ''}`);
+  return `  ${parts.filter(Boolean).join(' ')}${addrs.join('')}`;
+}
+
+function describeEvent(e: KernelEvent, now: number): string {
+  const ago = `-${Math.round(now - e.at)} ms`;
+  if (e.kind === 'overflow') return `  ${ago} notification overflow (ENOBUFS): some events were lost`;
+  if (e.kind === 'link') {
+    const l = e.link;
+    return `  ${ago} ${e.action}link ${l.name} <${decodeFlags(l.flags).join(',')}> operstate ${OPERSTATES[l.operstate ?? -1] ?? '?'} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
+  }
+  return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
+}
+
+/** The devices of ns with their state, then its last link/address events (newest last). */
+export async function describeTopology(ns: Netns, maxEvents = 30): Promise<string> {
+  if (ns.destroyed) return `namespace ${ns.label}: destroyed`;
+  const links = await ns.links();
+  const events = ns.events.history.slice(-maxEvents);
+  const now = performance.now();
+  return [
+    `namespace ${ns.label}${ns.pinPath ? ` (pinned at ${ns.pinPath})` : ''}:`,
+    ...links.map(describeLink),
+    events.length ? `recent events:` : 'recent events: none',
+    ...events.map((e) => describeEvent(e, now)),
+  ].join('\n');
+}

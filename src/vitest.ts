@@ -1,0 +1,49 @@
+// nslab for Vitest: `import 'nslab/vitest'` registers the matchers and their types;
+// `import { test } from 'nslab/vitest'` adds the namespace fixtures.
+import { expect, test as base } from 'vitest';
+import { matchers, type NslabMatchers } from './assert/index.ts';
+import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
+import { describeTopology } from './netns/topology.ts';
+
+expect.extend(matchers);
+
+declare module 'vitest' {
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends NslabMatchers<void> {}
+}
+
+export type MakeNetns = (options?: CreateNetnsOptions) => Promise<Netns>;
+
+/**
+ * Vitest's test with two fixtures: `makeNetns()` creates as many fresh namespaces as a test
+ * needs, and `netns` is one made for you. All are destroyed after the test, whether it passed,
+ * failed or timed out; a failed test's error carries a dump of each namespace and its events.
+ */
+export const test = base
+  .extend('makeNetns', async ({ task }, { onCleanup }): Promise<MakeNetns> => {
+    const made: Netns[] = [];
+    onCleanup(async () => {
+      // Fixture cleanup runs before onTestFailed handlers, so the dump is taken here, while
+      // the namespaces still exist.
+      const error = task.result?.errors?.[0];
+      if (error && made.length) {
+        const dumps = await Promise.all(made.map((ns) => describeTopology(ns).catch((e: unknown) => `namespace ${ns.label}: could not be read (${String(e)})`)));
+        error.message += `\n\nnslab topology at the failure:\n${dumps.join('\n')}`;
+      }
+      const results = await Promise.allSettled(made.map((ns) => ns.destroy()));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+    return async (options) => {
+      const ns = await createNetns(options);
+      made.push(ns);
+      // Start listening at once, so a failure report has the events from the beginning.
+      void ns.events;
+      return ns;
+    };
+  })
+  .extend('netns', async ({ makeNetns }) => makeNetns());
+
+export const it = test;
+export { expect };
+export { configureWaits, waitDefaults, until } from './wait/until.ts';
+export type { NslabMatchers, WaitOption, AddressOptions } from './assert/index.ts';
