@@ -39,11 +39,16 @@ export interface BridgeInfo {
 export interface TunInfo {
   mode: 'tun' | 'tap';
   persist: boolean;
-  /** Attached queues: open, TUNSETIFF'd file descriptors. */
-  queues: number;
+  /** Attached queues (open, TUNSETIFF'd descriptors): the kernel reports it for multi-queue devices only. */
+  queues?: number;
 }
 
 export interface LinkMessage {
+  /**
+   * AF_UNSPEC for the device's own messages; AF_BRIDGE for a bridge's per-port notifications,
+   * which describe the port as the bridge sees it and carry no IFLA_CARRIER.
+   */
+  family: number;
   index: number;
   /** ARPHRD_* hardware type. */
   type: number;
@@ -85,16 +90,18 @@ function decodeBridge(data: Buffer): BridgeInfo {
 
 function decodeTun(data: Buffer): TunInfo {
   const a = parseAttrs(data);
+  const queues = attrU32(a, C.IFLA_TUN_NUM_QUEUES);
   return {
     mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
     persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1,
-    queues: attrU32(a, C.IFLA_TUN_NUM_QUEUES) ?? 0,
+    ...(queues !== undefined ? { queues } : {}),
   };
 }
 
 export function decodeLink(payload: Buffer): LinkMessage {
   const a = parseAttrs(payload, IFINFOMSG_LEN);
   const msg: LinkMessage = {
+    family: payload.readUInt8(0),
     type: payload.readUInt16LE(2),
     index: payload.readInt32LE(4),
     flags: payload.readUInt32LE(8),

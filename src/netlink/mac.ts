@@ -5,11 +5,13 @@ export function formatMac(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+const formatError = (mac: unknown): InvalidMacError =>
+  new InvalidMacError(`invalid MAC address ${JSON.stringify(mac)}: write six hex octets separated by colons, like 52:54:00:00:00:01`, mac);
+
 /** Parses and checks a unicast Ethernet address; the kernel would refuse the others with a bare EADDRNOTAVAIL. */
 export function parseMac(mac: unknown): Buffer {
-  if (typeof mac !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) {
-    throw new InvalidMacError(`invalid MAC address ${JSON.stringify(mac)}: write six hex octets separated by colons, like 52:54:00:00:00:01`, mac);
-  }
+  if (typeof mac !== 'string' || !MAC_TEXT.test(mac)) throw formatError(mac);
   const bytes = Buffer.from(mac.split(':').map((h) => Number.parseInt(h, 16)));
   if (bytes[0]! & 1) {
     throw new InvalidMacError(`invalid MAC address ${mac}: the low bit of the first octet marks a multicast address, which a device cannot use; use e.g. 52:54:00:xx:xx:xx`, mac);
@@ -20,5 +22,11 @@ export function parseMac(mac: unknown): Buffer {
   return bytes;
 }
 
-/** Canonical lower-case form, for comparing addresses from different sources. */
-export const normalizeMac = (mac: string): string => formatMac(parseMac(mac));
+/**
+ * Canonical lower-case form, for comparing addresses from different sources. Any six octets:
+ * the kernel itself reports all-zero ones (a bridge that never had a port).
+ */
+export function normalizeMac(mac: unknown): string {
+  if (typeof mac !== 'string' || !MAC_TEXT.test(mac)) throw formatError(mac);
+  return mac.toLowerCase();
+}

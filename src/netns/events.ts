@@ -73,6 +73,14 @@ export class EventStream {
     }
   }
 
+  /**
+   * Delivers, synchronously, every notification the kernel has already queued. Reading is
+   * otherwise asynchronous, so subscribe right after flush() to see only what follows.
+   */
+  flush(): void {
+    this.drain();
+  }
+
   /** Calls fn for every event from now on; returns the unsubscribe function. */
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn);

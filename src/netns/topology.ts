@@ -4,6 +4,7 @@ import type { KernelEvent } from './events.ts';
 import type { LinkState } from '../devices/state.ts';
 import { decodeFlags, OPERSTATES } from '../netlink/link.ts';
 import { performance } from 'node:perf_hooks';
+import { AF_BRIDGE } from '../sys/constants.ts';
 
 function describeLink(s: LinkState): string {
   const parts = [
@@ -15,7 +16,7 @@ function describeLink(s: LinkState): string {
     s.master ? `master ${s.master.name ?? s.master.index}` : '',
     s.bridgeId ? `bridge_id ${s.bridgeId}` : '',
     s.ports ? `ports [${s.ports.join(', ')}]` : '',
-    s.tun ? `tun ${s.tun.mode} queues ${s.tun.queues}${s.tun.persist ? ' persist' : ''}` : '',
+    s.tun ? `${s.tun.mode}${s.tun.queues === undefined ? '' : ` queues ${s.tun.queues}`}${s.tun.persist ? ' persist' : ''}` : '',
   ];
   const addrs = s.addresses.map((a) => `\n      ${a.cidr}${a.flags.length ? ` [${a.flags.join(',')}]` : ''}`);
   return `  ${parts.filter(Boolean).join(' ')}${addrs.join('')}`;
@@ -26,7 +27,8 @@ function describeEvent(e: KernelEvent, now: number): string {
   if (e.kind === 'overflow') return `  ${ago} notification overflow (ENOBUFS): some events were lost`;
   if (e.kind === 'link') {
     const l = e.link;
-    return `  ${ago} ${e.action}link ${l.name} <${decodeFlags(l.flags).join(',')}> operstate ${OPERSTATES[l.operstate ?? -1] ?? '?'} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
+    const bridgeView = l.family === AF_BRIDGE ? ' (as a bridge port)' : '';
+    return `  ${ago} ${e.action}link ${l.name}${bridgeView} <${decodeFlags(l.flags).join(',')}> operstate ${OPERSTATES[l.operstate ?? -1] ?? '?'} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
   }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }

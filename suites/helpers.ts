@@ -1,0 +1,111 @@
+// Oracles and recorders the claim suites share. The oracles read the kernel by other routes
+// than nslab's own netlink code (iproute2's JSON, sysfs), so a suite can cross-check what the
+// matchers saw; the recorder keeps link notifications with their arrival times.
+import type { Netns } from '../src/index.ts';
+import { decodeFlags, OPERSTATES } from '../src/netlink/link.ts';
+import * as C from '../src/sys/constants.ts';
+
+/** One device as `ip -json -details link show` prints it (only the fields the suites use). */
+export interface IpLink {
+  ifname: string;
+  flags: string[];
+  operstate: string;
+  address?: string;
+  master?: string;
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: { bridge_id?: string };
+    info_slave_kind?: string;
+    info_slave_data?: { state?: string };
+  };
+}
+
+/** `ip -json -details link show [dev NAME]`, run inside the namespace. */
+export async function ipLinks(ns: Netns, name?: string): Promise<IpLink[]> {
+  const { stdout } = await ns.exec('ip', ['-json', '-details', 'link', 'show', ...(name ? ['dev', name] : [])]);
+  return JSON.parse(String(stdout) || '[]') as IpLink[];
+}
+
+export async function ipLink(ns: Netns, name: string): Promise<IpLink> {
+  const [link] = await ipLinks(ns, name);
+  if (!link) throw new Error(`ip link show dev ${name} printed nothing`);
+  return link;
+}
+
+/**
+ * Reads files under /sys/class/net as the namespace sees them. sysfs shows the network
+ * namespace of whoever mounted it, so the reader mounts a fresh sysfs in a private mount
+ * namespace of its own (gone when it exits). A file the kernel refuses to read (carrier of a
+ * device that is down: EINVAL) comes back undefined.
+ */
+export async function sysfsNet(ns: Netns, files: readonly string[]): Promise<Record<string, string | undefined>> {
+  const script = 'mount -t sysfs sysfs /sys || exit 1; for f in "$@"; do if v=$(cat "/sys/class/net/$f" 2>/dev/null); then printf "%s\\t%s\\n" "$f" "$v"; else printf "%s\\n" "$f"; fi; done';
+  const { stdout } = await ns.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...files]);
+  const out: Record<string, string | undefined> = {};
+  for (const line of String(stdout).split('\n')) {
+    if (!line) continue;
+    const [file, value] = line.split('\t');
+    out[file!] = value;
+  }
+  return out;
+}
+
+/** A link notification as the suites look at it. */
+export interface LinkNote {
+  /** performance.now() ms when it was read from the socket. */
+  at: number;
+  name: string;
+  index: number;
+  /** Raw ifi_flags. */
+  ifiFlags: number;
+  flags: string[];
+  adminUp: boolean;
+  running: boolean;
+  operstate: string;
+  carrier: boolean | undefined;
+}
+
+export interface LinkRecorder {
+  readonly notes: LinkNote[];
+  /** Notifications were lost (socket overrun): what is missing cannot be known. */
+  readonly overflowed: boolean;
+  stop(): void;
+}
+
+/**
+ * Collects RTM_NEWLINK notifications about the named devices from now on, decoded the way a
+ * subscriber would (ifi_flags bits, IFLA_OPERSTATE, IFLA_CARRIER), without sending a request
+ * about them: a request flushes their pending linkwatch work and would change what is watched.
+ * "From now on": notifications queued during set-up are flushed before subscribing. The bridge's
+ * per-port messages (ifi_family AF_BRIDGE) describe the port as the bridge sees it, not the
+ * device itself, and are left out.
+ */
+export function recordLinks(ns: Netns, names: readonly string[]): LinkRecorder {
+  const notes: LinkNote[] = [];
+  let overflowed = false;
+  ns.events.flush();
+  const stop = ns.events.subscribe((event) => {
+    if (event.kind === 'overflow') overflowed = true;
+    if (event.kind !== 'link' || event.action !== 'new') return;
+    const m = event.link;
+    if (!names.includes(m.name) || m.family === C.AF_BRIDGE) return;
+    notes.push({
+      at: event.at,
+      name: m.name,
+      index: m.index,
+      ifiFlags: m.flags,
+      flags: decodeFlags(m.flags),
+      adminUp: (m.flags & C.IFF_UP) !== 0,
+      running: (m.flags & C.IFF_RUNNING) !== 0,
+      operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
+      carrier: m.carrier,
+    });
+  });
+  return {
+    notes,
+    get overflowed() {
+      return overflowed;
+    },
+    stop,
+  };
+}
