@@ -46,4 +46,4 @@ export const test = base
 export const it = test;
 export { expect };
 export { configureWaits, waitDefaults, until } from './wait/until.ts';
-export type { NslabMatchers, WaitOption, AddressOptions } from './assert/index.ts';
+export type { NslabMatchers, WaitOption, AddressOptions, Operstate } from './assert/index.ts';

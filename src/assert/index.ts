@@ -13,6 +13,9 @@ import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../netlink/link.ts';
 
+/** IFLA_OPERSTATE in iproute2's spelling (lower case). */
+export type Operstate = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
+
 export const matchers = {
   toHaveCarrier,
   toBeAdminUp,
@@ -31,7 +34,7 @@ export interface NslabMatchers<R = unknown> {
   toHaveCarrier(options?: WaitOption): Promise<R>;
   toBeAdminUp(options?: WaitOption): Promise<R>;
   toBeRunning(options?: WaitOption): Promise<R>;
-  toHaveOperstate(operstate: string, options?: WaitOption): Promise<R>;
+  toHaveOperstate(operstate: Operstate, options?: WaitOption): Promise<R>;
   toHaveFlags(flags: string[], options?: WaitOption): Promise<R>;
   toHaveMac(mac: string, options?: WaitOption): Promise<R>;
   toHaveBridgeId(id: string | BridgeId, options?: WaitOption): Promise<R>;

@@ -1,5 +1,6 @@
 // What every nslab matcher shares: check the receiver, wait for the kernel state (or for its
 // negation under .not) until the deadline, and explain the outcome with the whole state seen.
+import { inspect } from 'node:util';
 import type { MatcherState } from 'vitest';
 import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
@@ -25,9 +26,18 @@ export interface MatcherResult {
   message: () => string;
 }
 
+/** A short rendering of any value for an error message: bounded, and safe on cycles. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  const name = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+  const shown = inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 40 });
+  return `${name} ${shown.length > 160 ? `${shown.slice(0, 160)}…` : shown}`;
+}
+
 export function requireLink(matcher: string, received: unknown): Link {
   if (!isLink(received)) {
-    const shown = received === null || typeof received !== 'object' ? String(received) : `${received.constructor?.name ?? 'object'} ${JSON.stringify(received)}`;
+    const shown = describeValue(received);
     throw new TypeError(`${matcher}: expected a device handle from nslab (ns.addBridge(), ns.addTap(), ns.link(), ...), received ${shown}`);
   }
   return received;
@@ -37,7 +47,7 @@ export function requireOptions(matcher: string, options: unknown): WaitOption {
   if (options === undefined) return {};
   const t = (options as WaitOption | null)?.timeout;
   if (typeof options !== 'object' || options === null || (t !== undefined && !(Number.isFinite(t) && t >= 0))) {
-    throw new TypeError(`${matcher}: options must be { timeout?: milliseconds >= 0 }, received ${JSON.stringify(options)}`);
+    throw new TypeError(`${matcher}: options must be { timeout?: milliseconds >= 0 }, received ${describeValue(options)}`);
   }
   return options as WaitOption;
 }
@@ -53,13 +63,14 @@ export async function matchState(ctx: MatcherState, matcher: string, received: u
     pass,
     message: () =>
       [
-        utils.matcherHint(`${ctx.isNot ? '.not' : ''}.${matcher}`, link.name, spec.expected, { isNot: ctx.isNot }),
+        utils.matcherHint(`.${matcher}`, link.name, spec.expected, { isNot: ctx.isNot }),
         '',
         `Expected: ${ctx.isNot ? 'not ' : ''}${utils.printExpected(spec.expected)}`,
         `Received: ${utils.printReceived(spec.received(waited.value))}`,
         '',
         `The kernel's state of ${link} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
-        JSON.stringify(waited.value, null, 2),
+        // undefined shown as null: a field the kernel did not report is part of the answer.
+        JSON.stringify(waited.value, (_key, v: unknown) => (v === undefined ? null : v), 2),
       ].join('\n'),
   };
 }

@@ -8,7 +8,7 @@ export interface AddressOptions extends WaitOption {
 }
 
 /** The device has this address ("192.0.2.1/24", "2001:db8::1/64"), optionally in a given DAD state. */
-export function toHaveAddress(this: MatcherState, received: unknown, cidr: string, options?: AddressOptions): Promise<MatcherResult> {
+export async function toHaveAddress(this: MatcherState, received: unknown, cidr: string, options?: AddressOptions): Promise<MatcherResult> {
   const want = parseCidr(cidr);
   const key = `${want.address}/${want.prefixLength}`;
   const { timeout } = requireOptions('toHaveAddress', options);

@@ -3,8 +3,8 @@ import { IFF_FLAGS } from '../netlink/link.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** All the given IFF_* flags are set (names without the prefix: "UP", "RUNNING", "LOWER_UP"); others may be too. */
-export function toHaveFlags(this: MatcherState, received: unknown, flags: string[], options?: WaitOption): Promise<MatcherResult> {
-  const unknown = Array.isArray(flags) ? flags.filter((f) => typeof f !== 'string' || !(f.replace(/^IFF_/, '') in IFF_FLAGS)) : [flags];
+export async function toHaveFlags(this: MatcherState, received: unknown, flags: string[], options?: WaitOption): Promise<MatcherResult> {
+  const unknown = Array.isArray(flags) ? flags.filter((f) => typeof f !== 'string' || !Object.hasOwn(IFF_FLAGS, f.replace(/^IFF_/, ''))) : [flags];
   if (!Array.isArray(flags) || flags.length === 0 || unknown.length) {
     throw new TypeError(`toHaveFlags: expected a non-empty array of flag names among ${Object.keys(IFF_FLAGS).join(', ')}; unknown: ${JSON.stringify(unknown)}`);
   }

@@ -3,7 +3,7 @@ import { OPERSTATE_NAMES } from '../devices/state.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** The device's RFC 2863 operational state (IFLA_OPERSTATE), in iproute2's spelling: "up", "down", "unknown", ... */
-export function toHaveOperstate(this: MatcherState, received: unknown, operstate: string, options?: WaitOption): Promise<MatcherResult> {
+export async function toHaveOperstate(this: MatcherState, received: unknown, operstate: string, options?: WaitOption): Promise<MatcherResult> {
   if (!OPERSTATE_NAMES.includes(operstate)) {
     throw new TypeError(`toHaveOperstate: unknown operstate ${JSON.stringify(operstate)}; the kernel reports one of ${OPERSTATE_NAMES.join(', ')}`);
   }

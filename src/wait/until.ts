@@ -9,7 +9,12 @@ import type { Netns } from '../netns/netns.ts';
 export const waitDefaults = { timeout: 5_000 };
 
 export function configureWaits(options: { timeout?: number }): void {
-  if (options.timeout !== undefined) waitDefaults.timeout = options.timeout;
+  const { timeout } = options;
+  if (timeout === undefined) return;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+    throw new TypeError(`configureWaits: timeout must be milliseconds >= 0, received ${String(timeout)}`);
+  }
+  waitDefaults.timeout = timeout;
 }
 
 // Notifications for a pending linkwatch change only come when linkwatch runs (up to ~1 s
