@@ -30,7 +30,8 @@ function ipv6Bytes(text: string): Buffer {
 }
 
 export function ipBytes(address: string): Buffer {
-  const family = isIP(address);
+  // isIP() accepts a zone index ("fe80::1%eth0"), which an interface address cannot carry.
+  const family = address.includes('%') ? 0 : isIP(address);
   if (family === 4) return Buffer.from(address.split('.').map(Number));
   if (family === 6) return ipv6Bytes(address);
   throw new InvalidAddressError(`invalid IP address ${JSON.stringify(address)}`, address);
@@ -39,6 +40,8 @@ export function ipBytes(address: string): Buffer {
 /** RFC 5952 text: lower case, the longest run of two or more zero groups written as "::". */
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return Array.from(bytes).join('.');
+  // RFC 5952 section 5: IPv4-mapped addresses in mixed notation, as inet_ntop writes them.
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
   const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i]! << 8) | bytes[2 * i + 1]!).toString(16));
   let best = { at: -1, len: 0 };
   for (let i = 0; i < 8; ) {

@@ -5,7 +5,8 @@ import type { LinkMessage } from '../netlink/link.ts';
 import { linkDel, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
 import { parseCidr } from '../addr/ip.ts';
-import { NotABridgeError } from '../errors.ts';
+import { InvalidArgumentError, NotABridgeError } from '../errors.ts';
+import { netnsId } from '../netns/switch.ts';
 import { NetlinkError } from '../netlink/errors.ts';
 import { addressState, mustReadLinkState, type AddressState, type LinkState } from './state.ts';
 
@@ -40,6 +41,9 @@ export class Link {
 
   /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */
   async attachTo(bridge: Link): Promise<void> {
+    if (bridge.ns !== this.ns && netnsId(bridge.ns.fd) !== netnsId(this.ns.fd)) {
+      throw new InvalidArgumentError(`${bridge} is not in the namespace of ${this}: a port must be in its bridge's namespace`, bridge);
+    }
     const target = linkGet(bridge.ns.rtnl, bridge.index);
     if (target.kind !== 'bridge') throw new NotABridgeError(target.name, target.kind);
     linkSet(this.ns.rtnl, this.index, { master: bridge.index }, this.name);

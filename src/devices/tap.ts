@@ -4,7 +4,7 @@ import type { Netns } from '../netns/netns.ts';
 import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { validateName } from '../rtnl/validate.ts';
 import { parseMac } from '../netlink/mac.ts';
-import { NameTakenError, NslabError } from '../errors.ts';
+import { InvalidArgumentError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';
 import { TunFile, type TunMode } from './tun-file.ts';
@@ -50,6 +50,9 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
   validateName(name);
   if (options.mac) parseMac(options.mac);
   const owner = options.owner ?? 'self';
+  if (owner === 'none' && options.persist === false) {
+    throw new InvalidArgumentError(`tap ${name}: owner "none" with persist false would vanish as soon as it is made; keep persist, or pick an owner`, options);
+  }
   const existing = linkFind(ns.rtnl, name);
   if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind });
 

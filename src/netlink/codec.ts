@@ -34,7 +34,8 @@ export class MessageWriter {
 
   /** The fixed header after nlmsghdr (ifinfomsg, ifaddrmsg): raw bytes, padded. */
   header(bytes: Uint8Array): this {
-    this.buf.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buf.set(bytes, at);
     return this;
   }
 
@@ -113,6 +114,7 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
     });
     at += align4(len);
   }
+  if (at < buf.length) throw new RangeError(`malformed netlink message: ${buf.length - at} trailing bytes at offset ${at} of ${buf.length}`);
   return out;
 }
 

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 const RECV_BUFFER = 64 * 1024;
 const REPLY_TIMEOUT_MS = 10_000;
 const DUMP_ATTEMPTS = 5;
-const { EAGAIN, EINTR, ENOBUFS } = constants.errno;
+const { EAGAIN, EINTR, ENOBUFS, EPERM } = constants.errno;
 
 function setIntOption(fd: number, level: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
@@ -44,7 +44,15 @@ export class NetlinkSocket {
       setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_EXT_ACK, 1);
       setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1);
       setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_GET_STRICT_CHK, 1);
-      if (options.receiveBuffer) setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, options.receiveBuffer);
+      if (options.receiveBuffer) {
+        try {
+          setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, options.receiveBuffer);
+        } catch (error) {
+          // SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it take what rmem_max allows.
+          if (!(error instanceof SysError && error.errno === EPERM)) throw error;
+          setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUF, options.receiveBuffer);
+        }
+      }
       for (const group of options.groups ?? []) setIntOption(this.fd, C.SOL_NETLINK, C.NETLINK_ADD_MEMBERSHIP, group);
     } catch (error) {
       sys.close(this.fd);

@@ -10,7 +10,8 @@ export const PIN_DIR = '/run/netns';
 const PREFIX = 'nslab-';
 
 export function pinName(label: string): string {
-  return `${PREFIX}${process.pid}-${label}`;
+  // Labels of adopted namespaces default to their path ("adopted:/proc/PID/ns/net"): a file name needs no "/".
+  return `${PREFIX}${process.pid}-${label.replace(/[^\w.-]/g, '_')}`;
 }
 
 export function pin(nsFd: number, name: string): string {

@@ -15,5 +15,7 @@ export function validateName(name: unknown): asserts name is string {
   if (s === '.' || s === '..') bad('"." and ".." are reserved');
   if (s.includes('/')) bad('"/" is not allowed (names become sysfs paths)');
   if (s.includes(':')) bad('":" is not allowed (it marks legacy alias labels)');
-  if (/\s/.test(s)) bad('whitespace is not allowed');
+  if (s.includes('%')) bad('"%" is not allowed (the kernel would expand it: br%d becomes br0)');
+  // The kernel's isspace() is byte-wise and also counts 0xA0, a byte inside many UTF-8 characters ("à" is C3 A0).
+  if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0)) bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
 }

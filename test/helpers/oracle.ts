@@ -1,0 +1,172 @@
+// Independent views of a namespace, for checking nslab against: iproute2's JSON output and
+// sysfs, both read by programs running inside the namespace (ns.exec), never by nslab's codec.
+import type { LinkState, Netns } from '../../src/index.ts';
+
+export interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags: string[];
+  mtu: number;
+  operstate: string;
+  address?: string;
+  master?: string;
+  link_index?: number;
+  /** The IFLA_LINK device by name, when it is in the same namespace (else link_index). */
+  link?: string;
+  link_netnsid?: number;
+  link_type?: string;
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: Record<string, unknown>;
+    info_slave_kind?: string;
+  };
+}
+
+export interface IpAddrInfo {
+  family: 'inet' | 'inet6';
+  local: string;
+  prefixlen: number;
+  scope: string;
+  tentative?: boolean;
+  nodad?: boolean;
+  dadfailed?: boolean;
+  permanent?: boolean;
+}
+
+export interface IpAddrLink {
+  ifname: string;
+  ifindex: number;
+  addr_info: IpAddrInfo[];
+}
+
+async function ipJson<T>(ns: Netns, args: string[]): Promise<T> {
+  const { stdout } = await ns.exec('ip', ['-json', ...args]);
+  return JSON.parse(String(stdout) || '[]') as T;
+}
+
+/** `ip -json -details link show`: every device of the namespace. */
+export const ipLinks = (ns: Netns): Promise<IpLink[]> => ipJson(ns, ['-details', 'link', 'show']);
+
+export const ipLinkNames = async (ns: Netns): Promise<string[]> => (await ipLinks(ns)).map((l) => l.ifname).sort();
+
+/** `ip -json -details link show dev NAME`, or undefined when there is no such device. */
+export async function ipLink(ns: Netns, dev: string): Promise<IpLink | undefined> {
+  const r = await ns.exec('ip', ['-json', '-details', 'link', 'show', 'dev', dev], { reject: false });
+  if (r.exitCode !== 0) return undefined;
+  return (JSON.parse(String(r.stdout)) as IpLink[])[0];
+}
+
+/** `ip -json addr show dev NAME`: that device's addresses. */
+export async function ipAddrs(ns: Netns, dev: string): Promise<IpAddrInfo[]> {
+  return (await ipJson<IpAddrLink[]>(ns, ['addr', 'show', 'dev', dev]))[0]?.addr_info ?? [];
+}
+
+/**
+ * sysfs attributes of a device as the namespace sees them (undefined where the read fails, as
+ * `carrier` does on a device that is down). sysfs shows the network namespace of whoever
+ * mounted it, so this mounts a fresh sysfs in a private mount namespace, as `ip netns exec`
+ * does; the host's mounts are untouched.
+ */
+export async function sysfs<K extends string>(ns: Netns, dev: string, attrs: readonly K[]): Promise<Record<K, string | undefined>> {
+  const script = 'mount -t sysfs sysfs /sys || exit 1; d=$1; shift; for a; do cat "/sys/class/net/$d/$a" 2>/dev/null || echo "?"; done';
+  const { stdout } = await ns.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dev, ...attrs]);
+  const values = String(stdout).split('\n');
+  return Object.fromEntries(attrs.map((a, i) => [a, values[i] === '?' ? undefined : values[i]])) as Record<K, string | undefined>;
+}
+
+/** iproute2 prints bridge IDs as "8000.52:54:0:0:0:1"; this is the sysfs form, "8000.525400000001". */
+export function ipBridgeId(text: string): string {
+  const [prio, mac] = text.split('.') as [string, string];
+  return `${prio}.${mac.split(':').map((o) => o.padStart(2, '0')).join('')}`;
+}
+
+/**
+ * iproute2 hides IFF_RUNNING and prints pseudo flags: NO-CARRIER for "up but not running", M-DOWN
+ * for "the device IFLA_LINK names (a veth's peer) is down". This turns its list back into the
+ * IFF_* names nslab reports.
+ */
+export function iffFromIp(ipFlags: string[]): string[] {
+  const flags = new Set(ipFlags);
+  flags.delete('M-DOWN');
+  const noCarrier = flags.delete('NO-CARRIER');
+  if (flags.has('UP') && !noCarrier) flags.add('RUNNING');
+  return [...flags].sort();
+}
+
+const SCOPES: Record<string, number> = { global: 0, link: 253, host: 254 };
+
+/**
+ * What iproute2 and sysfs say about one device, in the shape of the same fields of nslab's
+ * LinkState (see comparableState), so a test can compare the two whole.
+ */
+export async function oracleState(ns: Netns, dev: string): Promise<ComparableState> {
+  const ip = await ipLink(ns, dev);
+  if (!ip) throw new Error(`iproute2 sees no device ${dev}`);
+  const fs = await sysfs(ns, dev, ['carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'bridge/bridge_id']);
+  const flags = iffFromIp(ip.flags);
+  const adminUp = flags.includes('UP');
+  return {
+    index: ip.ifindex,
+    name: ip.ifname,
+    kind: ip.linkinfo?.info_kind ?? (ip.link_type === 'loopback' ? 'loopback' : undefined),
+    mac: ip.link_type === 'none' ? undefined : ip.address,
+    mtu: ip.mtu,
+    flags,
+    adminUp,
+    running: flags.includes('RUNNING'),
+    operstate: ip.operstate.toLowerCase(),
+    carrier: adminUp && fs.carrier !== undefined ? fs.carrier === '1' : undefined,
+    carrierChanges: Number(fs.carrier_changes),
+    carrierUpCount: Number(fs.carrier_up_count),
+    carrierDownCount: Number(fs.carrier_down_count),
+    master: ip.master,
+    bridgeId: fs['bridge/bridge_id'],
+    addresses: (await ipAddrs(ns, dev))
+      .map((a) => ({ cidr: `${a.local}/${a.prefixlen}`, scope: SCOPES[a.scope] ?? -1, tentative: a.tentative === true, nodad: a.nodad === true, dadfailed: a.dadfailed === true }))
+      .sort((x, y) => x.cidr.localeCompare(y.cidr)),
+  };
+}
+
+export interface ComparableState {
+  index: number;
+  name: string;
+  kind: string | undefined;
+  mac: string | undefined;
+  mtu: number | undefined;
+  flags: string[];
+  adminUp: boolean;
+  running: boolean;
+  operstate: string;
+  carrier: boolean | undefined;
+  carrierChanges: number | undefined;
+  carrierUpCount: number | undefined;
+  carrierDownCount: number | undefined;
+  master: string | undefined;
+  bridgeId: string | undefined;
+  addresses: Array<{ cidr: string; scope: number; tentative: boolean; nodad: boolean; dadfailed: boolean }>;
+}
+
+/** nslab's LinkState reduced to what oracleState can read independently. */
+export function comparableState(s: LinkState): ComparableState {
+  return {
+    index: s.index,
+    name: s.name,
+    kind: s.kind,
+    mac: s.mac,
+    mtu: s.mtu,
+    flags: [...s.flags].sort(),
+    adminUp: s.adminUp,
+    running: s.running,
+    operstate: s.operstate,
+    // sysfs refuses to read carrier on a device that is down.
+    carrier: s.adminUp ? s.carrier : undefined,
+    carrierChanges: s.carrierChanges,
+    carrierUpCount: s.carrierUpCount,
+    carrierDownCount: s.carrierDownCount,
+    master: s.master?.name,
+    bridgeId: s.bridgeId,
+    addresses: s.addresses
+      .map((a) => ({ cidr: a.cidr, scope: a.scope, tentative: a.tentative, nodad: a.flags.includes('nodad'), dadfailed: a.dadfailed }))
+      .sort((x, y) => x.cidr.localeCompare(y.cidr)),
+  };
+}

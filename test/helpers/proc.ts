@@ -1,0 +1,64 @@
+// What /proc says about processes and namespaces, for checks that nothing outlived its owner.
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+
+/** The inode of the namespace a descriptor of process pid refers to ("net:[4026532177]"). */
+export function nsInodeOfFd(pid: number, fd: number): number {
+  const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+  if (!m) throw new Error(`/proc/${pid}/fd/${fd} is not a network namespace`);
+  return Number(m[1]);
+}
+
+/** Whether pid still runs (a zombie has released its descriptors and namespaces: it counts as gone). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+const entries = (dir: string): string[] => {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Every place in /proc that keeps one of these network namespaces alive: a task's namespace
+ * (/proc/PID/task/TID/ns/net) or an open descriptor (/proc/PID/fd/N). Mounts (pins) are checked
+ * separately, through mountinfo.
+ */
+export function netnsReferences(inodes: Iterable<number>): string[] {
+  const wanted = new Set(inodes);
+  const found: string[] = [];
+  for (const pid of entries('/proc').filter((n) => /^\d+$/.test(n))) {
+    for (const tid of entries(`/proc/${pid}/task`)) {
+      try {
+        if (wanted.has(statSync(`/proc/${pid}/task/${tid}/ns/net`).ino)) found.push(`/proc/${pid}/task/${tid}/ns/net`);
+      } catch {
+        // The task ended while we looked.
+      }
+    }
+    for (const fd of entries(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && wanted.has(Number(m[1]))) found.push(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        // Closed while we looked.
+      }
+    }
+  }
+  return found;
+}
+
+/** Mount points under /run/netns (pins) of this mount namespace. */
+export function netnsMounts(): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter((p): p is string => p !== undefined && p.startsWith('/run/netns/'));
+}

@@ -1,0 +1,76 @@
+// A test process killed with SIGKILL runs no cleanup at all. What nslab made must still go:
+// holder processes (PR_SET_PDEATHSIG), programs run inside (setpriv --pdeathsig), namespaces
+// (held only by descriptors, which the kernel closes), and — the one thing that needs a
+// sweep — a pin. The kernel's own evidence that a namespace is freed: a witness namespace
+// with a veth into it loses both the veth end and the namespace id.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { createNetns, sweepStalePins } from '../../src/index.ts';
+import { startFixture } from '../helpers/fixture.ts';
+import { ipLinkNames } from '../helpers/oracle.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { isRunning, netnsMounts, netnsReferences, nsInodeOfFd } from '../helpers/proc.ts';
+
+interface Report {
+  pid: number;
+  pinPath: string;
+  nsFds: number[];
+  holders: number[];
+  sleeper: number;
+  witnessPeers: [string, string, string];
+}
+
+/** The host's devices, read only (never changed by the tests). */
+const hostDevices = (): string[] =>
+  (JSON.parse(execFileSync('ip', ['-json', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
+
+test('after SIGKILL of the process that made them, nothing is left: processes, namespaces, and (after a sweep) the pin', async () => {
+  const hostBefore = hostDevices();
+  await using witness = await createNetns({ label: 'witness', pin: true });
+  const nsids = async (): Promise<unknown[]> => JSON.parse(String((await witness.exec('ip', ['-json', 'netns', 'list-id'])).stdout) || '[]') as unknown[];
+  const { child, report, exited } = await startFixture<Report>('leaky-parent.ts', [witness.pinPath!], { timeoutMs: 30_000 });
+  const [peerA, peerB, peerC] = report.witnessPeers;
+  let inodes: number[];
+  try {
+    inodes = report.nsFds.map((fd) => nsInodeOfFd(report.pid, fd));
+    expect(new Set(inodes).size).toBe(3);
+    expect(report.holders).toHaveLength(6);
+    for (const pid of [...report.holders, report.sleeper]) expect(isRunning(pid)).toBe(true);
+    expect(existsSync(report.pinPath)).toBe(true);
+    expect(await ipLinkNames(witness)).toEqual(['lo', peerA, peerB, peerC].sort());
+    expect(await nsids()).toHaveLength(3);
+  } finally {
+    child.kill('SIGKILL');
+    expect((await exited).signal).toBe('SIGKILL');
+  }
+
+  // Everything but the pinned namespace goes without anyone's help.
+  const freed = await pollUntil(
+    async () => ({
+      running: [...report.holders, report.sleeper].filter(isRunning),
+      refs: netnsReferences(inodes),
+      witness: await ipLinkNames(witness),
+      nsids: (await nsids()).length,
+    }),
+    (s) => s.running.length === 0 && s.refs.length === 0 && !s.witness.includes(peerB) && !s.witness.includes(peerC) && s.nsids === 1,
+    15_000,
+  );
+  expect(freed.value).toEqual({ running: [], refs: [], witness: ['lo', peerA].sort(), nsids: 1 });
+  expect(freed.met).toBe(true);
+
+  // The pin is a mount: it outlives the process and keeps its namespace (and the veth into the witness) alive.
+  expect(existsSync(report.pinPath)).toBe(true);
+  expect(await ipLinkNames(witness)).toContain(peerA);
+  sweepStalePins();
+  expect(existsSync(report.pinPath)).toBe(false);
+  expect(netnsMounts()).not.toContain(report.pinPath);
+  const unpinned = await pollUntil(
+    async () => ({ witness: await ipLinkNames(witness), nsids: (await nsids()).length }),
+    (s) => s.witness.length === 1 && s.nsids === 0,
+    15_000,
+  );
+  expect(unpinned.value).toEqual({ witness: ['lo'], nsids: 0 });
+
+  expect(hostDevices()).toEqual(hostBefore);
+});

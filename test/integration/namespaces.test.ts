@@ -1,0 +1,247 @@
+// Namespaces: created empty, never moving the caller, really freed on destroy, pinned and
+// swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
+// witness namespace.
+import { existsSync, fstatSync, readdirSync, statSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { adoptNetns, createNetns, NamespaceDestroyedError, NslabError, sweepStalePins, type Netns } from '../../src/index.ts';
+import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { startFixture } from '../helpers/fixture.ts';
+
+const inodeOf = (path: string): number => statSync(path).ino;
+/** The namespace of every thread of this process (setns() moves only the calling thread). */
+const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
+async function nsInodeFromInside(ns: Netns): Promise<number> {
+  const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);
+  return Number(/^net:\[(\d+)\]$/.exec(String(stdout))![1]);
+}
+
+describe('createNetns', () => {
+  test('a new namespace holds only its loopback device, down', async () => {
+    await using ns = await createNetns();
+    const links = await ipLinks(ns);
+    expect(links.map((l) => l.ifname)).toEqual(['lo']);
+    expect(links[0]!.flags).not.toContain('UP');
+    expect(ns.owned).toBe(true);
+    expect(ns.destroyed).toBe(false);
+    expect((await ns.links()).map((s) => [s.name, s.kind, s.adminUp])).toEqual([['lo', 'loopback', false]]);
+  });
+
+  test('creating, entering, using and destroying a namespace never moves the calling process', async () => {
+    const home = inodeOf('/proc/self/ns/net');
+    const homeThread = inodeOf('/proc/thread-self/ns/net');
+    expect(homeThread).toBe(home);
+    const everywhereHome = (): void => {
+      expect(inodeOf('/proc/self/ns/net')).toBe(home);
+      expect(inodeOf('/proc/thread-self/ns/net')).toBe(home);
+      expect(new Set(threadNamespaces())).toEqual(new Set([home]));
+    };
+    const ns = await createNetns();
+    everywhereHome();
+    const inside = ns.run(() => inodeOf('/proc/thread-self/ns/net'));
+    everywhereHome();
+    expect(inside).not.toBe(home);
+    await ns.addBridge('br0');
+    await ns.exec('true');
+    void ns.events;
+    everywhereHome();
+    await ns.destroy();
+    everywhereHome();
+  });
+
+  test('the namespace is its own: one inode, seen by run(), by programs run in it and by its descriptor', async () => {
+    await using a = await createNetns();
+    await using b = await createNetns();
+    const inode = fstatSync(a.fd).ino;
+    expect(inode).not.toBe(inodeOf('/proc/self/ns/net'));
+    expect(fstatSync(b.fd).ino).not.toBe(inode);
+    expect(a.run(() => inodeOf('/proc/thread-self/ns/net'))).toBe(inode);
+    expect(await nsInodeFromInside(a)).toBe(inode);
+    // A device made in one is not in the other (nor in the host's, which the global setup checks).
+    await a.addBridge('only-in-a');
+    expect(await ipLinkNames(a)).toEqual(['lo', 'only-in-a']);
+    expect(await ipLinkNames(b)).toEqual(['lo']);
+  });
+
+  test('refuses a label that could not be part of a pin name', async () => {
+    await expect(createNetns({ label: 'a/b' })).rejects.toThrow(NslabError);
+    await expect(createNetns({ label: '' })).rejects.toThrow(/invalid namespace label/);
+  });
+});
+
+describe('destroy', () => {
+  test('is idempotent, shares one teardown, and every later use throws NamespaceDestroyedError', async () => {
+    const ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    const first = ns.destroy();
+    expect(ns.destroy()).toBe(first);
+    expect(ns.destroyed).toBe(true);
+    await first;
+    await ns.destroy();
+    await expect(ns.link('lo')).rejects.toThrow(NamespaceDestroyedError);
+    await expect(ns.addBridge('br1')).rejects.toThrow(NamespaceDestroyedError);
+    await expect(ns.links()).rejects.toThrow(NamespaceDestroyedError);
+    await expect(br.up()).rejects.toThrow(NamespaceDestroyedError);
+    await expect(br.state()).rejects.toThrow(NamespaceDestroyedError);
+    expect(() => ns.run(() => 1)).toThrow(NamespaceDestroyedError);
+    expect(() => ns.exec('true')).toThrow(NamespaceDestroyedError);
+    expect(() => ns.pin()).toThrow(NamespaceDestroyedError);
+    expect(() => ns.events).toThrow(NamespaceDestroyedError);
+    expect(() => ns.fd).toThrow(NamespaceDestroyedError);
+    expect(() => ns.rtnl).toThrow(/destroyed/);
+  });
+
+  test('`await using` destroys the namespace at the end of the block', async () => {
+    let kept: Netns | undefined;
+    {
+      await using ns = await createNetns();
+      kept = ns;
+      expect(kept.destroyed).toBe(false);
+    }
+    expect(kept.destroyed).toBe(true);
+    await expect(kept.link('lo')).rejects.toThrow(NamespaceDestroyedError);
+  });
+
+  test('kills the programs still running in the namespace', async () => {
+    const ns = await createNetns();
+    const sleeper = ns.exec('sleep', ['30']);
+    const pid = sleeper.pid!;
+    await ns.destroy();
+    const result = await sleeper.catch((e: unknown) => e as { signal?: string });
+    expect(result.signal).toBe('SIGKILL');
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+  });
+
+  test('the kernel really frees the namespace: no process, descriptor or mount refers to it, and a peer namespace sees it go', async () => {
+    await using witness = await createNetns({ label: 'witness' });
+    const ns = await createNetns();
+    // Everything that could hold a reference: a program, notifications, a tap descriptor, a veth whose peer is in the witness.
+    const inode = await nsInodeFromInside(ns);
+    await ns.addTap('tap0');
+    void ns.events;
+    const sleeper = ns.exec('sleep', ['30']);
+    await ns.addVeth('v-gone', { peerName: 'v-witness', peerNs: witness });
+    const nsids = async (): Promise<unknown[]> => JSON.parse(String((await witness.exec('ip', ['-json', 'netns', 'list-id'])).stdout) || '[]') as unknown[];
+    expect(await nsids()).toHaveLength(1);
+    expect(netnsReferences([inode]).length).toBeGreaterThan(0);
+
+    await ns.destroy();
+    await sleeper.catch(() => undefined);
+    // cleanup_net runs asynchronously (a workqueue after an RCU grace period).
+    const gone = await pollUntil(
+      async () => ({ refs: netnsReferences([inode]), nsids: await nsids(), links: await ipLinkNames(witness) }),
+      (s) => s.refs.length === 0 && s.nsids.length === 0 && !s.links.includes('v-witness'),
+      15_000,
+    );
+    expect(gone.value).toEqual({ refs: [], nsids: [], links: ['lo'] });
+    expect(gone.met).toBe(true);
+  });
+});
+
+describe('pins', () => {
+  test('pin: true mounts the namespace at /run/netns/nslab-<pid>-<label>, usable by `ip netns exec`, and destroy removes it', async () => {
+    const ns = await createNetns({ label: 'pinned', pin: true });
+    const name = `nslab-${process.pid}-pinned`;
+    expect(ns.pinPath).toBe(`/run/netns/${name}`);
+    expect(existsSync(ns.pinPath!)).toBe(true);
+    expect(netnsMounts()).toContain(ns.pinPath);
+    expect(statSync(ns.pinPath!).ino).toBe(fstatSync(ns.fd).ino);
+    await ns.addBridge('br-pinned');
+    const viaIp = await ns.exec('ip', ['netns', 'exec', name, 'ip', '-json', 'link']);
+    expect((JSON.parse(String(viaIp.stdout)) as Array<{ ifname: string }>).map((l) => l.ifname)).toEqual(['lo', 'br-pinned']);
+    const pinPath = ns.pinPath!;
+    await ns.destroy();
+    expect(existsSync(pinPath)).toBe(false);
+    expect(netnsMounts()).not.toContain(pinPath);
+    expect(ns.pinPath).toBeUndefined();
+  });
+
+  test('pin() on demand returns the same path twice', async () => {
+    await using ns = await createNetns({ label: 'late-pin' });
+    expect(ns.pinPath).toBeUndefined();
+    const path = ns.pin();
+    expect(ns.pin()).toBe(path);
+    expect(existsSync(path)).toBe(true);
+  });
+
+  test('sweepStalePins removes the pin of an nslab process that was SIGKILLed', async () => {
+    const { child, report, exited } = await startFixture<{ pid: number; pinPath: string }>('pin-and-wait.ts');
+    expect(report.pinPath).toBe(`/run/netns/nslab-${report.pid}-stale`);
+    child.kill('SIGKILL');
+    await exited;
+    // The mount outlives its owner: the namespace and its bridge are still reachable by name.
+    const name = report.pinPath.slice('/run/netns/'.length);
+    await using probe = await createNetns();
+    const stale = await probe.exec('ip', ['netns', 'exec', name, 'ip', '-json', 'link'], { reject: false });
+    const staleSeen = stale.exitCode === 0;
+    if (staleSeen) expect(String(stale.stdout)).toContain('br-stale');
+    const swept = sweepStalePins();
+    // Only a sweep removes a dead process's pin; the other worker's sweep may have got here first.
+    if (staleSeen) expect(swept.length === 0 || swept.includes(report.pinPath)).toBe(true);
+    expect(existsSync(report.pinPath)).toBe(false);
+    expect(netnsMounts()).not.toContain(report.pinPath);
+    // Our own live pins are not stale.
+    await using mine = await createNetns({ label: 'alive', pin: true });
+    expect(sweepStalePins()).not.toContain(mine.pinPath);
+    expect(existsSync(mine.pinPath!)).toBe(true);
+  });
+});
+
+describe('adoptNetns', () => {
+  test('by path: a handle on a pinned namespace sees its devices; destroy removes only what it created, the namespace stays', async () => {
+    await using owner = await createNetns({ label: 'to-adopt', pin: true });
+    const br = await owner.addBridge('br-owner');
+    const adopted = await adoptNetns({ path: owner.pinPath! }, 'adopted');
+    expect(adopted.owned).toBe(false);
+    expect(adopted.label).toBe('adopted');
+    expect(fstatSync(adopted.fd).ino).toBe(fstatSync(owner.fd).ino);
+    expect((await adopted.link('br-owner')).index).toBe(br.index);
+    await adopted.addBridge('br-adopted');
+    await adopted.addVeth('va', { peerName: 'vb' });
+    expect(await ipLinkNames(owner)).toEqual(['br-adopted', 'br-owner', 'lo', 'va', 'vb']);
+    await adopted.destroy();
+    expect(await ipLinkNames(owner)).toEqual(['br-owner', 'lo']);
+  });
+
+  test('by pid: the namespace of a process started inside', async () => {
+    await using ns = await createNetns();
+    await ns.addBridge('br-pid');
+    const sleeper = ns.exec('sleep', ['30']);
+    await using adopted = await adoptNetns({ pid: sleeper.pid! });
+    expect((await adopted.links()).map((l) => l.name)).toEqual(['lo', 'br-pid']);
+    expect(await ipLinkNames(adopted)).toEqual(['br-pid', 'lo']);
+    expect(adopted.label).toBe(`adopted:/proc/${sleeper.pid}/ns/net`);
+  });
+
+  test('refuses the namespace this process runs in', async () => {
+    await expect(adoptNetns({ pid: process.pid })).rejects.toThrow(/the namespace this process runs in/);
+    await expect(adoptNetns({ path: '/proc/self/ns/net' })).rejects.toThrow(NslabError);
+    // pid 1 may be out of reach (EACCES across a sandbox boundary); then only our own pid is checked.
+    const init = (() => {
+      try {
+        return inodeOf('/proc/1/ns/net');
+      } catch {
+        return undefined;
+      }
+    })();
+    if (init === inodeOf('/proc/self/ns/net')) {
+      await expect(adoptNetns({ pid: 1 })).rejects.toThrow(/the namespace this process runs in/);
+    }
+  });
+
+  test('a process or path that does not exist is an NslabError saying what to check', async () => {
+    await expect(adoptNetns({ path: '/run/netns/nslab-does-not-exist' })).rejects.toThrow(/cannot open the namespace .* \(ENOENT\)/);
+    // Sure not to exist: above the kernel's pid_max ceiling (2^22).
+    await expect(adoptNetns({ pid: 2 ** 22 + 1 })).rejects.toThrow(/is the process still running/);
+  });
+
+  // Regression: an adopted namespace's default label, "adopted:/proc/PID/ns/net", goes into the pin name,
+  // and its "/" makes the pin path a directory that does not exist (raw ENOENT from openSync).
+  test('an adopted namespace with the default label can be pinned', async () => {
+    await using ns = await createNetns();
+    const sleeper = ns.exec('sleep', ['30']);
+    await using adopted = await adoptNetns({ pid: sleeper.pid! });
+    expect(existsSync(adopted.pin())).toBe(true);
+  });
+});

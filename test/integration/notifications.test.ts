@@ -1,0 +1,161 @@
+// Link and address notifications, and what happens when the kernel drops them (ENOBUFS).
+import { describe, expect, test } from 'vitest';
+import { createNetns, SysError, type KernelEvent, type Netns } from '../../src/index.ts';
+import { EventStream, EVENT_GROUPS } from '../../src/netns/events.ts';
+import { NetlinkSocket } from '../../src/netlink/socket.ts';
+import { linkSet } from '../../src/rtnl/link.ts';
+import * as C from '../../src/sys/constants.ts';
+
+/** Resolves with the first event matching pred from now on; rejects at the deadline. */
+function nextEvent(stream: Pick<EventStream, 'subscribe'>, pred: (e: KernelEvent) => boolean, timeoutMs = 5_000): Promise<KernelEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no matching event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = stream.subscribe((e) => {
+      if (!pred(e)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(e);
+    });
+  });
+}
+
+const linkEvent = (name: string, action: 'new' | 'del', flags?: (f: number) => boolean) => (e: KernelEvent) =>
+  e.kind === 'link' && e.action === action && e.link.name === name && (!flags || flags(e.link.flags));
+
+/** Many up/down changes in a row, without yielding to the event loop (so nothing is read in between). */
+function burst(ns: Netns, index: number, toggles: number): void {
+  for (let i = 0; i < toggles; i++) {
+    linkSet(ns.rtnl, index, { up: true });
+    linkSet(ns.rtnl, index, { up: false });
+  }
+}
+
+describe('ns.events', () => {
+  test('newlink for up and down, newaddr/deladdr, dellink, in order, with the decoded message', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    const seen: KernelEvent[] = [];
+    const unsubscribe = ns.events.subscribe((e) => seen.push(e));
+    const up = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) !== 0));
+    await br.up();
+    const upEvent = await up;
+    expect(upEvent.kind === 'link' && upEvent.link.index).toBe(br.index);
+    const down = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+    await br.down();
+    await down;
+    const addr = nextEvent(ns.events, (e) => e.kind === 'addr' && e.action === 'new' && e.addr.address === '192.0.2.1');
+    await br.addAddress('192.0.2.1/24');
+    const addrEvent = await addr;
+    expect(addrEvent.kind === 'addr' && addrEvent.addr).toMatchObject({ family: 4, prefixLength: 24, index: br.index });
+    const deladdr = nextEvent(ns.events, (e) => e.kind === 'addr' && e.action === 'del' && e.addr.address === '192.0.2.1');
+    await br.removeAddress('192.0.2.1/24');
+    await deladdr;
+    const del = nextEvent(ns.events, linkEvent('br0', 'del'));
+    await br.delete();
+    await del;
+    unsubscribe();
+    const ours = seen.filter((e) => (e.kind === 'addr' && e.addr.address === '192.0.2.1') || (e.kind === 'link' && e.action === 'del')).map((e) => `${e.kind}:${e.kind === 'overflow' ? '' : e.action}`);
+    expect(ours).toEqual(['addr:new', 'addr:del', 'link:del']);
+    expect(seen.every((e, i) => i === 0 || e.at >= seen[i - 1]!.at)).toBe(true);
+    expect(ns.events.history.slice(-seen.length)).toEqual(seen);
+  });
+
+  test('history keeps the latest 256 events, oldest first', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    void ns.events;
+    burst(ns, br.index, 200);
+    // A final, distinguishable change: once it is seen, the whole burst has been read.
+    const marker = nextEvent(ns.events, (e) => e.kind === 'link' && e.link.mac === '52:54:00:00:00:77');
+    await br.setMac('52:54:00:00:00:77');
+    const markerEvent = await marker;
+    const h = ns.events.history;
+    expect(h.length).toBe(256);
+    expect(h).toContain(markerEvent);
+    expect(h.some((e) => e.kind === 'overflow')).toBe(false);
+  });
+
+  test('unsubscribe stops delivery', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    let calls = 0;
+    const unsubscribe = ns.events.subscribe(() => calls++);
+    const up = nextEvent(ns.events, linkEvent('br0', 'new'));
+    await br.up();
+    await up;
+    const before = calls;
+    unsubscribe();
+    const down = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+    await br.down();
+    await down;
+    expect(calls).toBe(before);
+  });
+});
+
+describe('overflow', () => {
+  /** A notification socket in ns with the smallest receive buffer the kernel allows. */
+  const tinySocket = (ns: Netns): NetlinkSocket => ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 4096 }));
+
+  test('a socket whose buffer overflows: recv reports ENOBUFS once, then delivers what it kept', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    const sock = tinySocket(ns);
+    try {
+      burst(ns, br.index, 200);
+      let received = 0;
+      let overflow: SysError | undefined;
+      // Bounded: the buffer holds a few messages, and one ENOBUFS is reported per overflow.
+      for (let i = 0; i < 10_000 && !overflow; i++) {
+        try {
+          const msgs = sock.receiveNow();
+          if (msgs === null) break;
+          received += msgs.length;
+        } catch (error) {
+          if (!(error instanceof SysError)) throw error;
+          overflow = error;
+        }
+      }
+      expect(overflow).toBeInstanceOf(SysError);
+      expect(overflow!.code).toBe('ENOBUFS');
+      expect(overflow!.message).toMatch(/netlink overflow/);
+      // 400 changes were made; far fewer fit in 4 KiB (the kernel doubles it to 8 KiB).
+      expect(received).toBeLessThan(400);
+      // The error is reported once: the socket goes on working.
+      let after = 0;
+      for (let i = 0; i < 10_000; i++) {
+        const msgs = sock.receiveNow();
+        if (msgs === null) break;
+        after += msgs.length;
+      }
+      linkSet(ns.rtnl, br.index, { up: true });
+      const fresh = sock.receiveNow();
+      expect(fresh?.some((m) => m.type === C.RTM_NEWLINK)).toBe(true);
+      expect(received + after).toBeLessThan(400);
+    } finally {
+      sock.close();
+    }
+  });
+
+  test('an EventStream on such a socket emits "overflow", then keeps delivering', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    const stream = new EventStream(tinySocket(ns));
+    try {
+      const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
+      burst(ns, br.index, 200);
+      await overflow;
+      expect(stream.history.filter((e) => e.kind === 'overflow').length).toBeGreaterThanOrEqual(1);
+      const linkEvents = stream.history.filter((e) => e.kind === 'link').length;
+      expect(linkEvents).toBeLessThan(400);
+      // After an overflow, later notifications still arrive.
+      const after = nextEvent(stream, (e) => e.kind === 'link' && e.link.mac === '52:54:00:00:00:78');
+      await br.setMac('52:54:00:00:00:78');
+      await after;
+    } finally {
+      stream.close();
+    }
+  });
+});

@@ -1,0 +1,204 @@
+// decodeLink / decodeAddr on synthetic kernel messages whose bytes are laid out here, field by
+// field, the way the kernel's rtnl_fill_ifinfo / inet_fill_ifaddr / inet6_fill_ifaddr put them.
+import { describe, expect, test } from 'vitest';
+import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
+import { decodeFlags, decodeLink, OPERSTATES } from '../../src/netlink/link.ts';
+import { decodeAddr, decodeAddrFlags } from '../../src/netlink/addr.ts';
+import { linkState } from '../../src/devices/state.ts';
+import * as C from '../../src/sys/constants.ts';
+
+/** struct ifinfomsg as the kernel fills it: family, pad, ARPHRD type, index, flags, change. */
+function ifinfomsg(type: number, index: number, flags: number): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(type, 2);
+  b.writeInt32LE(index, 4);
+  b.writeUInt32LE(flags >>> 0, 8);
+  return b;
+}
+
+/** struct ifaddrmsg: family, prefixlen, flags (low 8 bits), scope, index. */
+const ifaddrmsg = (family: number, prefix: number, flags: number, scope: number, index: number): Buffer =>
+  Buffer.from([family, prefix, flags, scope, index & 0xff, (index >> 8) & 0xff, 0, 0]);
+
+const payloadOf = (w: MessageWriter): Buffer => w.finish(0).subarray(NLMSG_HDRLEN);
+const u16be = (v: number): Buffer => Buffer.from([v >> 8, v & 0xff]);
+const u16le = (v: number): Buffer => Buffer.from([v & 0xff, v >> 8]);
+const mac = (...b: number[]): Buffer => Buffer.from(b);
+
+describe('decodeLink', () => {
+  const bridgeMessage = (): Buffer =>
+    payloadOf(
+      new MessageWriter(C.RTM_NEWLINK, 0)
+        .header(ifinfomsg(C.ARPHRD_ETHER, 12, C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_RUNNING | C.IFF_LOWER_UP))
+        .string(C.IFLA_IFNAME, 'br0')
+        .u32(C.IFLA_MTU, 1500)
+        .u8(C.IFLA_OPERSTATE, C.IF_OPER_UP)
+        .u8(C.IFLA_CARRIER, 1)
+        .u32(C.IFLA_CARRIER_CHANGES, 5)
+        .u32(C.IFLA_CARRIER_UP_COUNT, 3)
+        .u32(C.IFLA_CARRIER_DOWN_COUNT, 2)
+        .bytes(C.IFLA_ADDRESS, mac(0x52, 0x54, 0x00, 0xab, 0xcd, 0x01))
+        .bytes(C.IFLA_BROADCAST, mac(0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+        .nest(C.IFLA_LINKINFO, (li) =>
+          li.string(C.IFLA_INFO_KIND, 'bridge').nest(C.IFLA_INFO_DATA, (d) =>
+            d
+              .u32(C.IFLA_BR_FORWARD_DELAY, 1500)
+              // struct ifla_bridge_id: prio[2] in network byte order, then addr[6].
+              .bytes(C.IFLA_BR_BRIDGE_ID, Buffer.concat([u16be(0x1234), mac(0x52, 0x54, 0x00, 0xab, 0xcd, 0x01)]))
+              .bytes(C.IFLA_BR_ROOT_ID, Buffer.concat([u16be(0x0010), mac(0x02, 0, 0, 0, 0, 0x09)]))
+              .u32(C.IFLA_BR_STP_STATE, 1)
+              // IFLA_BR_PRIORITY is a plain host-order u16.
+              .bytes(C.IFLA_BR_PRIORITY, u16le(0x1234)),
+          ),
+        ),
+    );
+
+  test('a bridge: header fields, counters, MAC, and the bridge ID decoded big-endian', () => {
+    const m = decodeLink(bridgeMessage());
+    expect(m).toEqual({
+      family: C.AF_UNSPEC,
+      type: C.ARPHRD_ETHER,
+      index: 12,
+      flags: C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_RUNNING | C.IFF_LOWER_UP,
+      name: 'br0',
+      mtu: 1500,
+      operstate: C.IF_OPER_UP,
+      carrier: true,
+      carrierChanges: 5,
+      carrierUpCount: 3,
+      carrierDownCount: 2,
+      mac: '52:54:00:ab:cd:01',
+      kind: 'bridge',
+      bridge: {
+        bridgeId: { priority: 0x1234, mac: '52:54:00:ab:cd:01' },
+        rootId: { priority: 0x0010, mac: '02:00:00:00:00:09' },
+        stpState: 1,
+        priority: 0x1234,
+      },
+    });
+  });
+
+  test('the bridge ID in sysfs notation, through the state snapshot', () => {
+    const s = linkState(decodeLink(bridgeMessage()), { addresses: [] });
+    expect(s.bridgeId).toBe('1234.525400abcd01');
+    expect(s.flags).toEqual(['UP', 'BROADCAST', 'RUNNING', 'MULTICAST', 'LOWER_UP']);
+    expect([s.adminUp, s.running, s.operstate, s.carrier]).toEqual([true, true, 'up', true]);
+  });
+
+  test('carrier off, and operstate lowerlayerdown, as the kernel reports an up device without carrier', () => {
+    const m = decodeLink(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWLINK, 0)
+          .header(ifinfomsg(C.ARPHRD_ETHER, 3, C.IFF_UP))
+          .string(C.IFLA_IFNAME, 'veth0')
+          .u8(C.IFLA_CARRIER, 0)
+          .u8(C.IFLA_OPERSTATE, C.IF_OPER_LOWERLAYERDOWN)
+          .u32(C.IFLA_MASTER, 7)
+          .u32(C.IFLA_LINK, 9)
+          .s32(C.IFLA_LINK_NETNSID, 0)
+          .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'veth').string(C.IFLA_INFO_SLAVE_KIND, 'bridge')),
+      ),
+    );
+    expect(m).toMatchObject({ carrier: false, operstate: C.IF_OPER_LOWERLAYERDOWN, master: 7, link: 9, linkNetnsId: 0, kind: 'veth', slaveKind: 'bridge' });
+    const s = linkState(m, { masterName: 'br0', addresses: [] });
+    expect(s).toMatchObject({ operstate: 'lowerlayerdown', adminUp: true, running: false, carrier: false, master: { index: 7, name: 'br0' } });
+  });
+
+  test('IFLA_LINK_NETNSID is signed: -1 means the peer namespace has no id here', () => {
+    const m = decodeLink(payloadOf(new MessageWriter(0, 0).header(ifinfomsg(1, 2, 0)).s32(C.IFLA_LINK_NETNSID, -1)));
+    expect(m.linkNetnsId).toBe(-1);
+  });
+
+  test('tun info: type, persist and queue count', () => {
+    const tun = (data: (w: MessageWriter) => void): ReturnType<typeof decodeLink> =>
+      decodeLink(
+        payloadOf(
+          new MessageWriter(C.RTM_NEWLINK, 0)
+            .header(ifinfomsg(C.ARPHRD_NONE, 4, C.IFF_POINTOPOINT | C.IFF_NOARP))
+            .string(C.IFLA_IFNAME, 'tun0')
+            .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'tun').nest(C.IFLA_INFO_DATA, data)),
+        ),
+      );
+    expect(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN).u8(C.IFLA_TUN_PERSIST, 0).u32(C.IFLA_TUN_NUM_QUEUES, 3)).tun).toEqual({ mode: 'tun', persist: false, queues: 3 });
+    expect(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP).u8(C.IFLA_TUN_PERSIST, 1)).tun).toMatchObject({ mode: 'tap', persist: true });
+    const s = linkState(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN)), { addresses: [] });
+    expect([s.kind, s.mac, s.flags]).toEqual(['tun', undefined, ['POINTOPOINT', 'NOARP']]);
+  });
+
+  // The kernel sends IFLA_TUN_NUM_QUEUES only for IFF_MULTI_QUEUE devices (tun_fill_info).
+  test('a single-queue tun device (no IFLA_TUN_NUM_QUEUES) claims no queue count', () => {
+    const m = decodeLink(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWLINK, 0)
+          .header(ifinfomsg(C.ARPHRD_ETHER, 4, 0))
+          .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'tun').nest(C.IFLA_INFO_DATA, (d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP))),
+      ),
+    );
+    expect(m.tun?.queues).toBeUndefined();
+  });
+
+  test('loopback has no kind in IFLA_LINKINFO; the snapshot names it from ARPHRD_LOOPBACK', () => {
+    const m = decodeLink(payloadOf(new MessageWriter(0, 0).header(ifinfomsg(C.ARPHRD_LOOPBACK, 1, C.IFF_LOOPBACK)).string(C.IFLA_IFNAME, 'lo')));
+    expect(m.kind).toBeUndefined();
+    expect(linkState(m, { addresses: [] })).toMatchObject({ kind: 'loopback', operstate: 'unknown', carrier: undefined, master: undefined });
+  });
+
+  test('a message with no attributes at all decodes to the header fields', () => {
+    expect(decodeLink(ifinfomsg(1, 5, 0))).toEqual({ family: C.AF_UNSPEC, type: 1, index: 5, flags: 0, name: '' });
+  });
+
+  test('ifi_family is decoded: a bridge\'s per-port notifications come as AF_BRIDGE', () => {
+    const msg = ifinfomsg(C.ARPHRD_ETHER, 3, 0);
+    msg.writeUInt8(C.AF_BRIDGE, 0);
+    expect(decodeLink(msg).family).toBe(C.AF_BRIDGE);
+  });
+
+  test('every IF_OPER_* value has a name; flags decode bit by bit', () => {
+    expect(Object.keys(OPERSTATES).map(Number).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(OPERSTATES[C.IF_OPER_DORMANT]).toBe('dormant');
+    expect(decodeFlags(0)).toEqual([]);
+    expect(decodeFlags(C.IFF_LOWER_UP | C.IFF_UP | C.IFF_ECHO)).toEqual(['UP', 'LOWER_UP', 'ECHO']);
+  });
+});
+
+describe('decodeAddr', () => {
+  test('IPv4: IFA_LOCAL is the address even when IFA_ADDRESS (the peer) differs', () => {
+    const a = decodeAddr(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWADDR, 0)
+          .header(ifaddrmsg(C.AF_INET, 32, C.IFA_F_PERMANENT, C.RT_SCOPE_UNIVERSE, 300))
+          .bytes(C.IFA_ADDRESS, Buffer.from([198, 51, 100, 9]))
+          .bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1]))
+          .string(C.IFA_LABEL, 'tun0'),
+      ),
+    );
+    expect(a).toEqual({ family: 4, index: 300, prefixLength: 32, scope: 0, flags: C.IFA_F_PERMANENT, address: '192.0.2.1', label: 'tun0' });
+  });
+
+  test('IPv6: only IFA_ADDRESS, formatted canonically', () => {
+    const bytes = Buffer.alloc(16);
+    bytes.writeUInt16BE(0xfe80, 0);
+    bytes.writeUInt16BE(0xabcd, 14);
+    const a = decodeAddr(payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(C.AF_INET6, 64, 0, C.RT_SCOPE_LINK, 2)).bytes(C.IFA_ADDRESS, bytes)));
+    expect(a).toEqual({ family: 6, index: 2, prefixLength: 64, scope: C.RT_SCOPE_LINK, flags: 0, address: 'fe80::abcd' });
+  });
+
+  test('IFA_FLAGS (32 bits) wins over ifa_flags, which holds only the low 8 bits', () => {
+    const withAttr = decodeAddr(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWADDR, 0)
+          .header(ifaddrmsg(C.AF_INET6, 64, C.IFA_F_PERMANENT, 0, 2))
+          .bytes(C.IFA_ADDRESS, Buffer.alloc(16, 0x20))
+          .u32(C.IFA_FLAGS, C.IFA_F_PERMANENT | C.IFA_F_NOPREFIXROUTE | C.IFA_F_STABLE_PRIVACY),
+      ),
+    );
+    expect(decodeAddrFlags(withAttr.flags)).toEqual(['permanent', 'noprefixroute', 'stable_privacy']);
+    const without = decodeAddr(payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(C.AF_INET6, 64, C.IFA_F_TENTATIVE | C.IFA_F_NODAD, 0, 2)).bytes(C.IFA_ADDRESS, Buffer.alloc(16))));
+    expect(decodeAddrFlags(without.flags)).toEqual(['nodad', 'tentative']);
+  });
+
+  test('IFA_FLAGS of 0 is taken as 0, not as "absent"', () => {
+    const a = decodeAddr(payloadOf(new MessageWriter(0, 0).header(ifaddrmsg(C.AF_INET, 24, C.IFA_F_PERMANENT, 0, 2)).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])).u32(C.IFA_FLAGS, 0)));
+    expect(a.flags).toBe(0);
+  });
+});
