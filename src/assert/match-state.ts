@@ -69,8 +69,7 @@ export async function matchState(ctx: MatcherState, matcher: string, received: u
         `Received: ${utils.printReceived(spec.received(waited.value))}`,
         '',
         `The kernel's state of ${link} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
-        // undefined shown as null: a field the kernel did not report is part of the answer.
-        JSON.stringify(waited.value, (_key, v: unknown) => (v === undefined ? null : v), 2),
+        JSON.stringify(waited.value, null, 2),
       ].join('\n'),
   };
 }
