@@ -2,7 +2,7 @@
 // than nslab's own netlink code (iproute2's JSON, sysfs), so a suite can cross-check what the
 // matchers saw; the recorder keeps link notifications with their arrival times.
 import type { Netns } from '../src/index.ts';
-import { decodeFlags, OPERSTATES } from '../src/netlink/link.ts';
+import { linkStatus } from '../src/devices/state.ts';
 import * as C from '../src/sys/constants.ts';
 
 /** One device as `ip -json -details link show` prints it (only the fields the suites use). */
@@ -94,11 +94,7 @@ export function recordLinks(ns: Netns, names: readonly string[]): LinkRecorder {
       name: m.name,
       index: m.index,
       ifiFlags: m.flags,
-      flags: decodeFlags(m.flags),
-      adminUp: (m.flags & C.IFF_UP) !== 0,
-      running: (m.flags & C.IFF_RUNNING) !== 0,
-      operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
-      carrier: m.carrier,
+      ...linkStatus(m),
     });
   });
   return {

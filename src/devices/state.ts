@@ -64,6 +64,17 @@ export function addressState(a: AddrMessage): AddressState {
   };
 }
 
+/** What a single link message says about the device's state: flags, operstate, carrier. */
+export function linkStatus(m: LinkMessage): Pick<LinkState, 'flags' | 'adminUp' | 'running' | 'operstate' | 'carrier'> {
+  return {
+    flags: decodeFlags(m.flags),
+    adminUp: (m.flags & C.IFF_UP) !== 0,
+    running: (m.flags & C.IFF_RUNNING) !== 0,
+    operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
+    carrier: m.carrier,
+  };
+}
+
 export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
   return {
     name: m.name,
@@ -71,11 +82,7 @@ export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: 
     kind: m.kind ?? (m.type === C.ARPHRD_LOOPBACK ? 'loopback' : undefined),
     mac: m.mac,
     mtu: m.mtu,
-    flags: decodeFlags(m.flags),
-    adminUp: (m.flags & C.IFF_UP) !== 0,
-    running: (m.flags & C.IFF_RUNNING) !== 0,
-    operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
-    carrier: m.carrier,
+    ...linkStatus(m),
     carrierChanges: m.carrierChanges,
     carrierUpCount: m.carrierUpCount,
     carrierDownCount: m.carrierDownCount,
