@@ -45,5 +45,5 @@ export const test = base
 
 export const it = test;
 export { expect };
-export { configureWaits, waitDefaults, until } from './wait/until.ts';
+export { configureWaits, waitDefaults, until, pollUntil } from './wait/until.ts';
 export type { NslabMatchers, WaitOption, AddressOptions, Operstate } from './assert/index.ts';

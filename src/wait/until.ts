@@ -29,19 +29,33 @@ export interface Waited<T> {
   reads: number;
 }
 
-export async function until<T>(ns: Netns, read: () => T, condition: (value: T) => boolean, timeoutMs = waitDefaults.timeout): Promise<Waited<T>> {
+export interface PollOptions {
+  timeout?: number;
+  /** The longest pause between two reads (ms). */
+  recheckMs?: number;
+  /** Subscribes to whatever should cut a pause short; returns the unsubscribe function. */
+  wake?: (notify: () => void) => () => void;
+}
+
+/**
+ * Re-reads until condition holds or the deadline (computed once, up front) passes, pausing
+ * between reads until a wake-up or the recheck interval, whichever is first. Returns the last
+ * value either way, for the caller to explain.
+ */
+export async function pollUntil<T>(read: () => T | Promise<T>, condition: (value: T) => boolean, options: PollOptions = {}): Promise<Waited<T>> {
+  const { timeout = waitDefaults.timeout, recheckMs = RECHECK_MS } = options;
   const start = performance.now();
-  const deadline = start + timeoutMs;
+  const deadline = start + timeout;
   let wake: () => void = () => undefined;
-  const unsubscribe = ns.events.subscribe(() => wake());
+  const unsubscribe = options.wake?.(() => wake());
   try {
     for (let reads = 1; ; reads++) {
-      const value = read();
+      const value = await read();
       const met = condition(value);
       const now = performance.now();
       if (met || now >= deadline) return { value, met, elapsedMs: now - start, reads };
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(RECHECK_MS, deadline - now));
+        const timer = setTimeout(resolve, Math.min(recheckMs, deadline - now));
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -49,6 +63,11 @@ export async function until<T>(ns: Netns, read: () => T, condition: (value: T) =
       });
     }
   } finally {
-    unsubscribe();
+    unsubscribe?.();
   }
+}
+
+/** Waits for state in ns: re-reads on each of its link/address notifications and every 10 ms. */
+export function until<T>(ns: Netns, read: () => T, condition: (value: T) => boolean, timeoutMs = waitDefaults.timeout): Promise<Waited<T>> {
+  return pollUntil(read, condition, { timeout: timeoutMs, wake: (notify) => ns.events.subscribe(notify) });
 }
