@@ -22,7 +22,7 @@ export interface ClaimsReport {
 
 const CLAIM_ID = /^([CX]\d+)\b/;
 
-function verdictOf(tests: ClaimRow['tests']): string {
+export function verdictOf(tests: ClaimRow['tests']): string {
   const failed = tests.find((t) => t.state === 'failed');
   if (failed) return `failed: ${failed.name}${failed.note ? ` (${failed.note})` : ''}`;
   const ran = tests.filter((t) => t.state === 'passed');
@@ -33,6 +33,9 @@ function verdictOf(tests: ClaimRow['tests']): string {
   if (nuances.length) return `holds with a nuance: ${nuances.map((t) => t.note).join('; ')}`;
   return 'holds';
 }
+
+/** Sort key of a claim ID: C1..Cn, then X1..Xn. */
+export const claimOrder = (id: string): number => (id.startsWith('C') ? 0 : 1000) + Number(id.slice(1));
 
 function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
   const rows = new Map<string, ClaimRow>();
@@ -55,11 +58,10 @@ function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
       rows.set(id, row);
     }
   }
-  const order = (id: string): number => (id.startsWith('C') ? 0 : 1000) + Number(id.slice(1));
-  return [...rows.values()].sort((a, b) => order(a.id) - order(b.id)).map((r) => ({ ...r, verdict: verdictOf(r.tests) }));
+  return [...rows.values()].sort((a, b) => claimOrder(a.id) - claimOrder(b.id)).map((r) => ({ ...r, verdict: verdictOf(r.tests) }));
 }
 
-const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+export const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 function observedText(row: ClaimRow): string {
   return row.tests
@@ -84,7 +86,8 @@ export default class ClaimsReporter implements Reporter {
   private readonly outDir: string;
 
   constructor(options: { outDir?: string } = {}) {
-    this.outDir = options.outDir ?? 'report';
+    // NSLAB_REPORT_DIR: the kernel runner's guest writes to its result share (src/kernel/run.ts).
+    this.outDir = options.outDir ?? process.env.NSLAB_REPORT_DIR ?? 'report';
   }
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {

@@ -1,0 +1,132 @@
+// The kernel runner against real guests: the claim suites under Debian's kernel (C15 and C16
+// need its dummy module), and every way a guest can go wrong ends in a clear error within its
+// deadline with no QEMU left behind.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { KernelRunnerError } from '../../src/kernel/errors.ts';
+import { guestKernelReport, runGuest } from '../../src/kernel/run.ts';
+import { saveKernelReport, verdictKind } from '../../src/report/kernels.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { isRunning } from '../helpers/proc.ts';
+import { guestUnavailable, qemuChildren } from './helpers.ts';
+
+const unavailable = guestUnavailable();
+const repo = join(import.meta.dirname, '..', '..');
+
+/** The claim IDs the suites' test titles name: what a complete report must contain. */
+function claimIdsInSuites(): string[] {
+  const dir = join(repo, 'suites');
+  const ids = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\btest\(\s*['"`]([CX]\d+):/g)].map((m) => m[1] as string));
+  return [...new Set(ids)];
+}
+
+async function rejection(p: Promise<unknown>): Promise<KernelRunnerError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(KernelRunnerError);
+  return e as KernelRunnerError;
+}
+
+describe.skipIf(unavailable)('guests', () => {
+  afterEach(() => {
+    // Every path out of runGuest has already reaped its QEMU.
+    expect(qemuChildren()).toEqual([]);
+  });
+
+  test('the claim suites run under Debian 6.1 with C15 and C16 passing, and the report comes back whole', { timeout: 20 * 60_000 }, async () => {
+    const result = await runGuest({ cwd: repo, timeoutMs: 18 * 60_000 });
+    const report = result.report;
+    expect(report, `no claims report came back; the guest printed:\n${result.output.slice(-4000)}`).toBeDefined();
+    if (!report) return;
+    // The guest's kernel wrote the report, not the host's.
+    expect(report.kernel).toBe(result.kernel.release);
+    expect(report.kernel).toMatch(/^6\.1\./);
+    expect(report.claims.map((c) => c.id).sort()).toEqual(expect.arrayContaining(claimIdsInSuites()));
+    for (const id of ['C15', 'C16']) {
+      const row = report.claims.find((c) => c.id === id);
+      expect(row?.tests.map((t) => t.state), `${id}: ${row?.verdict}`).toEqual(row?.tests.map(() => 'passed'));
+      expect(['holds', 'nuance']).toContain(verdictKind(row?.verdict));
+    }
+    // Kept for the cross-kernel report (npm run kernels -- report), with the timings.
+    const saved = guestKernelReport(result);
+    if (saved) saveKernelReport(join(repo, 'report'), saved);
+    const t = result.timings;
+    console.log(
+      `guest ${result.kernel.release} (${result.accelNote}): boot ${t.bootMs.toFixed(0)} ms, first test result ${t.firstResultMs?.toFixed(0)} ms, whole run ${t.totalMs.toFixed(0)} ms, ${t.attempts} boot(s), exit status ${result.exitCode}`,
+    );
+  });
+
+  test('a command runs with its exit status and output, and the guest has the device nodes of on-demand modules', { timeout: 150_000 }, async () => {
+    const r = await runGuest({ command: ['sh', '-c', 'uname -r; test -c /dev/net/tun && echo tun-node; exit 7'], timeoutMs: 120_000 });
+    expect(r.exitCode).toBe(7);
+    expect(r.output.split('\n')).toEqual(expect.arrayContaining([r.kernel.release, 'tun-node']));
+    expect(r.report).toBeUndefined();
+  });
+
+  test('a kernel path that does not exist fails at once, naming the installed kernels', async () => {
+    const e = await rejection(runGuest({ kernel: '/nonexistent/vmlinuz', command: ['true'] }));
+    expect(e.message).toMatch(/kernel \/nonexistent\/vmlinuz cannot be read .*installed kernels: \/boot\/vmlinuz-/);
+  });
+
+  test('a file that is no kernel is refused before QEMU starts', async () => {
+    const e = await rejection(runGuest({ kernel: join(repo, 'package.json'), command: ['true'] }));
+    expect(e.message).toMatch(/not a Linux kernel image/);
+  });
+
+  test('without QEMU on PATH the error says what to install', async () => {
+    const e = await rejection(runGuest({ command: ['true'], path: '/nonexistent-bin:/usr/local/nothing' }));
+    expect(e.message).toMatch(/qemu-system-x86_64 not found on PATH: install qemu-system-x86/);
+  });
+
+  test('a guest kernel that panics is reported with the panic line and the console tail', { timeout: 150_000 }, async () => {
+    // No init in the initramfs: the kernel looks for a root device, finds none and panics.
+    const e = await rejection(runGuest({ command: ['true'], append: 'rdinit=/nonexistent', timeoutMs: 120_000, bootRetries: 0 }));
+    expect(e.message).toMatch(/the guest kernel panicked: Kernel panic - not syncing: /);
+    expect(e.consoleTail).toMatch(/Kernel panic/);
+  });
+
+  test('a command that hangs is stopped at the deadline, with the console tail showing where', { timeout: 120_000 }, async () => {
+    const e = await rejection(runGuest({ command: ['sh', '-c', 'echo about-to-hang; exec sleep 600'], timeoutMs: 20_000 }));
+    expect(e.message).toMatch(/stopped at its deadline of 20 s, while the command ran/);
+    expect(e.consoleTail).toContain('about-to-hang');
+  });
+
+  test('a boot that does not reach the command in time is retried, then given up with the console tail', { timeout: 90_000 }, async () => {
+    const notes: string[] = [];
+    // Far too short for any boot under emulation: exercises the watchdog that catches real hung boots.
+    const e = await rejection(runGuest({ command: ['true'], bootTimeoutMs: 300, bootRetries: 1, timeoutMs: 60_000, onNote: (n) => notes.push(n) }));
+    expect(e.message).toMatch(/did not reach the command within 0\.3 s \(boot 2 of 2, (TCG|KVM)\); giving up/);
+    expect(notes.filter((n) => n.includes('retrying'))).toHaveLength(1);
+  });
+
+  test('QEMU dies with the process that started it, even by SIGKILL', { timeout: 120_000 }, async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'hold-guest.ts')], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const ready = await pollUntil(() => out, (o) => o.includes('READY') || o.includes('ERROR'), 90_000);
+      expect(ready.value).toContain('READY');
+      const [qemu] = qemuChildren(child.pid);
+      expect(qemu).toBeDefined();
+      child.kill('SIGKILL');
+      await exited;
+      const gone = await pollUntil(() => isRunning(qemu as number), (alive) => !alive, 10_000);
+      expect(gone.value).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+if (unavailable) {
+  test('guests cannot boot here', ({ skip }) => {
+    skip(`kernel runner tests skipped: ${unavailable}`);
+  });
+}

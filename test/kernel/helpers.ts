@@ -1,0 +1,38 @@
+// What the kernel runner's tests share: whether a guest can run here at all, and the QEMU
+// processes a given process has started (read from /proc, not from the runner's own books).
+import { readdirSync, readFileSync } from 'node:fs';
+import { defaultKernel } from '../../src/kernel/image.ts';
+import { BUSYBOX } from '../../src/kernel/initramfs.ts';
+import { QEMU, which } from '../../src/kernel/qemu.ts';
+
+/** Why no guest can boot on this machine, or undefined when one can. */
+export function guestUnavailable(): string | undefined {
+  if (!which(QEMU)) return `${QEMU} is not installed and could not be (scripts/setup.d/40-kernel.sh installs qemu-system-x86)`;
+  try {
+    defaultKernel();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  try {
+    readFileSync(BUSYBOX);
+  } catch {
+    return `no ${BUSYBOX} (busybox-static)`;
+  }
+  return undefined;
+}
+
+/** PIDs of QEMU processes whose parent is ppid. */
+export function qemuChildren(ppid = process.pid): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (comm.startsWith('qemu-system') && Number(fields[1]) === ppid && fields[0] !== 'Z') found.push(Number(pid));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}

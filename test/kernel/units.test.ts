@@ -1,0 +1,118 @@
+// The runner's parts checked against independent tools: busybox's cpio reads our archives,
+// kmod's modprobe orders module dependencies, Debian's /boot/config says whether the kernel has
+// a PVH entry; and the cross-kernel and shard merging of claims reports.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { cpioArchive } from '../../src/kernel/cpio.ts';
+import { bzImageRelease, defaultKernel, extractVmlinux, hasPvhNote, installedKernels } from '../../src/kernel/image.ts';
+import { BOOT_MODULES, moduleLoadOrder } from '../../src/kernel/modules.ts';
+import { which } from '../../src/kernel/qemu.ts';
+import type { ClaimsReport } from '../../src/report/claims-reporter.ts';
+import { crossKernel, mergeShards, renderCrossKernelMarkdown } from '../../src/report/kernels.ts';
+
+test('busybox cpio lists our newc archive with its files, directories, symlinks and device nodes', ({ skip }) => {
+  if (!which('busybox', '/bin:/usr/bin')) return skip('no busybox here to read the archive with');
+  const archive = cpioArchive([
+    { path: 'bin', mode: 0o040755 },
+    { path: 'bin/hello', mode: 0o100755, data: 'echo hi\n' },
+    { path: 'sh', mode: 0o120777, data: 'bin/hello' },
+    { path: 'console', mode: 0o020600, rdev: [5, 1] },
+  ]);
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-cpio-'));
+  try {
+    writeFileSync(join(dir, 'a.cpio'), archive);
+    const listing = execFileSync('sh', ['-c', `busybox cpio -tv < ${dir}/a.cpio`], { encoding: 'utf8' }).split('\n');
+    expect(listing.find((l) => l.endsWith(' bin'))).toMatch(/^drwxr-xr-x/);
+    expect(listing.find((l) => l.includes('bin/hello'))).toMatch(/^-rwxr-xr-x .* 8 /);
+    expect(listing.find((l) => l.includes(' sh -> '))).toMatch(/^lrwxrwxrwx .* sh -> bin\/hello$/);
+    execFileSync('sh', ['-c', `cd ${dir} && busybox cpio -i < a.cpio`]);
+    expect(readFileSync(join(dir, 'bin', 'hello'), 'utf8')).toBe('echo hi\n');
+    // Extracted as root, the node is a real character device 5:1 (busybox -tv does not show numbers).
+    expect(execFileSync('stat', ['-c', '%F %t:%T', join(dir, 'console')], { encoding: 'utf8' }).trim()).toBe('character special file 5:1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('an installed kernel', () => {
+  const kernel = installedKernels()[0];
+
+  test('its release from the bzImage header matches the banner inside the extracted vmlinux, and the PVH note matches its config', ({ skip }) => {
+    if (!kernel) return skip('no kernel in /boot (linux-image-amd64 is not installed)');
+    const image = readFileSync(kernel);
+    const release = bzImageRelease(image);
+    expect(release).toBeDefined();
+    const vmlinux = extractVmlinux(image);
+    expect(vmlinux.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(vmlinux.includes(`Linux version ${release} `)).toBe(true);
+    let config: string;
+    try {
+      config = readFileSync(`/boot/config-${release}`, 'utf8');
+    } catch {
+      return skip(`no /boot/config-${release} to check the PVH entry against`);
+    }
+    expect(hasPvhNote(vmlinux)).toBe(/^CONFIG_PVH=y$/m.test(config));
+  });
+
+  test('the boot modules load after their dependencies, as modprobe orders them', ({ skip }) => {
+    if (!kernel || !which('modprobe', '/usr/sbin:/sbin:/usr/bin')) return skip('needs an installed kernel and kmod');
+    const release = bzImageRelease(readFileSync(defaultKernel())) as string;
+    const { files, missing } = moduleLoadOrder(`/lib/modules/${release}`, BOOT_MODULES);
+    expect(missing).toEqual([]);
+    const depsOf = (m: string): string[] =>
+      execFileSync('modprobe', ['-S', release, '--show-depends', m], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.startsWith('insmod '))
+        .map((l) => (l.split(' ')[1] ?? '').replace(/^(\/usr)?\/lib\/modules\/[^/]+\//, ''))
+        .slice(0, -1);
+    // Each module modprobe would load first is in the list, and before the module that needs it.
+    for (const m of BOOT_MODULES) expect(files.map((f) => f.split('/').at(-1))).toContain(`${m}.ko`);
+    for (const [i, f] of files.entries()) {
+      for (const dep of depsOf(f.split('/').at(-1)?.replace(/\.ko.*$/, '') ?? '')) {
+        expect(files.indexOf(dep), `${dep}, needed by ${f}`).toBeGreaterThanOrEqual(0);
+        expect(files.indexOf(dep), `${dep}, needed by ${f}`).toBeLessThan(i);
+      }
+    }
+  });
+});
+
+const report = (kernel: string, claims: Array<[string, string, string?, string?]>): ClaimsReport => ({
+  kernel,
+  generatedAt: '2026-01-01T00:00:00.000Z',
+  claims: claims.map(([id, state, note, name]) => ({
+    id,
+    verdict: '',
+    tests: [{ name: name ?? `${id}: t`, state, ...(note ? { note } : {}), ...(note && state === 'passed' ? { verdict: 'nuance' as const } : {}), observed: {} }],
+  })),
+});
+
+describe('claims reports', () => {
+  test('shards merge into one report, each claim with all its tests and a recomputed verdict', () => {
+    const a = report('6.1.0', [['C2', 'passed'], ['C15', 'skipped', 'kernel lacks dummy devices']]);
+    const b = report('6.1.0', [['C1', 'passed'], ['C15', 'failed', 'boom', 'C15: u']]);
+    const merged = mergeShards([a, b]);
+    expect(merged.claims.map((c) => c.id)).toEqual(['C1', 'C2', 'C15']);
+    expect(merged.claims.find((c) => c.id === 'C15')?.verdict).toBe('failed: C15: u (boom)');
+    expect(merged.claims.find((c) => c.id === 'C15')?.tests).toHaveLength(2);
+    expect(() => mergeShards([a, report('6.18', [])])).toThrow(/different kernels/);
+  });
+
+  test('the cross-kernel table has a column per kernel and calls out every verdict that differs', () => {
+    const host = { source: 'host', ...mergeShards([report('6.18', [['C1', 'passed', 'bridge ID 8000.0a0000000001 after 12 ms'], ['C15', 'skipped', 'no dummy'], ['C3', 'passed']])]) };
+    const guest = mergeShards([report('6.1.0', [['C1', 'passed', 'bridge ID 8000.b20000000002 after 40 ms'], ['C15', 'passed'], ['X1', 'passed']])]);
+    const x = crossKernel([host, guest]);
+    expect(x.kernels.map((k) => k.label)).toEqual(['host 6.18', '6.1.0']);
+    const row = (id: string) => x.rows.find((r) => r.id === id);
+    // Numbers and bridge IDs differ from run to run; they are not a kernel difference.
+    expect(row('C1')).toMatchObject({ differs: false, detailsDiffer: false });
+    expect(row('C15')).toMatchObject({ differs: true });
+    expect(row('C3')).toMatchObject({ differs: true, verdicts: ['holds', undefined] });
+    expect(row('X1')).toMatchObject({ differs: true });
+    const md = renderCrossKernelMarkdown(x);
+    expect(md).toContain('| claim | host 6.18 | 6.1.0 | same everywhere? |');
+    expect(md).toMatch(/- \*\*C15\*\*:\n {2}- host 6\.18: skipped: no dummy\n {2}- 6\.1\.0: holds/);
+  });
+});
