@@ -20,7 +20,7 @@ export interface ClaimsReport {
   claims: ClaimRow[];
 }
 
-const CLAIM_ID = /^([CX]\d+)\b/;
+const CLAIM_ID = /^([CXE]\d+)\b/;
 
 export function verdictOf(tests: ClaimRow['tests']): string {
   const failed = tests.find((t) => t.state === 'failed');
@@ -34,8 +34,8 @@ export function verdictOf(tests: ClaimRow['tests']): string {
   return 'holds';
 }
 
-/** Sort key of a claim ID: C1..Cn, then X1..Xn. */
-export const claimOrder = (id: string): number => (id.startsWith('C') ? 0 : 1000) + Number(id.slice(1));
+/** Sort key of a claim ID: the document's C1..Cn, then X1..Xn beyond it, then end-to-end scenarios E1..En. */
+export const claimOrder = (id: string): number => 'CXE'.indexOf(id[0]!) * 1000 + Number(id.slice(1));
 
 function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
   const rows = new Map<string, ClaimRow>();

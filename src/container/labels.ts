@@ -1,0 +1,60 @@
+// nslab's own reaper: every container nslab starts carries its owner's pid and that process's
+// start time (a pid alone can be reused). A container whose owner is gone is stale, whatever
+// killed the owner, and the next nslab process to start a container removes it.
+import { readFileSync } from 'node:fs';
+import { runtimeClient } from './runtime.ts';
+
+export const OWNER_LABEL = 'nslab.owner';
+export const OWNER_START_LABEL = 'nslab.owner-start';
+
+/** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when there is no such process. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The labels that mark a container as this process's. */
+export function ownerLabels(): Record<string, string> {
+  return { [OWNER_LABEL]: String(process.pid), [OWNER_START_LABEL]: startTime(process.pid) ?? '' };
+}
+
+function isAlive(labels: Record<string, string>): boolean {
+  const pid = Number(labels[OWNER_LABEL]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const started = startTime(pid);
+  return started !== undefined && started === labels[OWNER_START_LABEL];
+}
+
+async function removeWhere(keep: (labels: Record<string, string>) => boolean): Promise<string[]> {
+  const docker = (await runtimeClient()).container.dockerode;
+  const found = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
+  const doomed = found.filter((c) => !keep(c.Labels));
+  await Promise.all(
+    doomed.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((error: { statusCode?: number }) => {
+          // Gone already (removed by its owner meanwhile, or being removed): nothing to do.
+          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+        }),
+    ),
+  );
+  return doomed.map((c) => c.Id);
+}
+
+/** Removes the containers whose owner process is gone; returns their ids. */
+export function removeStaleContainers(): Promise<string[]> {
+  return removeWhere(isAlive);
+}
+
+/** Removes this process's containers (for an afterAll, or before exiting); returns their ids. */
+export function removeOwnContainers(): Promise<string[]> {
+  const mine = ownerLabels();
+  return removeWhere((labels) => labels[OWNER_LABEL] !== mine[OWNER_LABEL] || labels[OWNER_START_LABEL] !== mine[OWNER_START_LABEL]);
+}
