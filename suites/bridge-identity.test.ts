@@ -5,7 +5,7 @@
 import { test, expect } from '../src/vitest.ts';
 import { formatBridgeId, parseBridgeId, type Bridge, type Link, type Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { ipLink, sysfsNet } from './helpers.ts';
+import { ipLink, settledState, sysfsNet } from './helpers.ts';
 
 // dev->addr_assign_type values (include/linux/netdevice.h), as sysfs prints them.
 const NET_ADDR_PERM = 0;
@@ -323,7 +323,7 @@ test('X3: the bridge MAC and bridge ID once its last port has left', async ({ ne
   await t.tapa!.delete();
   await expect(br).toHavePorts([]);
   const after = await expectOraclesAgree(netns, br);
-  const s = await br.state();
+  const s = await settledState(br);
   c.observe('macAfterLastPortLeft', after.mac);
   c.observe('bridgeIdAfterLastPortLeft', after.bridgeId);
   c.observe('carrierAfterLastPortLeft', s.carrier);

@@ -3,7 +3,7 @@
 import { test, expect, until } from '../src/vitest.ts';
 import type { LinkState, Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { recordLinks } from './helpers.ts';
+import { recordLinks, settledState } from './helpers.ts';
 
 async function sysctl(ns: Netns, key: string): Promise<number> {
   const { stdout } = await ns.exec('sysctl', ['-n', key]);
@@ -96,7 +96,7 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
   await expect(br).toHaveAddress(cidr, { tentative: false });
   const stillBound = netns.tryBind(address);
   expect(stillBound).toEqual({ bound: true });
-  const last = await br.state();
+  const last = await settledState(br);
   c.observe('afterTapDownAndClosed', { flags: mine(last)?.flags, bind: 'bound', bridgeCarrier: last.carrier, bridgeOperstate: last.operstate });
 });
 

@@ -1,8 +1,9 @@
 // Oracles and recorders the claim suites share. The oracles read the kernel by other routes
 // than nslab's own netlink code (iproute2's JSON, sysfs), so a suite can cross-check what the
 // matchers saw; the recorder keeps link notifications with their arrival times.
-import type { Netns } from '../src/index.ts';
+import type { Link, LinkState, Netns } from '../src/index.ts';
 import { linkStatus } from '../src/devices/state.ts';
+import { until } from '../src/wait/until.ts';
 import * as C from '../src/sys/constants.ts';
 
 /** One device as `ip -json -details link show` prints it (only the fields the suites use). */
@@ -48,6 +49,21 @@ export async function sysfsNet(ns: Netns, files: readonly string[]): Promise<Rec
     out[file!] = value;
   }
   return out;
+}
+
+/**
+ * The device's state once its operational state has caught up with its carrier. The carrier bit
+ * changes at once; the operstate, and IFF_RUNNING which is derived from it, only when linkwatch
+ * gets to the device, up to a second later (for a bridge whose carrier follows a port: after the
+ * port's run, then its own). Recent kernels (6.18) run that pending work on a targeted read, so
+ * there the first read is already settled; older ones (6.1) do not, and a read right after a
+ * change can show a device without carrier as RUNNING. Settled means: an admin-up device is
+ * RUNNING exactly when it has carrier. Returns the last state read, settled or not (after the
+ * timeout), for the test to assert on or record.
+ */
+export async function settledState(link: Link, timeoutMs?: number): Promise<LinkState> {
+  const settled = (s: LinkState): boolean => !s.adminUp || s.carrier === undefined || s.carrier === s.running;
+  return (await until(link.ns, () => link.stateNow(), settled, timeoutMs)).value;
 }
 
 /** A link notification as the suites look at it. */
