@@ -196,8 +196,10 @@ async function carrierLossToOperstate(ns: Netns, flush: boolean): Promise<Record
   const closed = performance.now();
   const readRightAfter = flush ? await br.state() : undefined;
   const bridgeChanged = (n: { name: string; operstate: string }): boolean => n.name === 'br0' && n.operstate !== 'up';
-  // The read function only looks at what has arrived: it never asks the kernel.
-  const waited = await until(ns, () => rec.notes, (notes) => notes.some(bridgeChanged), 5_000);
+  // The read function only looks at what has arrived: it never asks the kernel. Two linkwatch
+  // runs (~1 s apart) come before the bridge's notification; the deadline leaves room for a
+  // loaded machine, and costs nothing when the notification comes.
+  const waited = await until(ns, () => rec.notes, (notes) => notes.some(bridgeChanged), 15_000);
   rec.stop();
   expect(rec.overflowed).toBe(false);
   expect(waited.met).toBe(true);

@@ -2,8 +2,9 @@
 // sweep pins left by killed runs, and prove afterwards that the host's namespace is untouched.
 import { execFileSync } from 'node:child_process';
 import { sweepStalePins } from '../src/netns/pin.ts';
+import { hostSysctls, sysctlChanges } from './helpers/host.ts';
 
-function hostNetwork(): string {
+export function hostNetwork(): string {
   const ip = (args: string[]): unknown => JSON.parse(execFileSync('ip', ['-json', ...args], { encoding: 'utf8' }) || '[]');
   // Counters, carrier and operstate change on their own; compare what configuration could change.
   const links = (ip(['-details', 'link', 'show']) as Array<{ flags: string[] } & Record<string, unknown>>).map(({ ifindex, ifname, flags, mtu, master, address, linkinfo }) => ({
@@ -29,10 +30,13 @@ export default function setup(): () => void {
   }
   sweepStalePins();
   const before = hostNetwork();
+  const sysctlsBefore = hostSysctls();
   return () => {
     const after = hostNetwork();
     if (after !== before) {
       throw new Error(`the host's network namespace changed during the test run:\nbefore: ${before}\nafter: ${after}`);
     }
+    const changed = sysctlChanges(sysctlsBefore, hostSysctls());
+    if (changed.length) throw new Error(`the host's sysctls under net.ipv4/net.ipv6 changed during the test run: ${changed.join('; ')}`);
   };
 }

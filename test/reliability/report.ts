@@ -1,0 +1,116 @@
+// The harness's figures: printed at the end of every run, and written to docs/reliability.md
+// by the full run (npm run reliability).
+import { writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import type { FlakeRun } from './flake.ts';
+import type { RowResult } from './bad-inputs.ts';
+import type { TrialResult } from './trials.ts';
+
+export interface Figures {
+  mode: 'full' | 'ci';
+  seed: number;
+  trials: TrialResult[];
+  /** Trials of the known leak (a program that forks, runner killed alone). */
+  knownLeakTrials: TrialResult[];
+  containers: string;
+  rows: RowResult[];
+  flakes: FlakeRun[];
+  host: { network: 'identical' | 'changed'; sysctls: number; sysctlChanges: string[] };
+  wallMs: Record<string, number>;
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+function spread(xs: number[]): string {
+  if (!xs.length) return '-';
+  const s = [...xs].sort((a, b) => a - b);
+  return `${secs(s[0]!)} / ${secs(s[Math.floor(s.length / 2)]!)} / ${secs(s[s.length - 1]!)}`;
+}
+
+export function headline(f: Figures): string[] {
+  const leaks = sum(f.trials.map((t) => t.leaks.length));
+  const tried = f.rows.filter((r) => !r.skipped);
+  const asExpected = tried.filter((r) => r.problems.length === 0).length;
+  const failedRuns = f.flakes.filter((r) => r.failures.length > 0).length;
+  return [
+    `seed ${f.seed} (replay: NSLAB_RELIABILITY_SEED=${f.seed})`,
+    `kill trials: ${f.trials.length} (${f.trials.filter((t) => t.kind === 'stress').length} stress workload, ${f.trials.filter((t) => t.kind === 'suites').length} vitest run suites/), leaks found: ${leaks}`,
+    `  pins left before the sweep: ${sum(f.trials.map((t) => t.pinsBeforeSweep))}, after it: ${sum(f.trials.map((t) => t.leaks.filter((l) => l.startsWith('pin')).length))}; zombies (unreaped, hold nothing): ${sum(f.trials.map((t) => t.zombies))}; containers: ${f.containers}`,
+    `known leak (forking program, runner killed alone): ${f.knownLeakTrials.length} trials, ${sum(f.knownLeakTrials.map((t) => t.leaks.length))} leftovers`,
+    `host: links/addresses/routes ${f.host.network}; ${f.host.sysctls} sysctls compared, ${f.host.sysctlChanges.length} changed`,
+    `bad inputs tried: ${tried.length} (${asExpected} refused as expected, ${tried.length - asExpected} not: ${tried.filter((r) => r.problems.length).map((r) => r.row.input).join('; ') || 'none'}), skipped: ${f.rows.length - tried.length}`,
+    `flake runs: ${f.flakes.length} (${f.flakes.map((r) => r.maxWorkers).filter((v, i, a) => a.indexOf(v) === i).map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`).join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
+    `wall: ${Object.entries(f.wallMs).map(([k, v]) => `${k} ${secs(v)}`).join(', ')}`,
+  ];
+}
+
+function trialTable(trials: TrialResult[]): string[] {
+  return [
+    '| # | runner | killed | after | progress | namespaces seen | processes seen | pins before sweep | containers before sweep | zombies | settle | leaks |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...trials.map(
+      (t) =>
+        `| ${t.trial} | ${t.kind} | ${t.killed} | ${t.delayMs} ms | ${t.progress} | ${t.namespacesSeen} | ${t.processesSeen} | ${t.pinsBeforeSweep} | ${t.containersBeforeSweep ?? '-'} | ${t.zombies} | ${secs(t.settleMs)} | ${t.leaks.length ? t.leaks.join('<br>') : 0} |`,
+    ),
+  ];
+}
+
+export function renderMarkdown(f: Figures): string {
+  const tried = f.rows.filter((r) => !r.skipped);
+  return [
+    '# Reliability',
+    '',
+    `Written by the reliability harness (test/reliability/, \`npm run reliability\`) on kernel ${release()}, ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`,
+    '',
+    '## Figures',
+    '',
+    ...headline(f).map((l) => (l.startsWith('  ') ? `  - ${l.trim()}` : `- ${l}`)),
+    '',
+    '## Kill trials',
+    '',
+    'Each trial starts a runner — the stress workload (test/reliability/stress.ts: pinned and unpinned namespaces, bridges, taps of every owner with holder processes, veths between namespaces and into a witness namespace, addresses, notification sockets, programs run with ns.exec, a container where a Docker engine runs) or `vitest run suites/` — and SIGKILLs it after a random delay drawn from the seeded generator: the stress runner alone or its whole process group (half each), the Vitest runner always with its group (its workers are forked; Ctrl-C and CI cancels kill the group too).',
+    'Afterwards, with deadline loops (process exit and namespace freeing are asynchronous), the harness counts from /proc and iproute2: processes of the group still running (holders, programs, workers, qemu), the namespaces the runner held (by inode, sampled from /proc/PID/task/TID/ns/net and /proc/PID/fd/N while it ran and once more just before the kill) still referenced by a process of its group (the kernel reuses a freed namespace\'s inode number at once, so references by other processes are not counted: a namespace outlives its runner only through a process of the runner\'s, a pin or a container, all counted), namespaces still alive by the witness\'s evidence (their veth end in the witness), pins, devices added to or removed from the host namespace, and nslab\'s containers. A pin and a container outlive a SIGKILLed owner by design: the next runner\'s start removes them (sweepStalePins(), removeStaleContainers()), so they are counted before that sweep and must be zero after it. Runners work in a mount namespace of their own (a private /run/netns), so these sweeps and the sweeps of test runs around them cannot take each other\'s pins.',
+    'PID 1 of this machine does not reap orphans: the killed runner\'s children become zombies. They are counted apart; a zombie holds no namespace and no descriptor.',
+    '',
+    ...trialTable(f.trials),
+    '',
+    '### Known leak: a program that forks, its runner killed alone',
+    '',
+    'ns.exec() runs a program under `setpriv --pdeathsig KILL`: the program dies with the runner, but its own children do not. A forked child keeps the namespace alive after its runner is SIGKILLed on its own (the OOM killer, `kill -9 PID`), and ns.destroy() waits for it to exit (it holds the output pipes). Killing the whole group does end it. These trials run the stress workload with `sh -c "sleep 600 & wait"` and kill the runner alone after its first cycle:',
+    '',
+    ...trialTable(f.knownLeakTrials),
+    '',
+    '## Host untouched',
+    '',
+    `Links, addresses and routes of the host namespace (\`ip -json\`), and ${f.host.sysctls} sysctls under /proc/sys/net/ipv4 and /proc/sys/net/ipv6, read before and after the whole harness run (which includes every kill trial and flake run; each flake run\'s own global setup checks the same around it): network ${f.host.network}, sysctls ${f.host.sysctlChanges.length ? `changed: ${f.host.sysctlChanges.join('; ')}` : 'identical'}. No sysctl was seen to change by itself (read twice, idle and around runs), so none is excluded.`,
+    '',
+    '## Bad inputs',
+    '',
+    `${tried.length} inputs tried (${f.rows.length - tried.length} skipped). Each must end in the typed error with the words shown, and leave the namespaces\' devices and addresses (iproute2), the holder processes and the namespace descriptors as they were.`,
+    '',
+    '| area | input | expected | result |',
+    '|---|---|---|---|',
+    ...f.rows.map((r) => {
+      const expected = r.row.expected === 'checks' ? 'its own checks' : `${r.row.expected.error.name} ${r.row.expected.message}`.replaceAll('|', '\\|');
+      const result = r.skipped ? `skipped: ${r.skipped}` : r.problems.length ? `**not as expected**${r.row.knownBug ? ` (known bug: ${r.row.knownBug})` : ''}: ${r.problems.join('; ')}` : `ok${r.note ? ` (${r.note})` : ''}`;
+      return `| ${r.row.area} | ${r.row.input.replaceAll('|', '\\|')} | ${expected} | ${result.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`;
+    }),
+    '',
+    '## Flake rate',
+    '',
+    `\`vitest run suites/\` ${f.flakes.length} times in a row: wall per run min / median / max ${spread(f.flakes.map((r) => r.wallMs))}.`,
+    '',
+    '| runs | workers | failed runs | failures |',
+    '|---|---|---|---|',
+    ...[...new Set(f.flakes.map((r) => r.maxWorkers))].map((w) => {
+      const runs = f.flakes.filter((r) => r.maxWorkers === w);
+      const failed = runs.filter((r) => r.failures.length);
+      return `| ${runs.length} | ${w} | ${failed.length} | ${failed.flatMap((r) => r.failures.map((x) => `run ${r.run}: ${x}`)).join('<br>').replaceAll('|', '\\|') || '-'} |`;
+    }),
+    '',
+  ].join('\n');
+}
+
+export function writeReport(f: Figures, path: string): void {
+  writeFileSync(path, renderMarkdown(f));
+}
