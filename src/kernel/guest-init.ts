@@ -12,8 +12,8 @@ export const MARK = {
   done: 'nslab-guest: exit status',
 } as const;
 
-/** 9p mount tags of the two shares. */
-export const TAGS = { root: 'nslabroot', out: 'nslabout' } as const;
+/** 9p mount tags of the shares: the host's root, the results, the working directory. */
+export const TAGS = { root: 'nslabroot', out: 'nslabout', cwd: 'nslabcwd' } as const;
 
 /** Where the writable share appears in the guest. */
 export const GUEST_OUT = '/run/nslab-out';
@@ -82,6 +82,10 @@ export function stage2Script({ command, cwd, env }: Stage2Options): string {
   return `#!/bin/sh
 out=${GUEST_OUT}
 ${exports}
+# A working directory under /tmp, /run or /var/tmp is hidden by the guest's tmpfs there: mount
+# its own share in its place.
+[ -d ${shellQuote(cwd)} ] || { mkdir -p ${shellQuote(cwd)} && mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.cwd} ${shellQuote(cwd)}; } ||
+  echo "nslab-guest: cannot mount the working directory's share on ${cwd}"
 # The working directory gets a throwaway writable layer: tools write next to the project
 # (Vite bundles the config into node_modules/.vite-temp), and the host's copy stays untouched.
 mkdir -p /run/nslab-rw/upper /run/nslab-rw/work "$HOME"

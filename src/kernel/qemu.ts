@@ -15,6 +15,8 @@ export interface QemuOptions {
   pvh: boolean;
   initramfs: string;
   outDir: string;
+  /** The working directory, shared on its own: the guest's tmpfs on /tmp, /run and /var/tmp hides it when it lies there. */
+  cwd: string;
   accel: Accel;
   memoryMiB: number;
   cpus: number;
@@ -86,6 +88,7 @@ export function qemuArgs(o: QemuOptions): string[] {
     kernelCommandLine(o),
     ...share('root', '/', TAGS.root, true),
     ...share('out', o.outDir, TAGS.out, false),
+    ...share('cwd', o.cwd, TAGS.cwd, true),
   ];
 }
 

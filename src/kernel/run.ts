@@ -310,6 +310,7 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
       pvh: kernel.pvh,
       initramfs: initramfs.path,
       outDir,
+      cwd,
       accel,
       memoryMiB: options.memoryMiB ?? 2048,
       cpus: options.cpus ?? 2,
