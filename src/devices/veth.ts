@@ -1,7 +1,7 @@
 import type { Netns } from '../netns/netns.ts';
 import { linkAdd, linkFind, linkGet } from '../rtnl/link.ts';
 import { validateName } from '../rtnl/validate.ts';
-import { NameTakenError } from '../errors.ts';
+import { InvalidArgumentError, NameTakenError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 
 export interface VethOptions {
@@ -18,6 +18,9 @@ export interface VethOptions {
  * request, so a failure leaves neither behind.
  */
 export function addVeth(ns: Netns, name: string, options: VethOptions): [Link, Link] {
+  if (options.peerNs !== undefined && typeof (options.peerNs as Partial<Netns> | null)?.run !== 'function') {
+    throw new InvalidArgumentError(`addVeth ${name}: peerNs must be a namespace handle (createNetns(), adoptNetns()), received ${String(options.peerNs)}`, options.peerNs);
+  }
   const peerNs = options.peerNs ?? ns;
   validateName(options.peerName);
   // The kernel reports a taken peer name in another namespace only as EEXIST; name it here.

@@ -333,7 +333,6 @@ export const BAD_INPUTS: BadInput[] = [
     input: 'addVeth with peerNs a device handle, not a namespace',
     attempt: (w) => w.ns.addVeth('v2', { peerName: 'v3', peerNs: w.tap as unknown as Netns }),
     expected: { error: InvalidArgumentError, message: /peerNs/ },
-    knownBug: 'addVeth() does not check peerNs: a device handle there ends in "TypeError: Cannot read properties of undefined (reading \'request\')"',
   },
   {
     area: 'destroyed namespace',
