@@ -20,6 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>

@@ -9,7 +9,7 @@ export { Tap, type TapOptions, type TapOwner } from './devices/tap.ts';
 export { TapHolder, type HolderExit } from './devices/holder.ts';
 export { TunFile, type TunMode } from './devices/tun-file.ts';
 export type { VethOptions } from './devices/veth.ts';
-export type { LinkState, AddressState } from './devices/state.ts';
+export type { LinkState, LinkSnapshot, AddressState } from './devices/state.ts';
 export { formatBridgeId, parseBridgeId } from './devices/bridge-id.ts';
 export type { BridgeId, TunInfo } from './netlink/link.ts';
 export { NetlinkError, type RequestSummary } from './netlink/errors.ts';

@@ -2,13 +2,13 @@
 // do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
 import type { Netns } from '../netns/netns.ts';
 import type { LinkMessage } from '../netlink/link.ts';
-import { linkDel, linkGet, linkSet } from '../rtnl/link.ts';
+import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
 import { parseCidr } from '../addr/ip.ts';
-import { InvalidArgumentError, NotABridgeError } from '../errors.ts';
+import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../errors.ts';
 import { netnsId } from '../netns/switch.ts';
 import { NetlinkError } from '../netlink/errors.ts';
-import { addressState, mustReadLinkState, type AddressState, type LinkState } from './state.ts';
+import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 
 export class Link {
   readonly ns: Netns;
@@ -44,9 +44,19 @@ export class Link {
     if (bridge.ns !== this.ns && netnsId(bridge.ns.fd) !== netnsId(this.ns.fd)) {
       throw new InvalidArgumentError(`${bridge} is not in the namespace of ${this}: a port must be in its bridge's namespace`, bridge);
     }
-    const target = linkGet(bridge.ns.rtnl, bridge.index);
-    if (target.kind !== 'bridge') throw new NotABridgeError(target.name, target.kind);
-    linkSet(this.ns.rtnl, this.index, { master: bridge.index }, this.name);
+    const check = (): void => {
+      const target = linkGet(bridge.ns.rtnl, bridge.index);
+      if (target.kind !== 'bridge') throw new NotABridgeError(target.name, target.kind);
+    };
+    // A handle read as a bridge skips the read: if the index now names something else (the
+    // bridge was deleted), the kernel refuses the master and the read afterwards explains why.
+    if (bridge.kind !== 'bridge') check();
+    try {
+      linkSet(this.ns.rtnl, this.index, { master: bridge.index }, this.name);
+    } catch (error) {
+      if (bridge.kind === 'bridge') check();
+      throw error;
+    }
   }
 
   /** Leaves whatever bridge this device is a port of (`ip link set DEV nomaster`). */
@@ -76,9 +86,20 @@ export class Link {
     return this.stateNow();
   }
 
+  /**
+   * One targeted read of the device's own state: flags, operstate, carrier, MAC, bridge ID, ...
+   * Cheaper than state(): no ports, addresses or master name, and a bridge's ports are not
+   * read first, so a bridge's carrier may still lag a port's change by a linkwatch run.
+   */
+  async read(): Promise<LinkSnapshot> {
+    const m = linkFind(this.ns.rtnl, this.index);
+    if (!m) throw new DeviceNotFoundError(this.name);
+    return linkSnapshot(m);
+  }
+
   /** state(), synchronously: for wait loops that must not yield between reads. */
   stateNow(): LinkState {
-    return mustReadLinkState(this.ns.rtnl, this.index, this.name);
+    return mustReadLinkState(this.ns.rtnl, this.index, this.name, this.kind);
   }
 }
 

@@ -66,30 +66,43 @@ export function addressState(a: AddrMessage): AddressState {
 
 /** What a single link message says about the device's state: flags, operstate, carrier. */
 export function linkStatus(m: LinkMessage): Pick<LinkState, 'flags' | 'adminUp' | 'running' | 'operstate' | 'carrier'> {
-  return {
-    flags: decodeFlags(m.flags),
-    adminUp: (m.flags & C.IFF_UP) !== 0,
-    running: (m.flags & C.IFF_RUNNING) !== 0,
-    operstate: OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`,
-    carrier: m.carrier,
-  };
+  const { flags, adminUp, running, operstate, carrier } = linkSnapshot(m);
+  return { flags, adminUp, running, operstate, carrier };
 }
 
-export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
+const operstateName = (m: LinkMessage): string => OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`;
+
+/** LinkState without what takes more than the device's own message: ports, addresses, the master's name. */
+export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses'> & { master: { index: number } | undefined };
+
+/** What one link message says about the device. */
+export function linkSnapshot(m: LinkMessage): LinkSnapshot {
   return {
     name: m.name,
     index: m.index,
     kind: m.kind ?? (m.type === C.ARPHRD_LOOPBACK ? 'loopback' : undefined),
     mac: m.mac,
     mtu: m.mtu,
-    ...linkStatus(m),
+    flags: decodeFlags(m.flags),
+    adminUp: (m.flags & C.IFF_UP) !== 0,
+    running: (m.flags & C.IFF_RUNNING) !== 0,
+    operstate: operstateName(m),
+    carrier: m.carrier,
     carrierChanges: m.carrierChanges,
     carrierUpCount: m.carrierUpCount,
     carrierDownCount: m.carrierDownCount,
-    master: m.master ? { index: m.master, name: extra.masterName } : undefined,
+    master: m.master ? { index: m.master } : undefined,
     bridgeId: m.bridge?.bridgeId ? formatBridgeId(m.bridge.bridgeId) : undefined,
-    ports: extra.ports,
     tun: m.tun,
+  };
+}
+
+export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
+  const s = linkSnapshot(m);
+  return {
+    ...s,
+    master: s.master ? { index: s.master.index, name: extra.masterName } : undefined,
+    ports: extra.ports,
     addresses: extra.addresses.map(addressState),
   };
 }
@@ -98,25 +111,26 @@ export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: 
  * Reads one device's whole state. A bridge's ports are read one by one first: each targeted
  * read flushes that port's pending linkwatch event, which is what updates the bridge's
  * carrier, so the bridge read that follows sees settled state rather than state a second old.
+ * kind: what the caller already knows the device to be; for a bridge that saves the first read.
  */
-export function readLinkState(sock: NetlinkSocket, index: number): LinkState | undefined {
-  let link = linkFind(sock, index);
-  if (!link) return undefined;
+export function readLinkState(sock: NetlinkSocket, index: number, kind?: string): LinkState | undefined {
+  let link = kind === 'bridge' ? undefined : linkFind(sock, index);
+  if (kind !== 'bridge' && !link) return undefined;
   let ports: string[] | undefined;
-  if (link.kind === 'bridge') {
+  if (kind === 'bridge' || link?.kind === 'bridge') {
     const members = linkList(sock, { master: index });
     for (const p of members) linkFind(sock, p.index);
-    ports = members.map((p) => p.name);
     link = linkFind(sock, index);
     if (!link) return undefined;
+    if (link.kind === 'bridge') ports = members.map((p) => p.name);
   }
+  if (!link) return undefined;
   const masterName = link.master ? linkFind(sock, link.master)?.name : undefined;
   return linkState(link, { ...(masterName ? { masterName } : {}), ...(ports ? { ports } : {}), addresses: addrList(sock, index) });
 }
 
-export function mustReadLinkState(sock: NetlinkSocket, index: number, name: string): LinkState {
-  const s = readLinkState(sock, index);
+export function mustReadLinkState(sock: NetlinkSocket, index: number, name: string, kind?: string): LinkState {
+  const s = readLinkState(sock, index, kind);
   if (!s) throw new DeviceNotFoundError(name);
   return s;
 }
-

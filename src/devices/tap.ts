@@ -1,13 +1,17 @@
 // tun/tap devices with an explicit owner of their descriptor, since the owner decides the
 // carrier: this process, a separate holder process, or nobody (a persistent device).
+import { constants } from 'node:os';
 import type { Netns } from '../netns/netns.ts';
-import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
+import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
 import { validateName } from '../rtnl/validate.ts';
 import { parseMac } from '../netlink/mac.ts';
 import { InvalidArgumentError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';
 import { TunFile, type TunMode } from './tun-file.ts';
+import { SysError } from '../sys/libc.ts';
+
+const { EBUSY } = constants.errno;
 
 export type TapOwner = 'self' | 'holder' | 'none';
 
@@ -53,17 +57,22 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
   if (owner === 'none' && options.persist === false) {
     throw new InvalidArgumentError(`tap ${name}: owner "none" with persist false would vanish as soon as it is made; keep persist, or pick an owner`, options);
   }
-  const existing = linkFind(ns.rtnl, name);
-  if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind });
-
   const file = TunFile.open(ns);
   let index: number | undefined;
   try {
-    file.attach(name, options.mode ?? 'tap');
-    index = linkGet(ns.rtnl, name).index;
+    try {
+      // Exclusive: without it TUNSETIFF would silently attach to an existing persistent tap.
+      file.attach(name, options.mode ?? 'tap', { exclusive: true });
+    } catch (error) {
+      const existing = error instanceof SysError && error.errno === EBUSY ? linkFind(ns.rtnl, name) : undefined;
+      if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind }, { cause: error });
+      throw error;
+    }
+    index = linkIndex(ns.rtnl, name);
+    if (index === undefined) throw new NslabError(`tap ${name}: TUNSETIFF succeeded but the device is not there`);
+    const link = new Link(ns, { index, name, kind: 'tun' });
     if (options.persist ?? true) file.persist(true);
     if (options.mac) linkSet(ns.rtnl, index, { mac: options.mac }, name);
-    const link = new Link(ns, linkGet(ns.rtnl, index));
     let tap: Tap;
     if (owner === 'self') {
       tap = new Tap(link, owner, file);

@@ -40,12 +40,15 @@ export class TunFile {
     return this.fdValue === undefined;
   }
 
-  /** TUNSETIFF: attaches to the device called name, creating it when it does not exist. */
-  attach(name: string, mode: TunMode = 'tap'): void {
+  /**
+   * TUNSETIFF: attaches to the device called name, creating it when it does not exist.
+   * exclusive: only create (IFF_TUN_EXCL); an existing device of that name, tun or not, fails with EBUSY.
+   */
+  attach(name: string, mode: TunMode = 'tap', options: { exclusive?: boolean } = {}): void {
     validateName(name);
     const ifr = Buffer.alloc(IFREQ_LEN);
     ifr.write(name, 0, 'utf8');
-    ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI, 16);
+    ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (options.exclusive ? C.IFF_TUN_EXCL : 0), 16);
     try {
       check(sys.ioctl(this.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
     } catch (error) {

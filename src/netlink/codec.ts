@@ -79,6 +79,11 @@ export class MessageWriter {
     return this;
   }
 
+  /** The nlmsghdr flags the message was built with. */
+  get flags(): number {
+    return this.buf.readUInt16LE(6);
+  }
+
   /** The finished message with its length and sequence number filled in. */
   finish(seq: number): Buffer {
     this.buf.writeUInt32LE(this.len, 0);
@@ -121,13 +126,18 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
 /** Attributes by type (flags masked off); a repeated type keeps the last value, as the kernel's nla_parse does. */
 export type Attrs = Map<number, Buffer>;
 
-export function parseAttrs(buf: Buffer, offset = 0): Attrs {
+/**
+ * only: the attribute types the caller reads. A link message carries ~60 attributes and a
+ * Buffer view per attribute is most of the decoding cost, so the others are skipped.
+ */
+export function parseAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>): Attrs {
   const attrs: Attrs = new Map();
   let at = offset;
   while (at + NLA_HDRLEN <= buf.length) {
     const len = buf.readUInt16LE(at);
     if (len < NLA_HDRLEN || at + len > buf.length) break;
-    attrs.set(buf.readUInt16LE(at + 2) & NLA_TYPE_MASK, buf.subarray(at + NLA_HDRLEN, at + len));
+    const type = buf.readUInt16LE(at + 2) & NLA_TYPE_MASK;
+    if (!only || only.has(type)) attrs.set(type, buf.subarray(at + NLA_HDRLEN, at + len));
     at += align4(len);
   }
   return attrs;
@@ -135,9 +145,9 @@ export function parseAttrs(buf: Buffer, offset = 0): Attrs {
 
 export const attrU8 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt8(0);
 export const attrU32 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt32LE(0);
-export const attrNested = (a: Attrs, t: number): Attrs | undefined => {
+export const attrNested = (a: Attrs, t: number, only?: ReadonlySet<number>): Attrs | undefined => {
   const b = a.get(t);
-  return b ? parseAttrs(b) : undefined;
+  return b ? parseAttrs(b, 0, only) : undefined;
 };
 export const attrString = (a: Attrs, t: number): string | undefined => {
   const b = a.get(t);

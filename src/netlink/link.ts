@@ -74,8 +74,10 @@ export interface LinkMessage {
 const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
   b && b.length >= 8 ? { priority: b.readUInt16BE(0), mac: formatMac(b.subarray(2, 8)) } : undefined;
 
+const BRIDGE_ATTRS = new Set([C.IFLA_BR_BRIDGE_ID, C.IFLA_BR_ROOT_ID, C.IFLA_BR_STP_STATE, C.IFLA_BR_PRIORITY]);
+
 function decodeBridge(data: Buffer): BridgeInfo {
-  const a = parseAttrs(data);
+  const a = parseAttrs(data, 0, BRIDGE_ATTRS);
   const info: BridgeInfo = {};
   const bridgeId = decodeBridgeId(a.get(C.IFLA_BR_BRIDGE_ID));
   const rootId = decodeBridgeId(a.get(C.IFLA_BR_ROOT_ID));
@@ -88,8 +90,10 @@ function decodeBridge(data: Buffer): BridgeInfo {
   return info;
 }
 
+const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_QUEUES]);
+
 function decodeTun(data: Buffer): TunInfo {
-  const a = parseAttrs(data);
+  const a = parseAttrs(data, 0, TUN_ATTRS);
   const queues = attrU32(a, C.IFLA_TUN_NUM_QUEUES);
   return {
     mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
@@ -98,8 +102,25 @@ function decodeTun(data: Buffer): TunInfo {
   };
 }
 
+// The attributes decodeLink reads (the kernel sends ~60: stats, queues, xdp, ...).
+const LINK_ATTRS = new Set([
+  C.IFLA_IFNAME,
+  C.IFLA_MTU,
+  C.IFLA_OPERSTATE,
+  C.IFLA_CARRIER,
+  C.IFLA_CARRIER_CHANGES,
+  C.IFLA_CARRIER_UP_COUNT,
+  C.IFLA_CARRIER_DOWN_COUNT,
+  C.IFLA_MASTER,
+  C.IFLA_LINK,
+  C.IFLA_LINK_NETNSID,
+  C.IFLA_ADDRESS,
+  C.IFLA_LINKINFO,
+]);
+const LINKINFO_ATTRS = new Set([C.IFLA_INFO_KIND, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_DATA]);
+
 export function decodeLink(payload: Buffer): LinkMessage {
-  const a = parseAttrs(payload, IFINFOMSG_LEN);
+  const a = parseAttrs(payload, IFINFOMSG_LEN, LINK_ATTRS);
   const msg: LinkMessage = {
     family: payload.readUInt8(0),
     type: payload.readUInt16LE(2),
@@ -122,7 +143,7 @@ export function decodeLink(payload: Buffer): LinkMessage {
   if (carrier !== undefined) msg.carrier = carrier !== 0;
   const mac = a.get(C.IFLA_ADDRESS);
   if (mac) msg.mac = formatMac(mac);
-  const info = attrNested(a, C.IFLA_LINKINFO);
+  const info = attrNested(a, C.IFLA_LINKINFO, LINKINFO_ATTRS);
   if (info) {
     const kind = attrString(info, C.IFLA_INFO_KIND);
     const slaveKind = attrString(info, C.IFLA_INFO_SLAVE_KIND);

@@ -1,8 +1,13 @@
 // MAC addresses as users write them (52:54:00:00:00:01) and as the kernel sends them (6 bytes).
 import { InvalidMacError } from '../errors.ts';
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+// Every link message decoded formats one to three of these: a table lookup, no arrays.
 export function formatMac(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += i ? `:${HEX[bytes[i]!]}` : HEX[bytes[i]!];
+  return out;
 }
 
 const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;

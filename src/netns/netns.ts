@@ -139,7 +139,7 @@ export class Netns implements AsyncDisposable {
 
   /** The state of every device in the namespace. */
   async links(): Promise<LinkState[]> {
-    return linkList(this.rtnl).flatMap((m) => readLinkState(this.rtnl, m.index) ?? []);
+    return linkList(this.rtnl).flatMap((m) => readLinkState(this.rtnl, m.index, m.kind) ?? []);
   }
 
   /** Opens /dev/net/tun here without attaching it to a device (TunFile.attach does that). */

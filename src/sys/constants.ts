@@ -57,6 +57,7 @@ export const IFLA_LINKINFO = 18;
 export const IFLA_NET_NS_PID = 19;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
+export const RTEXT_FILTER_SKIP_STATS = 8;
 export const IFLA_GROUP = 27;
 export const IFLA_CARRIER = 33;
 export const IFLA_CARRIER_CHANGES = 35;
@@ -140,6 +141,7 @@ export const TUNGETIFF = 2147767506;
 export const IFF_TUN = 1;
 export const IFF_TAP = 2;
 export const IFF_NO_PI = 4096;
+export const IFF_TUN_EXCL = 32768;
 
 // libc: sockets, files, namespaces, processes
 export const AF_UNSPEC = 0;
@@ -165,6 +167,7 @@ export const O_RDWR = 2;
 export const O_CLOEXEC = 524288;
 export const O_CREAT = 64;
 export const O_NONBLOCK = 2048;
+export const SIOCGIFINDEX = 35123;
 export const CLONE_NEWNET = 1073741824;
 export const MS_BIND = 4096;
 export const MNT_DETACH = 2;

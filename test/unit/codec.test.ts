@@ -53,7 +53,7 @@ describe('golden bytes of the requests nslab sends', () => {
     const bytes = capture((sock) => linkAdd(sock, { name: 'br0', kind: 'bridge' }));
     expect(bytes).toEqual(
       hex(`
-        38000000  1000  0506  01000000  00000000   # nlmsghdr: len 56, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE, seq 1, pid 0
+        38000000  1000  0d06  01000000  00000000   # nlmsghdr: len 56, RTM_NEWLINK, REQUEST|ACK|ECHO|EXCL|CREATE, seq 1, pid 0
         00 00 0000 00000000 00000000 00000000      # ifinfomsg: all zero
         0800 0300  62723000                        # IFLA_IFNAME "br0\\0"
         1000 1280                                  # IFLA_LINKINFO | NLA_F_NESTED, len 16
@@ -72,7 +72,7 @@ describe('golden bytes of the requests nslab sends', () => {
     const bytes = capture((sock) => linkAdd(sock, { name: 'v0', kind: 'veth', peer: { name: 'v1', nsFd: 9 } }));
     expect(bytes).toEqual(
       hex(`
-        60000000  1000  0506  01000000  00000000   # len 96
+        60000000  1000  0d06  01000000  00000000   # len 96
         00000000 00000000 00000000 00000000        # ifinfomsg
         0700 0300  76300000                        # IFLA_IFNAME "v0\\0" (len 7) + pad
         3800 1280                                  # IFLA_LINKINFO, len 56
