@@ -5,7 +5,8 @@ import type { BridgeId } from '../netlink/link.ts';
 import { normalizeMac } from '../netlink/mac.ts';
 
 export function formatBridgeId(id: BridgeId): string {
-  return `${id.priority.toString(16).padStart(4, '0')}.${id.mac.replaceAll(':', '')}`;
+  const { priority, mac } = parseBridgeId(id);
+  return `${priority.toString(16).padStart(4, '0')}.${mac.replaceAll(':', '')}`;
 }
 
 /** Accepts "8000.525400000001", "8000.52:54:00:00:00:01" or { priority, mac }. */

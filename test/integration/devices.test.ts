@@ -47,6 +47,18 @@ describe('bridge', () => {
     await expectMatchesOracle(ns, br);
   });
 
+  test('read(): one request gives the device\'s own state, as ip sees it', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0', { mac: '52:54:00:12:34:57' });
+    const tap = await ns.addTap('tap0', { mac: '52:54:00:00:00:09', owner: 'none' });
+    await tap.attachTo(br);
+    const [snap, ip] = [await tap.read(), (await ipLink(ns, 'tap0'))!];
+    expect([snap.name, snap.index, snap.kind, snap.mac, snap.master?.index]).toEqual([ip.ifname, ip.ifindex, ip.linkinfo?.info_kind, ip.address, br.index]);
+    expect((await br.read()).bridgeId).toBe(ipBridgeId(String((await ipLink(ns, 'br0'))!.linkinfo?.info_data?.bridge_id)));
+    await tap.delete();
+    await expect(tap.read()).rejects.toThrow(/no device/);
+  });
+
   test('without a MAC: nslab reports the address and bridge ID the kernel chose', async () => {
     await using ns = await createNetns();
     const br = await ns.addBridge('br0');
