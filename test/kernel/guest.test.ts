@@ -106,13 +106,15 @@ describe.skipIf(unavailable)('guests', () => {
   });
 
   test('QEMU dies with the process that started it, even by SIGKILL', { timeout: 120_000 }, async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'hold-guest.ts')], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'hold-guest.ts')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       const ready = await pollUntil(() => out, (o) => o.includes('READY') || o.includes('ERROR'), 90_000);
-      expect(ready.value).toContain('READY');
+      expect(ready.value, `the guest holder's stderr:\n${err}`).toContain('READY');
       const [qemu] = qemuChildren(child.pid);
       expect(qemu).toBeDefined();
       child.kill('SIGKILL');
