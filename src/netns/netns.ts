@@ -11,6 +11,7 @@ import { NamespaceDestroyedError, NslabError, PermissionError } from '../errors.
 import { CleanupStack } from './cleanup.ts';
 import { EVENT_GROUPS, EventStream } from './events.ts';
 import { pin, pinName, unpin } from './pin.ts';
+import { reapGroup } from './reaper.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
 import { tryBind, type BindResult } from './bind-probe.ts';
 import { linkGet, linkList } from '../rtnl/link.ts';
@@ -94,13 +95,17 @@ export class Netns implements AsyncDisposable {
   /**
    * Runs a program inside the namespace (argument array, no shell). The child is forked while
    * the main thread is switched in, so it starts there; `setpriv --pdeathsig KILL` makes it die
-   * with this process, so it cannot keep the namespace alive after a crash.
+   * with this process, and it leads a process group of its own that the reaper kills when this
+   * process goes, so neither it nor anything it forked can keep the namespace alive after a
+   * crash. What it leaves running in the background ends when it exits.
    */
   exec(file: string, args: readonly string[] = [], options: ExecaOptions = {}): ResultPromise {
     // Boxed: the subprocess is also a promise, which a namespace switch refuses to return.
-    const { child } = this.run(() => ({ child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], options) }));
+    const { child } = this.run(() => ({ child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, detached: true }) }));
+    // Outside the switch: the reaper, started on first use, must not be born in this namespace.
+    const killGroup = reapGroup(child.nodeChildProcess);
     const drop = this.cleanup.defer(`stop ${file}`, async () => {
-      child.kill('SIGKILL');
+      killGroup();
       await child.catch(() => undefined);
     });
     child.finally(drop).catch(() => undefined);

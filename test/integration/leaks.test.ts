@@ -18,6 +18,8 @@ interface Report {
   nsFds: number[];
   holders: number[];
   sleeper: number;
+  /** What the forking program forked: no parent-death signal of its own. */
+  forked: number[];
   witnessPeers: [string, string, string];
 }
 
@@ -36,7 +38,8 @@ test('after SIGKILL of the process that made them, nothing is left: processes, n
     inodes = report.nsFds.map((fd) => nsInodeOfFd(report.pid, fd));
     expect(new Set(inodes).size).toBe(3);
     expect(report.holders).toHaveLength(6);
-    for (const pid of [...report.holders, report.sleeper]) expect(isRunning(pid)).toBe(true);
+    expect(report.forked).toHaveLength(1);
+    for (const pid of [...report.holders, report.sleeper, ...report.forked]) expect(isRunning(pid)).toBe(true);
     expect(existsSync(report.pinPath)).toBe(true);
     expect(await ipLinkNames(witness)).toEqual(['lo', peerA, peerB, peerC].sort());
     expect(await nsids()).toHaveLength(3);
@@ -48,7 +51,7 @@ test('after SIGKILL of the process that made them, nothing is left: processes, n
   // Everything but the pinned namespace goes without anyone's help.
   const freed = await pollUntil(
     async () => ({
-      running: [...report.holders, report.sleeper].filter(isRunning),
+      running: [...report.holders, report.sleeper, ...report.forked].filter(isRunning),
       refs: netnsReferences(inodes),
       witness: await ipLinkNames(witness),
       nsids: (await nsids()).length,

@@ -1,12 +1,12 @@
 // Namespaces: created empty, never moving the caller, really freed on destroy, pinned and
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
-import { existsSync, fstatSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { adoptNetns, createNetns, NamespaceDestroyedError, NslabError, sweepStalePins, type Netns } from '../../src/index.ts';
 import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
@@ -111,6 +111,28 @@ describe('destroy', () => {
     const result = await sleeper.catch((e: unknown) => e as { signal?: string });
     expect(result.signal).toBe('SIGKILL');
     expect(existsSync(`/proc/${pid}`)).toBe(false);
+  });
+
+  test('what a program leaves running in the background ends when it exits', async () => {
+    await using ns = await createNetns();
+    // The background sleep keeps the output pipe open: without its end the result would wait 30 s.
+    const { stdout } = await ns.exec('sh', ['-c', 'sleep 30 & echo $!']);
+    const forked = Number(stdout);
+    expect(forked).toBeGreaterThan(0);
+    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive, 5_000);
+    expect(gone.value).toBe(false);
+  });
+
+  test('destroy() ends what a running program forked too', async () => {
+    const ns = await createNetns();
+    const forker = ns.exec('sh', ['-c', 'sleep 30 & wait']);
+    const child = await pollUntil(() => readFileSync(`/proc/${forker.pid}/task/${forker.pid}/children`, 'utf8').trim(), (c) => c !== '', 5_000);
+    const forked = Number(child.value);
+    expect(isRunning(forked)).toBe(true);
+    await ns.destroy();
+    await forker.catch(() => undefined);
+    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive, 5_000);
+    expect(gone.value).toBe(false);
   });
 
   test('the kernel really frees the namespace: no process, descriptor or mount refers to it, and a peer namespace sees it go', async () => {

@@ -91,12 +91,21 @@ export class GroupTracker {
     this.ignore = new Set([HOST_NETNS, ...ignoreInodes]);
   }
 
+  /** Members of the group and their descendants: ns.exec() programs lead groups of their own. */
   sample(): void {
-    for (const p of allProcesses()) {
-      if (p.pgid !== this.pgid && !this.pids.has(p.pid)) continue;
-      if (isZombie(p)) continue;
-      this.pids.add(p.pid);
-      this.comms.set(p.pid, p.comm);
+    const live = allProcesses().filter((p) => !isZombie(p));
+    const ours = (p: ProcInfo): boolean => p.pgid === this.pgid || this.pids.has(p.pid) || this.pids.has(p.ppid);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of live) {
+        if (this.comms.has(p.pid) || !ours(p)) continue;
+        this.pids.add(p.pid);
+        this.comms.set(p.pid, p.comm);
+        grew = true;
+      }
+    }
+    for (const p of live) {
+      if (!this.pids.has(p.pid)) continue;
       for (const ino of netnsInodesOf(p.pid)) if (!this.ignore.has(ino)) this.inodes.add(ino);
     }
   }

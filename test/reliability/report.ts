@@ -10,8 +10,8 @@ export interface Figures {
   mode: 'full' | 'ci';
   seed: number;
   trials: TrialResult[];
-  /** Trials of the known leak (a program that forks, runner killed alone). */
-  knownLeakTrials: TrialResult[];
+  /** Trials with a program that forks inside a namespace, the runner killed alone. */
+  forkingTrials: TrialResult[];
   containers: string;
   rows: RowResult[];
   flakes: FlakeRun[];
@@ -36,7 +36,7 @@ export function headline(f: Figures): string[] {
     `seed ${f.seed} (replay: NSLAB_RELIABILITY_SEED=${f.seed})`,
     `kill trials: ${f.trials.length} (${f.trials.filter((t) => t.kind === 'stress').length} stress workload, ${f.trials.filter((t) => t.kind === 'suites').length} vitest run suites/), leaks found: ${leaks}`,
     `  pins left before the sweep: ${sum(f.trials.map((t) => t.pinsBeforeSweep))}, after it: ${sum(f.trials.map((t) => t.leaks.filter((l) => l.startsWith('pin')).length))}; zombies (unreaped, hold nothing): ${sum(f.trials.map((t) => t.zombies))}; containers: ${f.containers}`,
-    `known leak (forking program, runner killed alone): ${f.knownLeakTrials.length} trials, ${sum(f.knownLeakTrials.map((t) => t.leaks.length))} leftovers`,
+    `forking program, runner killed alone: ${f.forkingTrials.length} trials, leaks found: ${sum(f.forkingTrials.map((t) => t.leaks.length))}`,
     `host: links/addresses/routes ${f.host.network}; ${f.host.sysctls} sysctls compared, ${f.host.sysctlChanges.length} changed`,
     `bad inputs tried: ${tried.length} (${asExpected} refused as expected, ${tried.length - asExpected} not: ${tried.filter((r) => r.problems.length).map((r) => r.row.input).join('; ') || 'none'}), skipped: ${f.rows.length - tried.length}`,
     `flake runs: ${f.flakes.length} (${f.flakes.map((r) => r.maxWorkers).filter((v, i, a) => a.indexOf(v) === i).map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`).join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
@@ -74,11 +74,11 @@ export function renderMarkdown(f: Figures): string {
     '',
     ...trialTable(f.trials),
     '',
-    '### Known leak: a program that forks, its runner killed alone',
+    '### A program that forks, its runner killed alone',
     '',
-    'ns.exec() runs a program under `setpriv --pdeathsig KILL`: the program dies with the runner, but its own children do not. A forked child keeps the namespace alive after its runner is SIGKILLed on its own (the OOM killer, `kill -9 PID`), and ns.destroy() waits for it to exit (it holds the output pipes). Killing the whole group does end it. These trials run the stress workload with `sh -c "sleep 600 & wait"` and kill the runner alone after its first cycle:',
+    'setpriv\'s parent-death signal reaches only the program ns.exec() started, not what it forks, and a forked child would keep the namespace alive after its runner is SIGKILLed on its own (the OOM killer, `kill -9 PID`). So each program leads a process group of its own, and a reaper (src/netns/reaper.ts: a shell in a session of its own, reading the groups on a pipe from the runner) kills the groups still registered when the pipe ends, that is when the runner is gone. The census follows the programs by descent, not by the runner\'s process group. These trials run the stress workload with `sh -c "sleep 600 & wait"` and kill the runner alone after its first cycle:',
     '',
-    ...trialTable(f.knownLeakTrials),
+    ...trialTable(f.forkingTrials),
     '',
     '## Host untouched',
     '',

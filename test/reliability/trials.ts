@@ -78,7 +78,7 @@ export interface TrialOptions {
   random: () => number;
   /** Random kill window after the runner is ready (stress) or started (suites). */
   windowMs: { stress: number; suites: [number, number] };
-  /** Run a program that forks inside a namespace (see the known leak in docs/reliability.md). */
+  /** Run a program that forks inside a namespace: its child has no parent-death signal of its own. */
   forkingProgram?: boolean;
   /** A container image when a Docker engine runs: the stress workload starts a container from it. */
   image?: string | undefined;
