@@ -16,7 +16,7 @@ const SCRIPT = [
   '    -) groups="${groups%% $g *} ${groups#* $g }" ;;',
   '  esac',
   'done',
-    // dash's kill takes a negative pid (a group) after a numeric signal only.
+  // dash's kill takes a negative pid (a group) after a numeric signal only.
   'for g in $groups; do kill -9 "-$g" 2>/dev/null; done',
 ].join('\n');
 

@@ -19,6 +19,11 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** The children of pid (its main thread's, which is where a single-threaded program forks from). */
+export function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+}
+
 const entries = (dir: string): string[] => {
   try {
     return readdirSync(dir);

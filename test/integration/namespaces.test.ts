@@ -1,12 +1,12 @@
 // Namespaces: created empty, never moving the caller, really freed on destroy, pinned and
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
-import { existsSync, fstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, readdirSync, statSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { adoptNetns, createNetns, NamespaceDestroyedError, NslabError, sweepStalePins, type Netns } from '../../src/index.ts';
 import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { childrenOf, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
@@ -126,8 +126,9 @@ describe('destroy', () => {
   test('destroy() ends what a running program forked too', async () => {
     const ns = await createNetns();
     const forker = ns.exec('sh', ['-c', 'sleep 30 & wait']);
-    const child = await pollUntil(() => readFileSync(`/proc/${forker.pid}/task/${forker.pid}/children`, 'utf8').trim(), (c) => c !== '', 5_000);
-    const forked = Number(child.value);
+    const children = await pollUntil(() => childrenOf(forker.pid!), (c) => c.length > 0, 5_000);
+    expect(children.value).toHaveLength(1);
+    const forked = children.value[0]!;
     expect(isRunning(forked)).toBe(true);
     await ns.destroy();
     await forker.catch(() => undefined);

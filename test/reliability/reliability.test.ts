@@ -36,6 +36,11 @@ let hostBefore: string;
 let sysctlsBefore: Map<string, string>;
 const started = performance.now();
 
+/** One line a kill trial, as it ends. */
+function sayTrial(label: string, r: TrialResult): void {
+  process.stdout.write(`${label} ${r.trial} ${r.kind} killed ${r.killed} after ${r.delayMs} ms (${r.progress}): ${r.leaks.length ? `LEAKS ${r.leaks.join('; ')}` : 'nothing left'}\n`);
+}
+
 async function timed<T>(section: string, fn: () => Promise<T>): Promise<T> {
   const t = performance.now();
   try {
@@ -92,7 +97,7 @@ describe('kill trials', () => {
     for (const [i, kind] of order.entries()) {
       const r = await timed('kill trials', () => killTrial(i + 1, kind, trialOptions));
       figures.trials.push(r);
-      process.stdout.write(`trial ${r.trial} ${r.kind} killed ${r.killed} after ${r.delayMs} ms (${r.progress}): ${r.leaks.length ? `LEAKS ${r.leaks.join('; ')}` : 'nothing left'}\n`);
+      sayTrial('trial', r);
     }
     const leaky = figures.trials.filter((t) => t.leaks.length);
     expect(leaky.map((t) => ({ trial: t.trial, kind: t.kind, killed: t.killed, delayMs: t.delayMs, leaks: t.leaks }))).toEqual([]);
@@ -106,7 +111,7 @@ describe('kill trials', () => {
         killTrial(i + 1, 'stress', { ...trialOptions, kill: 'process', forkingProgram: true, afterFirstCycle: true, settleTimeoutMs: 5000, image: undefined }),
       );
       figures.forkingTrials.push(r);
-      process.stdout.write(`forking trial ${r.trial} killed ${r.killed} after ${r.delayMs} ms (${r.progress}): ${r.leaks.length ? `LEAKS ${r.leaks.join('; ')}` : 'nothing left'}\n`);
+      sayTrial('forking trial', r);
     }
     expect(figures.forkingTrials.flatMap((t) => t.leaks)).toEqual([]);
   }, 10 * MINUTE);
