@@ -29,6 +29,7 @@ import {
   startContainer,
 } from '../../src/container/index.ts';
 import { ipLink } from '../helpers/oracle.ts';
+import { startFixture } from '../helpers/fixture.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { containerSuite, processRuns } from './helpers.ts';
 
@@ -236,10 +237,10 @@ describe('bad input', () => {
   });
 
   test('a pid whose namespace cannot be opened (a container init that has exited but is not reaped yet): the error names the path and the cause', async () => {
-    // sh starts a child that exits at once, then becomes sleep, which never reaps it: a zombie.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // A parent that never reaps its exited child: a zombie for as long as the parent lives.
+    const { child: parent, report, exited } = await startFixture<{ pid: number }>('zombie-parent.ts');
     try {
-      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(String(d)))));
+      const { pid } = report;
       const zombie = await pollUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8'), (stat) => stat[stat.lastIndexOf(')') + 2] === 'Z');
       expect(zombie.met).toBe(true);
       const error = await adoptNetns({ pid }).then(
@@ -250,6 +251,7 @@ describe('bad input', () => {
       expect(error.message).toMatch(new RegExp(`cannot open the namespace at /proc/${pid}/ns/net \\(ENOENT\\): is the process still running`));
     } finally {
       parent.kill('SIGKILL');
+      await exited;
     }
   });
 

@@ -1,5 +1,5 @@
 // Child node processes running the scripts in test/integration/fixtures/, for what a test cannot
-// do to itself: be SIGKILLed, or run without privileges.
+// do to itself: be SIGKILLed, run without privileges, or leave a child unreaped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
