@@ -4,6 +4,7 @@ import { expect, test as base } from 'vitest';
 import { matchers, type NslabMatchers } from './assert/index.ts';
 import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
 import { describeTopology } from './netns/topology.ts';
+import { appendEvidence } from './report/error-evidence.ts';
 
 expect.extend(matchers);
 
@@ -27,7 +28,7 @@ export const test = base
       const error = task.result?.errors?.[0];
       if (error && made.length) {
         const dumps = await Promise.all(made.map((ns) => describeTopology(ns).catch((e: unknown) => `namespace ${ns.label}: could not be read (${String(e)})`)));
-        error.message += `\n\nnslab topology at the failure:\n${dumps.join('\n')}`;
+        appendEvidence(error, `\n\nnslab topology at the failure:\n${dumps.join('\n')}`);
       }
       const results = await Promise.allSettled(made.map((ns) => ns.destroy()));
       const failed = results.find((r) => r.status === 'rejected');

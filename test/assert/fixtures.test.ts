@@ -106,7 +106,25 @@ describe('makeNetns: several namespaces, all destroyed after the test', () => {
   });
 });
 
-test('a failing test: its error carries the topology of its namespaces and their events', async () => {
+/** The dump a failing test's error carries, checked wherever a reporter put it. */
+function expectDump(text: string, where: string): void {
+  const at = text.indexOf('nslab topology at the failure:');
+  expect(at, `${where} has no dump:\n${text}`).toBeGreaterThanOrEqual(0);
+  const dump = text.slice(at);
+  expect(dump, where).toMatch(/^nslab topology at the failure:\nnamespace \S+:\n/);
+  expect(dump, where).toMatch(/^ {2}1: lo \(loopback\) <LOOPBACK> operstate down/m);
+  expect(dump, where).toMatch(/^ {2}\d+: dumpbr0 \(bridge\) <BROADCAST,MULTICAST> operstate down .*ports \[dumptap0\]/m);
+  expect(dump, where).toMatch(/^ {2}\d+: dumptap0 \(tun\) .*master dumpbr0/m);
+  expect(dump, where).toMatch(/^ {6}192\.0\.2\.9\/24( \[permanent\])?$/m);
+  expect(dump, where).toMatch(/^recent events:\n {2}-\d+ ms newlink dumpbr0 /m);
+  expect(dump, where).toMatch(/newaddr 192\.0\.2\.9\/24 index \d+/);
+  expect(dump, where).toMatch(/^namespace dump-other:\n.*\n {2}\d+: dumpbr1 \(bridge\)/m);
+}
+
+const unescapeXml = (text: string): string =>
+  text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+
+test('a failing test: its error carries the topology of its namespaces and their events, on the console, in JSON and in JUnit', async () => {
   const dir = childProject({
     'fails.test.ts': `import { test, expect } from ${NSLAB_VITEST};
 test('the bridge never comes up', async ({ netns, makeNetns }) => {
@@ -121,19 +139,24 @@ test('the bridge never comes up', async ({ netns, makeNetns }) => {
 `,
   });
   try {
-    const { exitCode, output } = await runVitest(dir);
+    const reporters = ['--reporter=default', '--reporter=json', '--reporter=junit', '--outputFile.json=results.json', '--outputFile.junit=junit.xml'];
+    const { exitCode, output } = await runVitest(dir, reporters);
     expect(exitCode, output).toBe(1);
     expect(output).toContain('1 failed');
     expect(output).toContain('expect(dumpbr0).toBeAdminUp(IFF_UP)');
-    const dump = output.slice(output.indexOf('nslab topology at the failure:'));
-    expect(dump, output).toMatch(/^nslab topology at the failure:\nnamespace \S+:\n/);
-    expect(dump).toMatch(/^ {2}1: lo \(loopback\) <LOOPBACK> operstate down/m);
-    expect(dump).toMatch(/^ {2}\d+: dumpbr0 \(bridge\) <BROADCAST,MULTICAST> operstate down .*ports \[dumptap0\]/m);
-    expect(dump).toMatch(/^ {2}\d+: dumptap0 \(tun\) .*master dumpbr0/m);
-    expect(dump).toMatch(/^ {6}192\.0\.2\.9\/24( \[permanent\])?$/m);
-    expect(dump).toMatch(/^recent events:\n {2}-\d+ ms newlink dumpbr0 /m);
-    expect(dump).toMatch(/newaddr 192\.0\.2\.9\/24 index \d+/);
-    expect(dump).toMatch(/^namespace dump-other:\n.*\n {2}\d+: dumpbr1 \(bridge\)/m);
+    expectDump(output, 'the console');
+    // Once: the stack's copy of the message is not printed again among the frames.
+    expect(output.split('nslab topology at the failure:'), output).toHaveLength(2);
+
+    const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { testResults: Array<{ assertionResults: Array<{ status: string; failureMessages: string[] }> }> };
+    const [result] = json.testResults.flatMap((f) => f.assertionResults);
+    expect(result?.status).toBe('failed');
+    expectDump(result!.failureMessages.join('\n'), 'the JSON report');
+
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    const failure = /<failure message="[^"]*"[^>]*>([^]*?)<\/failure>/.exec(junit);
+    expect(failure, junit).not.toBeNull();
+    expectDump(unescapeXml(failure![1]!), 'the JUnit report (failure body)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
