@@ -16,6 +16,8 @@ export interface StateSpec {
   holds: (state: LinkState) => boolean;
   /** The expectation, in words or as a value. */
   expected: string;
+  /** Whether the matcher takes an expected value: the header reads toHaveMac(expected), or toHaveCarrier(). */
+  takesExpected: boolean;
   /** The part of the state the matcher is about. */
   received: (state: LinkState) => unknown;
   timeout?: number | undefined;
@@ -63,7 +65,8 @@ export async function matchState(ctx: MatcherState, matcher: string, received: u
     pass,
     message: () =>
       [
-        utils.matcherHint(`.${matcher}`, link.name, spec.expected, { isNot: ctx.isNot }),
+        // Placeholders, as Jest's and jest-dom's matchers print them: the values follow below.
+        utils.matcherHint(matcher, 'received', spec.takesExpected ? 'expected' : '', { isNot: ctx.isNot }),
         '',
         `Expected: ${ctx.isNot ? 'not ' : ''}${utils.printExpected(spec.expected)}`,
         `Received: ${utils.printReceived(spec.received(waited.value))}`,

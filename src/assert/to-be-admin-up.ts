@@ -7,6 +7,7 @@ export async function toBeAdminUp(this: MatcherState, received: unknown, options
   return matchState(this, 'toBeAdminUp', received, {
     holds: (s) => s.adminUp,
     expected: 'IFF_UP',
+    takesExpected: false,
     received: (s) => ({ flags: s.flags }),
     timeout,
   });

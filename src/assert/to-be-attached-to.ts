@@ -11,6 +11,7 @@ export async function toBeAttachedTo(this: MatcherState, received: unknown, brid
   return matchState(this, 'toBeAttachedTo', received, {
     holds: (s) => sameNs && s.master?.index === target.index,
     expected: `master ${target.name}`,
+    takesExpected: true,
     received: (s) => (s.master ? `master ${s.master.name ?? `index ${s.master.index}`}` : 'no master'),
     timeout,
   });

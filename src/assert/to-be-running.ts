@@ -7,6 +7,7 @@ export async function toBeRunning(this: MatcherState, received: unknown, options
   return matchState(this, 'toBeRunning', received, {
     holds: (s) => s.running,
     expected: 'IFF_RUNNING',
+    takesExpected: false,
     received: (s) => ({ flags: s.flags, operstate: s.operstate, carrier: s.carrier }),
     timeout,
   });

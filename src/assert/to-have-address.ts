@@ -17,6 +17,7 @@ export async function toHaveAddress(this: MatcherState, received: unknown, cidr:
   return matchState(this, 'toHaveAddress', received, {
     holds: (s) => s.addresses.some((a) => a.cidr === key && (tentative === undefined || a.tentative === tentative)),
     expected: tentative === undefined ? key : `${key} (${tentative ? 'tentative' : 'not tentative'})`,
+    takesExpected: true,
     received: (s) => s.addresses.map((a) => `${a.cidr}${a.flags.length ? ` [${a.flags.join(',')}]` : ''}`),
     timeout,
   });

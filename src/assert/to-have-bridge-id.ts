@@ -10,6 +10,7 @@ export async function toHaveBridgeId(this: MatcherState, received: unknown, id: 
   return matchState(this, 'toHaveBridgeId', received, {
     holds: (s) => s.bridgeId === expected,
     expected,
+    takesExpected: true,
     received: (s) => s.bridgeId ?? `no bridge ID: ${s.name} is a ${s.kind ?? 'device without a kind'}`,
     timeout,
   });

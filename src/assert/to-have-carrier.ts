@@ -7,6 +7,7 @@ export async function toHaveCarrier(this: MatcherState, received: unknown, optio
   return matchState(this, 'toHaveCarrier', received, {
     holds: (s) => s.carrier === true,
     expected: 'carrier',
+    takesExpected: false,
     received: (s) => ({ carrier: s.carrier, operstate: s.operstate, flags: s.flags }),
     timeout,
   });

@@ -13,6 +13,7 @@ export async function toHaveFlags(this: MatcherState, received: unknown, flags: 
   return matchState(this, 'toHaveFlags', received, {
     holds: (s) => wanted.every((f) => s.flags.includes(f)),
     expected: wanted.join(','),
+    takesExpected: true,
     received: (s) => s.flags.join(','),
     timeout,
   });

@@ -9,6 +9,7 @@ export async function toHaveMac(this: MatcherState, received: unknown, mac: stri
   return matchState(this, 'toHaveMac', received, {
     holds: (s) => s.mac === expected,
     expected,
+    takesExpected: true,
     received: (s) => s.mac,
     timeout,
   });

@@ -11,6 +11,7 @@ export async function toHaveOperstate(this: MatcherState, received: unknown, ope
   return matchState(this, 'toHaveOperstate', received, {
     holds: (s) => s.operstate === operstate,
     expected: operstate,
+    takesExpected: true,
     received: (s) => s.operstate,
     timeout,
   });

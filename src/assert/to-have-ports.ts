@@ -12,6 +12,7 @@ export async function toHavePorts(this: MatcherState, received: unknown, ports: 
   return matchState(this, 'toHavePorts', received, {
     holds: (s) => s.ports !== undefined && JSON.stringify([...s.ports].sort()) === JSON.stringify(expected),
     expected: `[${expected.join(', ')}]`,
+    takesExpected: true,
     received: (s) => s.ports ?? `no ports: ${s.name} is a ${s.kind ?? 'device without a kind'}, not a bridge`,
     timeout,
   });

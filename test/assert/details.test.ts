@@ -160,7 +160,7 @@ test('toHaveAddress: { tentative } follows duplicate address detection, waiting 
 test('a failed .not matcher prints its hint with ".not" once', async ({ netns }) => {
   const br = await netns.addBridge('nbr0');
   const error = await failure(() => expect(br).not.toHaveOperstate('down', FAIL_AFTER));
-  expect(parseReport(error.message).hint).toBe('expect(nbr0).not.toHaveOperstate(down)');
+  expect(parseReport(error.message).hint).toBe('expect(received).not.toHaveOperstate(expected)');
 });
 
 test('toHaveMac: the all-zero MAC the kernel reports for lo matches', async ({ netns }) => {
