@@ -17,7 +17,11 @@ export type TapOwner = 'self' | 'holder' | 'none';
 
 export interface TapOptions {
   mac?: string;
-  /** Who holds the descriptor: this process (default), a holder process, or nobody. */
+  /**
+   * Who holds the descriptor, which decides the carrier: this process ('self', the default when
+   * left out), a holder process ('holder'), or nobody ('none'). Optional since 0.1.0; name it
+   * where the carrier matters.
+   */
   owner?: TapOwner;
   mode?: TunMode;
   /** Keep the device when its descriptors close (default true, so carrier loss can be observed). */

@@ -86,16 +86,20 @@ test('makeNetns: a veth between two namespaces', async ({ makeNetns }) => {
 
 const TYPE_ERRORS = `import 'nslab/vitest';
 import { expect } from 'nslab/vitest';
-import type { Bridge, Link } from 'nslab';
+import type { Bridge, Link, Netns, TapOwner } from 'nslab';
 
 declare const br: Bridge;
 declare const tap: Link;
+declare const ns: Netns;
 
 // Right calls type-check:
 await expect(br).toHaveOperstate('up', { timeout: 100 });
 await expect(tap).toBeAttachedTo(br);
 await expect(br).not.toHavePorts([tap, 'tap1']);
 await expect(tap).toHaveAddress('2001:db8::1/64', { tentative: false });
+// A tap's owner may be left out (it is then 'self'), as the README says.
+const owner: TapOwner = (await ns.addTap('tap0')).owner;
+await ns.addTap('tap1', { owner: 'holder' });
 
 // Wrong ones do not:
 // @ts-expect-error an operstate is a name, not a number
@@ -106,6 +110,8 @@ await expect(br).toHaveCarier();
 await expect(br).toHaveFlags('UP');
 // @ts-expect-error a timeout is milliseconds
 await expect(br).toHaveCarrier({ timeout: '5s' });
+// @ts-expect-error an owner is 'self', 'holder' or 'none'
+await ns.addTap('tap2', { owner: 'nobody' });
 `;
 
 // The same wrong calls without the directives, to see the compiler give the reason expected.
@@ -197,6 +203,31 @@ test("vitest runs the project's tests, with its fixtures and matchers, and they 
     ['makeNetns: a veth between two namespaces', 'passed'],
   ]);
   expect(results.success).toBe(true);
+});
+
+/** The fields of an interface in a built declaration file, each with whether it may be left out. */
+function declaredFields(declaration: string, name: string): Record<string, boolean> {
+  const text = readFileSync(join(REPO_ROOT, 'dist', declaration), 'utf8');
+  const body = new RegExp(`export interface ${name} \\{\\n([^]*?)\\n\\}`).exec(text)?.[1];
+  if (body === undefined) throw new Error(`no interface ${name} in dist/${declaration}`);
+  return Object.fromEntries([...body.matchAll(/^ {4}(\w+)(\??):/gm)].map(([, field, optional]) => [field!, optional === '?']));
+}
+
+test("the README's device signatures mark an option optional exactly when the published types do", () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const signatures = [
+    { call: 'ns.addBridge', declaration: 'devices/bridge.d.ts', type: 'BridgeOptions' },
+    { call: 'ns.addVeth', declaration: 'devices/veth.d.ts', type: 'VethOptions' },
+    { call: 'ns.addTap', declaration: 'devices/tap.d.ts', type: 'TapOptions' },
+  ];
+  for (const { call, declaration, type } of signatures) {
+    const listed = new RegExp(`\`${call.replace('.', '\\.')}\\(name, \\{ ([^}]*) \\}\\)\``).exec(readme)?.[1];
+    expect(listed, `README.md documents ${call}(name, { ... })`).toBeDefined();
+    const documented = Object.fromEntries(listed!.split(', ').map((f) => [f.replace(/\?$/, ''), f.endsWith('?')]));
+    const declared = declaredFields(declaration, type);
+    const published = Object.fromEntries(Object.keys(documented).map((f) => [f, declared[f]]));
+    expect(documented, `${call} in README.md against ${type} in dist/${declaration}`).toEqual(published);
+  }
 });
 
 test('the packed package holds every file its exports map and its built modules point to', async () => {
