@@ -30,7 +30,7 @@ import {
 } from '../../src/container/index.ts';
 import { ipLink } from '../helpers/oracle.ts';
 import { startFixture } from '../helpers/fixture.ts';
-import { pollUntil } from '../helpers/poll.ts';
+import { NAMESPACE_FREED_MS, pollUntil } from '../helpers/poll.ts';
 import { containerSuite, processRuns } from './helpers.ts';
 
 const suite = containerSuite();
@@ -159,7 +159,7 @@ describe('adopting a container', () => {
     expect(guest.ns.destroyed).toBe(true);
     expect(() => guest.ns.rtnl).toThrow(NamespaceDestroyedError);
 
-    const gone = await until(netns, () => deleted, (d) => d.includes(host.index));
+    const gone = await until(netns, () => deleted, (d) => d.includes(host.index), NAMESPACE_FREED_MS);
     stopListening();
     expect(gone.met).toBe(true);
     expect(await ipLink(netns, 'veth-vm')).toBeUndefined();
@@ -195,7 +195,7 @@ describe('adopting a container', () => {
         return false;
       }
     };
-    const deleted = await until(netns, exists, (e) => !e);
+    const deleted = await until(netns, exists, (e) => !e, NAMESPACE_FREED_MS);
     expect(deleted.met).toBe(true);
     expect(await ipLink(netns, 'veth-vm')).toBeUndefined();
   });

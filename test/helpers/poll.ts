@@ -6,6 +6,13 @@ import { pollUntil as poll, type Waited } from '../../src/wait/until.ts';
 
 const RECHECK_MS = 20;
 
+/**
+ * How long to wait for the kernel to free a namespace whose last reference is gone, and with it
+ * what lives only there (a veth pair's both ends): cleanup_net() runs later, on one workqueue for
+ * the whole machine, behind every other test's namespaces. 15 s, as the leak tests allow.
+ */
+export const NAMESPACE_FREED_MS = 15_000;
+
 export type Polled<T> = Waited<T>;
 
 /** Re-reads until condition(value) holds or timeoutMs passes; returns the last value either way. */
