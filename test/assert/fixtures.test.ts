@@ -200,7 +200,7 @@ test('after the timeout', async () => {
 
     // The child has exited; nothing anywhere may still hold its namespaces. Processes are
     // reaped asynchronously, so look again until a deadline (nothing notifies us of that).
-    const left = await pollUntil(() => referencesWithMarker(child!.links, marker), (refs) => refs.length === 0, 5000);
+    const left = await pollUntil(() => referencesWithMarker(child!.links, marker), (refs) => refs.length === 0);
     expect(left.value).toEqual([]);
     // A holder keeps a namespace through its tun descriptor, which /proc shows as /dev/net/tun,
     // not as a namespace: check the process itself (its pid could only be reused after a wrap).

@@ -119,20 +119,20 @@ describe('destroy', () => {
     const { stdout } = await ns.exec('sh', ['-c', 'sleep 30 & echo $!']);
     const forked = Number(stdout);
     expect(forked).toBeGreaterThan(0);
-    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive, 5_000);
+    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive);
     expect(gone.value).toBe(false);
   });
 
   test('destroy() ends what a running program forked too', async () => {
     const ns = await createNetns();
     const forker = ns.exec('sh', ['-c', 'sleep 30 & wait']);
-    const children = await pollUntil(() => childrenOf(forker.pid!), (c) => c.length > 0, 5_000);
+    const children = await pollUntil(() => childrenOf(forker.pid!), (c) => c.length > 0);
     expect(children.value).toHaveLength(1);
     const forked = children.value[0]!;
     expect(isRunning(forked)).toBe(true);
     await ns.destroy();
     await forker.catch(() => undefined);
-    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive, 5_000);
+    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive);
     expect(gone.value).toBe(false);
   });
 
