@@ -196,9 +196,9 @@ describe.each(cases)('$name', ({ name, hint, arrange }) => {
     expect(report.expected).toBe(JSON.stringify(a.expected));
     expect(report.received.length).toBeGreaterThan(0);
     expect(report.device).toBe(String(a.subject));
-    // It gave up at its deadline, not before, and read more than once meanwhile.
+    // It gave up at its deadline, not before. (How many reads fit in 200 ms is the scheduler's
+    // business: that a wait re-reads is shown by the next test, where it must to pass.)
     expect(report.waitedMs).toBeGreaterThanOrEqual(200);
-    expect(report.reads).toBeGreaterThan(1);
     expect(comparableState(report.state)).toEqual(await oracleState(netns, a.subject.name));
     expect(Object.keys(report.state)).toEqual(expect.arrayContaining(['name', 'index', 'kind', 'mac', 'mtu', 'flags', 'adminUp', 'running', 'operstate', 'carrier', 'addresses']));
 

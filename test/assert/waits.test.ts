@@ -44,7 +44,6 @@ test('until() without a timeout uses the configured default', async ({ netns }) 
   expect(waited.met).toBe(false);
   expect(waited.elapsedMs).toBeGreaterThanOrEqual(120);
   expect(waited.value.name).toBe('wbr2');
-  expect(waited.reads).toBeGreaterThan(1);
 });
 
 test('until() returns at the first read that meets the condition, woken by the kernel notification', async ({ netns }) => {
