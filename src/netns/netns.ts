@@ -85,7 +85,7 @@ export class Netns implements AsyncDisposable {
   get events(): EventStream {
     if (this.destroying) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {
-      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })));
+      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })), this.label);
       this.eventStream = stream;
       this.cleanup.defer('close notification socket', () => stream.close());
     }
