@@ -6,7 +6,7 @@
 // later, in whatever namespace the thread is in by then. Switches nest (the library switches
 // inside a caller's run() for tryBind, openTun, events, exec): each one returns to the
 // namespace the thread was in when it entered, never straight home.
-import { fstatSync } from 'node:fs';
+import { access, fstatSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { sys, check } from '../sys/libc.ts';
 import { CLONE_NEWNET, O_CLOEXEC, O_RDONLY } from '../sys/constants.ts';
@@ -25,10 +25,24 @@ function assertMainThread(): void {
   }
 }
 
+/**
+ * libuv starts its pool threads on the first piece of pool work, and a new thread starts in the
+ * namespace of the thread that creates it. Queued inside a switch (an fs call in a caller's
+ * run(), koffi's first async call), that first work would bear the whole pool in a test
+ * namespace, pinning it and resolving DNS there. One fs call before the first switch starts the
+ * pool at home.
+ */
+function startPoolAtHome(): void {
+  access('/', () => undefined);
+}
+
 /** The namespace this process started in, held open so the thread can always go back. */
 export function homeNetns(): number {
   assertMainThread();
-  homeFd ??= check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', '/proc/thread-self/ns/net');
+  if (homeFd === undefined) {
+    homeFd = check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', '/proc/thread-self/ns/net');
+    startPoolAtHome();
+  }
   return homeFd;
 }
 

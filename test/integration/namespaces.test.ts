@@ -94,6 +94,15 @@ describe('createNetns', () => {
     expect(here()).toBe(home);
   });
 
+  test('libuv\'s pool threads are never born in a namespace, even when a process queues its first pool work inside a switch', async () => {
+    // A fresh process: this one's pool started long ago.
+    const { report, exited } = await startFixture<{ home: number; inside: number; threads: number[] }>('pool-in-switch.ts');
+    await exited;
+    expect(report.inside).not.toBe(report.home);
+    expect(report.threads.length).toBeGreaterThan(1);
+    expect(new Set(report.threads)).toEqual(new Set([report.home]));
+  });
+
   test('refuses a label that could not be part of a pin name', async () => {
     await expect(createNetns({ label: 'a/b' })).rejects.toThrow(NslabError);
     await expect(createNetns({ label: '' })).rejects.toThrow(/invalid namespace label/);
