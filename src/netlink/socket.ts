@@ -96,7 +96,7 @@ export class NetlinkSocket {
       if (n > rbuf.length) {
         const size = rbuf.length;
         rbuf = Buffer.alloc(Math.ceil(n / RECV_BUFFER) * RECV_BUFFER);
-        throw new SysError('recv', EMSGSIZE, `a ${n}-byte netlink message did not fit the ${size}-byte buffer and was lost; the buffer now fits it`);
+        throw new SysError('recv', EMSGSIZE, `a ${n}-byte netlink message did not fit the ${size}-byte buffer and was lost; the buffer has grown, so a retry reads it`);
       }
       // Copied: the receive buffer is reused by the next recv, and messages outlive it.
       if (n >= 0) return parseMessages(Buffer.from(rbuf.subarray(0, n)));
