@@ -6,7 +6,7 @@
 // Nothing thrown in the callback escapes it: it would be fatal for the process and stop
 // notifications for every namespace, so handlers' errors become warnings and polling goes on.
 import { check, sys } from '../sys/libc.ts';
-import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from '../sys/constants.ts';
+import { EFD_CLOEXEC, EFD_NONBLOCK, POLLIN, POLLNVAL } from '../sys/constants.ts';
 import { warn } from './warning.ts';
 
 type OnReadable = () => void;
@@ -32,7 +32,16 @@ function restart(): void {
   }
 }
 
-function dispatch(fd: number): void {
+/** handler: what watched fd when the poll started; fd may have been unwatched, closed and reused since. */
+function dispatch(fd: number, revents: number, handler: OnReadable | undefined): void {
+  if (revents & POLLNVAL) {
+    // Unwatched since (a stream closed meanwhile), or its number reused: a stale report to ignore.
+    if (watched.get(fd) !== handler) return;
+    // Closed without unwatch(): poll() would report it at once, every time, and the reactor would spin.
+    watched.delete(fd);
+    warn(`descriptor ${fd} was closed while still watched, so it is watched no longer`, 'POLLNVAL', 'call unwatch() before closing it');
+    return;
+  }
   try {
     watched.get(fd)?.();
   } catch (error) {
@@ -44,6 +53,7 @@ function loop(): void {
   if (polling || watched.size === 0) return;
   wakeFd ??= check(sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), 'eventfd');
   const fds = [wakeFd, ...watched.keys()];
+  const handlers = fds.map((fd) => watched.get(fd));
   const pollfds = Buffer.alloc(fds.length * POLLFD_LEN);
   fds.forEach((fd, i) => {
     pollfds.writeInt32LE(fd, i * POLLFD_LEN);
@@ -57,9 +67,10 @@ function loop(): void {
         if (error) warn('poll() of the watched descriptors failed; polling again', error);
         else {
           fds.forEach((fd, i) => {
-            if (pollfds.readInt16LE(i * POLLFD_LEN + 6) === 0) return;
+            const revents = pollfds.readInt16LE(i * POLLFD_LEN + 6);
+            if (revents === 0) return;
             if (fd === wakeFd) sys.read(fd, drain, 8);
-            else dispatch(fd);
+            else dispatch(fd, revents, handlers[i]);
           });
         }
       } finally {

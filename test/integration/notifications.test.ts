@@ -161,6 +161,28 @@ describe('a failing listener or receive', () => {
     }
   });
 
+  test('a socket closed while still watched: one warning, it is dropped from the reactor (no spinning), and other streams deliver', async () => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    void ns.events;
+    const sock = ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS }));
+    const stream = new EventStream(sock, 'closed-early');
+    const { warnings, stop } = collectWarnings();
+    try {
+      // The misuse: closing without unwatch(). The reactor's next poll sees POLLNVAL for it.
+      sock.close();
+      for (const up of [true, false]) {
+        const seen = nextEvent(ns.events, linkEvent('br0', 'new', (f) => ((f & C.IFF_UP) !== 0) === up));
+        linkSet(ns.rtnl, br.index, { up });
+        await seen;
+      }
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/descriptor \d+ was closed while still watched/)]);
+    } finally {
+      stop();
+      stream.close();
+    }
+  });
+
   test('a notification larger than the receive buffer (a link with ~490 alternative names) is an "overflow", and reads of that link work', async () => {
     await using ns = await createNetns();
     const big = await ns.addBridge('br-big');
