@@ -5,7 +5,8 @@
 // reply that is somehow not there yet is waited for with poll() and a bounded timeout.
 // A dump runs in the kernel until its NLMSG_DONE is read, and until then the kernel refuses
 // another dump on the socket (EBUSY); so a dump given up midway is read to its end before the
-// socket's next request.
+// socket's next request. A reply too large for the receive buffer is lost, but the buffer grows,
+// and GETs and dumps (never changes) are asked for again.
 import * as C from '../sys/constants.ts';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { attrString, attrU32, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages, type NetlinkMessage } from './codec.ts';
@@ -17,6 +18,9 @@ const RECV_BUFFER = 64 * 1024;
 const REPLY_TIMEOUT_MS = 10_000;
 const DUMP_ATTEMPTS = 5;
 const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EPERM } = constants.errno;
+
+/** A datagram too large for the receive buffer was lost (see receiveNow); the grown buffer fits it next time. */
+const isLostToSize = (error: unknown): boolean => error instanceof SysError && error.errno === EMSGSIZE;
 
 function setIntOption(fd: number, level: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
@@ -141,11 +145,22 @@ export class NetlinkSocket {
    * separate acknowledgement would cost a second receive.
    */
   request(build: MessageWriter, request: RequestSummary): NetlinkMessage[] {
-    this.settleDump(request);
-    const seq = this.nextSeq();
+    this.settleDump();
     // NLM_F_DUMP is the dump's own end marker (NLMSG_DONE); the rest without NLM_F_ACK get one reply.
     const single = (build.flags & (C.NLM_F_ACK | C.NLM_F_DUMP)) === 0;
-    this.send(build.finish(seq));
+    for (let attempt = 1; ; attempt++) {
+      const seq = this.nextSeq();
+      this.send(build.finish(seq));
+      try {
+        return this.replies(seq, single, request);
+      } catch (error) {
+        // A GET's reply lost to its size is asked for again, once, into the grown buffer; a change is never repeated.
+        if (!(single && attempt === 1 && isLostToSize(error))) throw error;
+      }
+    }
+  }
+
+  private replies(seq: number, single: boolean, request: RequestSummary): NetlinkMessage[] {
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     const out: NetlinkMessage[] = [];
     for (;;) {
@@ -163,21 +178,25 @@ export class NetlinkSocket {
     }
   }
 
-  /** Reads the rest of a dump given up midway (its caller got an error), up to its end. */
-  private settleDump(request: RequestSummary): void {
+  /**
+   * Reads the rest of a dump given up midway (its caller got an error), up to its end. A running
+   * dump has its next batch queued by the kernel inside each recv, so an empty queue means it has
+   * ended: its NLMSG_DONE may have been in a datagram lost to its size.
+   */
+  private settleDump(): void {
     const seq = this.openDump;
     if (seq === undefined) return;
+    this.openDump = undefined;
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
-    while (this.openDump === seq) {
-      let msgs: NetlinkMessage[];
+    while (Date.now() < deadline) {
+      let msgs: NetlinkMessage[] | null;
       try {
-        msgs = this.receive(deadline, request);
+        msgs = this.receiveNow();
       } catch (error) {
-        // A message too large for the buffer is lost anyway, and the rest of the dump still follows.
-        if (error instanceof SysError && error.errno === EMSGSIZE) continue;
+        if (isLostToSize(error)) continue;
         throw error;
       }
-      if (msgs.some((m) => m.seq === seq && (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR))) this.openDump = undefined;
+      if (!msgs || msgs.some((m) => m.seq === seq && (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR))) return;
     }
   }
 
@@ -186,7 +205,7 @@ export class NetlinkSocket {
    * changed mid-dump) it is repeated, a bounded number of times, so callers get a consistent view.
    */
   dump(build: () => MessageWriter, request: RequestSummary): NetlinkMessage[] {
-    this.settleDump(request);
+    this.settleDump();
     for (let attempt = 1; ; attempt++) {
       const seq = this.nextSeq();
       this.send(build().finish(seq));
@@ -194,9 +213,19 @@ export class NetlinkSocket {
       const deadline = Date.now() + REPLY_TIMEOUT_MS;
       const out: NetlinkMessage[] = [];
       let interrupted = false;
+      let lost = false;
       let done = false;
-      while (!done) {
-        for (const m of this.receive(deadline, request)) {
+      while (!done && !lost) {
+        let msgs: NetlinkMessage[];
+        try {
+          msgs = this.receive(deadline, request);
+        } catch (error) {
+          // A message lost to its size: read the dump to its end, then repeat it into the grown buffer.
+          if (!isLostToSize(error) || attempt === DUMP_ATTEMPTS) throw error;
+          lost = true;
+          continue;
+        }
+        for (const m of msgs) {
           if (m.seq !== seq) continue;
           if (m.flags & C.NLM_F_DUMP_INTR) interrupted = true;
           if (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR) {
@@ -206,6 +235,10 @@ export class NetlinkSocket {
             done = true;
           } else out.push(m);
         }
+      }
+      if (lost) {
+        this.settleDump();
+        continue;
       }
       if (!interrupted) return out;
       if (attempt === DUMP_ATTEMPTS) {

@@ -6,6 +6,7 @@ import { addrList } from '../../src/rtnl/addr.ts';
 import { ipLinks, type IpLink } from '../helpers/oracle.ts';
 import { SysError } from '../../src/index.ts';
 import { constants } from 'node:os';
+import { addManyAltnames } from '../helpers/altnames.ts';
 
 describe('linkList', () => {
   test('with a master filter: exactly the ports of that bridge, as `ip link show master` lists them', async () => {
@@ -64,6 +65,16 @@ describe('linkList', () => {
 });
 
 describe('a dump given up midway', () => {
+  // The first message over 64 KiB in this file: the shared receive buffer has not grown yet.
+  test('a dump with a link message over 64 KiB in it (~490 alternative names) returns every device, as iproute2 lists them', async () => {
+    await using ns = await createNetns();
+    const big = await ns.addBridge('br-big');
+    for (let i = 0; i < 20; i++) await ns.addVeth(`a${i}`, { peerName: `b${i}` });
+    expect(await addManyAltnames(ns, big.index)).toBe(490);
+    const oracle = await ipLinks(ns);
+    expect(linkList(ns.rtnl).map((l) => [l.index, l.name])).toEqual(oracle.map((l) => [l.ifindex, l.ifname]));
+  });
+
   test('a receive that fails after the first batch: the next dump on the socket returns every device (the kernel would say EBUSY)', async () => {
     await using ns = await createNetns();
     for (let i = 0; i < 100; i++) await ns.addVeth(`a${i}`, { peerName: `b${i}` });
