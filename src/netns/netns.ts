@@ -76,7 +76,7 @@ export class Netns implements AsyncDisposable {
     return this.socket;
   }
 
-  /** Runs fn synchronously with the calling thread inside this namespace. */
+  /** Runs fn synchronously with the calling thread inside this namespace, then returns to the namespace it was in (switches nest). */
   run<T>(fn: () => T): T {
     return withNetns(this.fd, fn);
   }

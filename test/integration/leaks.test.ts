@@ -2,7 +2,8 @@
 // holder processes (PR_SET_PDEATHSIG), programs run inside (setpriv --pdeathsig), namespaces
 // (held only by descriptors, which the kernel closes), and — the one thing that needs a
 // sweep — a pin. The kernel's own evidence that a namespace is freed: a witness namespace
-// with a veth into it loses both the veth end and the namespace id.
+// with a veth into it loses both the veth end and the namespace id. And a notification stream
+// that fails to start leaves no descriptor behind.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';

@@ -1,7 +1,7 @@
 // Link and address notifications, and what happens when the kernel drops them (ENOBUFS).
 import { constants } from 'node:os';
 import { describe, expect, test, vi } from 'vitest';
-import { createNetns, SysError, type KernelEvent, type Netns } from '../../src/index.ts';
+import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from '../../src/index.ts';
 import { EventStream, EVENT_GROUPS } from '../../src/netns/events.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { linkSet } from '../../src/rtnl/link.ts';
@@ -105,6 +105,14 @@ function collectWarnings(): { warnings: Error[]; stop: () => void } {
   return { warnings, stop: () => process.off('warning', on) };
 }
 
+/** A namespace with br0, and a stream of its own (labelled label) on a socket the test controls; the test closes it. */
+async function ownStream(label: string): Promise<{ ns: Netns; br: Bridge; sock: NetlinkSocket; stream: EventStream }> {
+  const ns = await createNetns();
+  const br = await ns.addBridge('br0');
+  const sock = ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS }));
+  return { ns, br, sock, stream: new EventStream(sock, label) };
+}
+
 describe('a failing listener or receive', () => {
   test('a listener that throws on namespace A: the others on A and a stream on B keep getting events, and the error is a warning', async () => {
     await using a = await createNetns({ label: 'throws' });
@@ -136,10 +144,9 @@ describe('a failing listener or receive', () => {
   });
 
   test('a receive that fails with an unexpected error: listeners get "overflow" (re-read), a warning says why, and delivery goes on', async () => {
-    await using ns = await createNetns();
-    const br = await ns.addBridge('br0');
-    const sock = ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS }));
-    const stream = new EventStream(sock, 'failing');
+    const own = await ownStream('failing');
+    await using ns = own.ns;
+    const { br, sock, stream } = own;
     const { warnings, stop } = collectWarnings();
     try {
       vi.spyOn(sock, 'receiveNow').mockImplementationOnce(() => {
@@ -159,11 +166,11 @@ describe('a failing listener or receive', () => {
   });
 
   test('a socket closed while still watched: one warning, it is dropped from the reactor (no spinning), and other streams deliver', async () => {
-    await using ns = await createNetns();
-    const br = await ns.addBridge('br0');
+    const own = await ownStream('closed-early');
+    await using ns = own.ns;
+    const { br, sock, stream } = own;
+    // Started before the close, so its socket cannot take the closed descriptor's number.
     void ns.events;
-    const sock = ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS }));
-    const stream = new EventStream(sock, 'closed-early');
     const { warnings, stop } = collectWarnings();
     try {
       // The misuse: closing without unwatch(). The reactor's next poll sees POLLNVAL for it.
