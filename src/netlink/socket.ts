@@ -3,6 +3,10 @@
 // batch inside recvmsg(). So send-then-recv needs no event-loop round trip, which is what
 // lets a fixture cycle run at the speed of the raw syscalls. The socket is non-blocking; a
 // reply that is somehow not there yet is waited for with poll() and a bounded timeout.
+// A dump runs in the kernel until its NLMSG_DONE is read, and until then the kernel refuses
+// another dump on the socket (EBUSY); so a dump given up midway is read to its end before the
+// socket's next request. A reply too large for the receive buffer is lost, but the buffer grows,
+// and GETs and dumps (never changes) are asked for again.
 import * as C from '../sys/constants.ts';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { attrString, attrU32, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages, type NetlinkMessage } from './codec.ts';
@@ -13,7 +17,10 @@ import { constants } from 'node:os';
 const RECV_BUFFER = 64 * 1024;
 const REPLY_TIMEOUT_MS = 10_000;
 const DUMP_ATTEMPTS = 5;
-const { EAGAIN, EINTR, ENOBUFS, EPERM } = constants.errno;
+const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EPERM } = constants.errno;
+
+/** A datagram too large for the receive buffer was lost (see receiveNow); the grown buffer fits it next time. */
+const isLostToSize = (error: unknown): boolean => error instanceof SysError && error.errno === EMSGSIZE;
 
 function setIntOption(fd: number, level: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
@@ -23,7 +30,8 @@ function setIntOption(fd: number, level: number, name: number, value: number): v
 
 // One receive buffer for every socket: receives are synchronous on the main thread and copy
 // the datagram out, and a fresh 64 KiB per socket cost ~20 us of zero-filling per namespace.
-const rbuf = Buffer.alloc(RECV_BUFFER);
+// It grows when a datagram did not fit (a link with hundreds of alternative names is over 64 KiB).
+let rbuf = Buffer.alloc(RECV_BUFFER);
 
 export interface SocketOptions {
   /** RTNLGRP_* multicast groups to join (for notification sockets). */
@@ -36,6 +44,8 @@ export class NetlinkSocket {
   readonly fd: number;
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private closed = false;
+  /** The sequence number of a dump whose end has not been read yet. */
+  private openDump: number | undefined;
 
   /** Opens a socket in the calling thread's current namespace; call it inside a namespace switch. */
   constructor(options: SocketOptions = {}) {
@@ -80,13 +90,20 @@ export class NetlinkSocket {
   /**
    * Reads whatever is queued, without blocking: null when nothing is. ENOBUFS (the kernel
    * dropped notifications because the receive buffer overflowed) surfaces as a SysError for
-   * the caller to resynchronise.
+   * the caller to resynchronise, and so does EMSGSIZE: a datagram larger than the buffer, which
+   * is lost, though the buffer grows so that the next one that size fits.
    */
   receiveNow(): NetlinkMessage[] | null {
     for (;;) {
-      const n = sys.recv(this.fd, rbuf, rbuf.length, C.MSG_DONTWAIT);
+      // MSG_TRUNC: netlink then returns the datagram's whole length, so a cut one is seen, not parsed.
+      const n = Number(sys.recv(this.fd, rbuf, rbuf.length, C.MSG_DONTWAIT | C.MSG_TRUNC));
+      if (n > rbuf.length) {
+        const size = rbuf.length;
+        rbuf = Buffer.alloc(Math.ceil(n / RECV_BUFFER) * RECV_BUFFER);
+        throw new SysError('recv', EMSGSIZE, `a ${n}-byte netlink message did not fit the ${size}-byte buffer and was lost; the buffer has grown, so a retry reads it`);
+      }
       // Copied: the receive buffer is reused by the next recv, and messages outlive it.
-      if (n >= 0) return parseMessages(Buffer.from(rbuf.subarray(0, Number(n))));
+      if (n >= 0) return parseMessages(Buffer.from(rbuf.subarray(0, n)));
       const errno = lastErrno();
       if (errno === EAGAIN) return null;
       if (errno !== EINTR) throw new SysError('recv', errno, errno === ENOBUFS ? 'netlink overflow' : 'netlink');
@@ -128,10 +145,22 @@ export class NetlinkSocket {
    * separate acknowledgement would cost a second receive.
    */
   request(build: MessageWriter, request: RequestSummary): NetlinkMessage[] {
-    const seq = this.nextSeq();
+    this.settleDump();
     // NLM_F_DUMP is the dump's own end marker (NLMSG_DONE); the rest without NLM_F_ACK get one reply.
     const single = (build.flags & (C.NLM_F_ACK | C.NLM_F_DUMP)) === 0;
-    this.send(build.finish(seq));
+    for (let attempt = 1; ; attempt++) {
+      const seq = this.nextSeq();
+      this.send(build.finish(seq));
+      try {
+        return this.replies(seq, single, request);
+      } catch (error) {
+        // A GET's reply lost to its size is asked for again, once, into the grown buffer; a change is never repeated.
+        if (!(single && attempt === 1 && isLostToSize(error))) throw error;
+      }
+    }
+  }
+
+  private replies(seq: number, single: boolean, request: RequestSummary): NetlinkMessage[] {
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     const out: NetlinkMessage[] = [];
     for (;;) {
@@ -150,27 +179,66 @@ export class NetlinkSocket {
   }
 
   /**
+   * Reads the rest of a dump given up midway (its caller got an error), up to its end. A running
+   * dump has its next batch queued by the kernel inside each recv, so an empty queue means it has
+   * ended: its NLMSG_DONE may have been in a datagram lost to its size.
+   */
+  private settleDump(): void {
+    const seq = this.openDump;
+    if (seq === undefined) return;
+    this.openDump = undefined;
+    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      let msgs: NetlinkMessage[] | null;
+      try {
+        msgs = this.receiveNow();
+      } catch (error) {
+        if (isLostToSize(error)) continue;
+        throw error;
+      }
+      if (!msgs || msgs.some((m) => m.seq === seq && (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR))) return;
+    }
+  }
+
+  /**
    * A dump (NLM_F_DUMP). When the kernel flags it as interrupted (NLM_F_DUMP_INTR: the table
    * changed mid-dump) it is repeated, a bounded number of times, so callers get a consistent view.
    */
   dump(build: () => MessageWriter, request: RequestSummary): NetlinkMessage[] {
+    this.settleDump();
     for (let attempt = 1; ; attempt++) {
       const seq = this.nextSeq();
       this.send(build().finish(seq));
+      this.openDump = seq;
       const deadline = Date.now() + REPLY_TIMEOUT_MS;
       const out: NetlinkMessage[] = [];
       let interrupted = false;
+      let lost = false;
       let done = false;
-      while (!done) {
-        for (const m of this.receive(deadline, request)) {
+      while (!done && !lost) {
+        let msgs: NetlinkMessage[];
+        try {
+          msgs = this.receive(deadline, request);
+        } catch (error) {
+          // A message lost to its size: read the dump to its end, then repeat it into the grown buffer.
+          if (!isLostToSize(error) || attempt === DUMP_ATTEMPTS) throw error;
+          lost = true;
+          continue;
+        }
+        for (const m of msgs) {
           if (m.seq !== seq) continue;
           if (m.flags & C.NLM_F_DUMP_INTR) interrupted = true;
           if (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR) {
+            this.openDump = undefined;
             const error = this.errorOf(m, request);
             if (error) throw error;
             done = true;
           } else out.push(m);
         }
+      }
+      if (lost) {
+        this.settleDump();
+        continue;
       }
       if (!interrupted) return out;
       if (attempt === DUMP_ATTEMPTS) {

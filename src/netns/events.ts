@@ -2,7 +2,10 @@
 // RTNLGRP_IPV6_IFADDR), delivered on the main thread without blocking it, and kept in a short
 // history for failure reports. When the kernel drops notifications because the socket's
 // buffer overflowed (ENOBUFS), listeners get an "overflow" event and must re-read the state
-// they care about: after an overflow no notification can be trusted to have arrived.
+// they care about: after an overflow no notification can be trusted to have arrived. The same
+// event follows any other lost read (a notification too large for the receive buffer, a failed
+// recv, a message that does not decode). A listener that throws is reported as a process
+// warning and stays subscribed; the other listeners, and other namespaces, are not affected.
 import { performance } from 'node:perf_hooks';
 import * as C from '../sys/constants.ts';
 import { SysError } from '../sys/libc.ts';
@@ -10,6 +13,7 @@ import { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, type LinkMessage } from '../netlink/link.ts';
 import { decodeAddr, type AddrMessage } from '../netlink/addr.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
+import { warn } from '../netlink/warning.ts';
 
 export type KernelEvent =
   | { at: number; kind: 'link'; action: 'new' | 'del'; link: LinkMessage }
@@ -34,42 +38,67 @@ function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undef
   }
 }
 
+/** A lost read the kernel itself reports: it dropped notifications (ENOBUFS), or one was too large (EMSGSIZE). */
+const isKnownLoss = (error: unknown): boolean => error instanceof SysError && (error.code === 'ENOBUFS' || error.code === 'EMSGSIZE');
+
 export class EventStream {
   /** The most recent events, oldest first; timestamps are performance.now() milliseconds. */
   readonly history: KernelEvent[] = [];
   private readonly listeners = new Set<Listener>();
   private readonly socket: NetlinkSocket;
+  /** Whose notifications these are, for warnings. */
+  private readonly whose: string;
 
-  /** socket must already be subscribed to the groups, in the namespace to watch. */
-  constructor(socket: NetlinkSocket) {
+  /**
+   * socket must already be subscribed to the groups, in the namespace to watch; the stream owns
+   * it from here, and closes it if it cannot start watching. label names the namespace in warnings.
+   */
+  constructor(socket: NetlinkSocket, label?: string) {
     this.socket = socket;
-    watch(socket.fd, () => this.drain());
+    this.whose = label === undefined ? 'notifications' : `the "${label}" namespace's notifications`;
+    try {
+      watch(socket.fd, () => this.drain());
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
   }
 
   private emit(event: KernelEvent): void {
     this.history.push(event);
     if (this.history.length > HISTORY) this.history.shift();
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        warn(`a listener of ${this.whose} threw`, error, 'it stays subscribed and the other listeners got the event');
+      }
+    }
+  }
+
+  /** The events of the next queued datagram, or null when none is queued. */
+  private receive(): KernelEvent[] | null {
+    const msgs = this.socket.receiveNow();
+    if (!msgs) return null;
+    const at = performance.now();
+    return msgs.flatMap((m) => toEvent(m.type, m.payload, at) ?? []);
   }
 
   private drain(): void {
     for (;;) {
-      let msgs;
+      let events;
       try {
-        msgs = this.socket.receiveNow();
+        events = this.receive();
       } catch (error) {
-        if (error instanceof SysError && error.code === 'ENOBUFS') {
-          this.emit({ at: performance.now(), kind: 'overflow' });
-          continue;
-        }
-        throw error;
+        const known = isKnownLoss(error);
+        if (!known) warn(`reading ${this.whose} failed, so some may be lost; listeners got "overflow" and re-read`, error);
+        this.emit({ at: performance.now(), kind: 'overflow' });
+        // An unknown failure may repeat: leave the rest to the reactor's next call rather than spin here.
+        if (known) continue;
+        return;
       }
-      if (!msgs) return;
-      const at = performance.now();
-      for (const m of msgs) {
-        const event = toEvent(m.type, m.payload, at);
-        if (event) this.emit(event);
-      }
+      if (!events) return;
+      for (const event of events) this.emit(event);
     }
   }
 

@@ -76,7 +76,7 @@ export class Netns implements AsyncDisposable {
     return this.socket;
   }
 
-  /** Runs fn synchronously with the calling thread inside this namespace. */
+  /** Runs fn synchronously with the calling thread inside this namespace, then returns to the namespace it was in (switches nest). */
   run<T>(fn: () => T): T {
     return withNetns(this.fd, fn);
   }
@@ -85,7 +85,7 @@ export class Netns implements AsyncDisposable {
   get events(): EventStream {
     if (this.destroying) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {
-      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })));
+      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })), this.label);
       this.eventStream = stream;
       this.cleanup.defer('close notification socket', () => stream.close());
     }

@@ -3,14 +3,18 @@
 // calls) stay where they are. So every switch here enters, runs one synchronous function
 // (open a socket, open /dev/net/tun, spawn a child), and returns home before any other
 // JavaScript can run. A function returning a promise is refused: its continuation would run
-// later, in whatever namespace the thread is in by then.
-import { fstatSync } from 'node:fs';
+// later, in whatever namespace the thread is in by then. Switches nest (the library switches
+// inside a caller's run() for tryBind, openTun, events, exec): each one returns to the
+// namespace the thread was in when it entered, never straight home.
+import { access, fstatSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { sys, check } from '../sys/libc.ts';
 import { CLONE_NEWNET, O_CLOEXEC, O_RDONLY } from '../sys/constants.ts';
 import { NslabError } from '../errors.ts';
 
 let homeFd: number | undefined;
+/** How many switches the main thread is inside; above 0 it is not in the home namespace. */
+let depth = 0;
 
 function assertMainThread(): void {
   if (!isMainThread) {
@@ -21,10 +25,24 @@ function assertMainThread(): void {
   }
 }
 
+/**
+ * libuv starts its pool threads on the first piece of pool work, and a new thread starts in the
+ * namespace of the thread that creates it. Queued inside a switch (an fs call in a caller's
+ * run(), koffi's first async call), that first work would bear the whole pool in a test
+ * namespace, pinning it and resolving DNS there. One fs call before the first switch starts the
+ * pool at home.
+ */
+function startPoolAtHome(): void {
+  access('/', () => undefined);
+}
+
 /** The namespace this process started in, held open so the thread can always go back. */
 export function homeNetns(): number {
   assertMainThread();
-  homeFd ??= check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', '/proc/thread-self/ns/net');
+  if (homeFd === undefined) {
+    homeFd = check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', '/proc/thread-self/ns/net');
+    startPoolAtHome();
+  }
   return homeFd;
 }
 
@@ -34,12 +52,22 @@ export function netnsId(fd: number): string {
   return `${st.dev}:${st.ino}`;
 }
 
-function goHome(home: number): void {
-  if (sys.setns(home, CLONE_NEWNET) !== 0) {
-    // The main thread would keep running in a test namespace: nothing after this is safe.
-    process.stderr.write('nslab: setns() back to the home namespace failed; aborting\n');
+/**
+ * The namespace to return to after a switch: home, held open; or, inside another switch, the
+ * namespace the thread is in now, opened for this switch only (closed by leave()).
+ */
+function returnPoint(): number {
+  if (depth === 0) return homeNetns();
+  return check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', 'the current namespace (nested switch)');
+}
+
+function leave(back: number): void {
+  if (sys.setns(back, CLONE_NEWNET) !== 0) {
+    // The main thread would keep running in a namespace it must not be in: nothing after this is safe.
+    process.stderr.write('nslab: setns() back to the namespace the thread came from failed; aborting\n');
     process.abort();
   }
+  if (back !== homeFd) sys.close(back);
 }
 
 function runSync<T>(fn: () => T): T {
@@ -50,34 +78,45 @@ function runSync<T>(fn: () => T): T {
   return result;
 }
 
-/** Runs fn with the calling thread inside the namespace held by nsFd, then returns home. */
-export function withNetns<T>(nsFd: number, fn: () => T): T {
-  const home = homeNetns();
-  check(sys.setns(nsFd, CLONE_NEWNET), 'setns', 'enter namespace');
+/** Moves the thread with enter(), runs fn, and returns to where the thread was, even when fn throws. */
+function switched<T>(enter: () => void, fn: () => T): T {
+  const back = returnPoint();
+  try {
+    enter();
+  } catch (error) {
+    if (back !== homeFd) sys.close(back);
+    throw error;
+  }
+  depth++;
   try {
     return runSync(fn);
   } finally {
-    goHome(home);
+    depth--;
+    leave(back);
   }
+}
+
+/** Runs fn with the calling thread inside the namespace held by nsFd, then returns where it was. */
+export function withNetns<T>(nsFd: number, fn: () => T): T {
+  return switched(() => check(sys.setns(nsFd, CLONE_NEWNET), 'setns', 'enter namespace'), fn);
 }
 
 /**
  * Creates a namespace with unshare(), runs fn inside it with the new namespace's fd, and
- * returns home. The fd is what keeps the namespace alive: no name, no mount, so it cannot
- * outlive this process.
+ * returns where the thread was. The fd is what keeps the namespace alive: no name, no mount, so
+ * it cannot outlive this process.
  */
 export function withNewNetns<T>(fn: (nsFd: number) => T): T {
-  const home = homeNetns();
-  check(sys.unshare(CLONE_NEWNET), 'unshare', 'CLONE_NEWNET');
-  try {
-    const nsFd = check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', 'new namespace');
-    try {
-      return runSync(() => fn(nsFd));
-    } catch (error) {
-      sys.close(nsFd);
-      throw error;
-    }
-  } finally {
-    goHome(home);
-  }
+  return switched(
+    () => check(sys.unshare(CLONE_NEWNET), 'unshare', 'CLONE_NEWNET'),
+    () => {
+      const nsFd = check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', 'new namespace');
+      try {
+        return runSync(() => fn(nsFd));
+      } catch (error) {
+        sys.close(nsFd);
+        throw error;
+      }
+    },
+  );
 }

@@ -162,6 +162,7 @@ export const MSG_DONTWAIT = 64;
 export const MSG_TRUNC = 32;
 export const POLLIN = 1;
 export const POLLERR = 8;
+export const POLLNVAL = 32;
 export const O_RDONLY = 0;
 export const O_RDWR = 2;
 export const O_CLOEXEC = 524288;

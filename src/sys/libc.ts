@@ -6,8 +6,17 @@ import { constants as osConstants } from 'node:os';
 
 const libc = koffi.load('libc.so.6');
 
-// Variadic prototypes (open, ioctl, prctl) are declared with fixed arguments: on the
-// System V x86-64 and AArch64 Linux ABIs the integer arguments travel in the same registers.
+// Variadic functions (open, ioctl, prctl) are bound as variadic, as koffi's contract asks, and
+// called with the type of each extra argument. A fixed-arity binding happens to work on x86-64
+// and AArch64 Linux, but not on ABIs that pass variadic arguments differently (Apple's arm64,
+// which puts them on the stack). The cost is under ~1 us per call, on calls made once or twice per
+// namespace.
+const variadic = {
+  open: libc.func('int open(const char *path, int flags, ...)'),
+  ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)'),
+  prctl: libc.func('int prctl(int option, ...)'),
+};
+
 export const sys = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),
   bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
@@ -15,9 +24,11 @@ export const sys = {
   send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
   recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
   close: libc.func('int close(int fd)'),
-  open: libc.func('int open(const char *path, int flags, uint32_t mode)'),
-  ioctl: libc.func('int ioctl(int fd, unsigned long request, void *arg)'),
-  ioctlInt: libc.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+  open: (path: string, flags: number, mode: number): number => variadic.open(path, flags, 'uint32_t', mode),
+  /** An ioctl whose argument is a buffer (struct ifreq and the like). */
+  ioctl: (fd: number, request: number, arg: Buffer): number => variadic.ioctl(fd, request, 'void *', arg),
+  /** An ioctl whose argument is an integer (TUNSETPERSIST). */
+  ioctlInt: (fd: number, request: number, arg: number): number => variadic.ioctl(fd, request, 'unsigned long', arg),
   setns: libc.func('int setns(int fd, int nstype)'),
   unshare: libc.func('int unshare(int flags)'),
   mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)'),
@@ -26,7 +37,8 @@ export const sys = {
   eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
   write: libc.func('long write(int fd, const void *buf, size_t len)'),
   read: libc.func('long read(int fd, void *buf, size_t len)'),
-  prctl: libc.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  prctl: (option: number, a2: number, a3: number, a4: number, a5: number): number =>
+    variadic.prctl(option, 'unsigned long', a2, 'unsigned long', a3, 'unsigned long', a4, 'unsigned long', a5),
   getppid: libc.func('int getppid(void)'),
 };
 

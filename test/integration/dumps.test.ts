@@ -4,6 +4,9 @@ import { createNetns } from '../../src/index.ts';
 import { linkList } from '../../src/rtnl/link.ts';
 import { addrList } from '../../src/rtnl/addr.ts';
 import { ipLinks, type IpLink } from '../helpers/oracle.ts';
+import { SysError } from '../../src/index.ts';
+import { constants } from 'node:os';
+import { addManyAltnames } from '../helpers/altnames.ts';
 
 describe('linkList', () => {
   test('with a master filter: exactly the ports of that bridge, as `ip link show master` lists them', async () => {
@@ -58,5 +61,37 @@ describe('linkList', () => {
     expect(new Set(v4)).toEqual(new Set(Array.from({ length: N }, (_, i) => `198.51.100.${i + 1}`)));
     const ip = JSON.parse(String((await ns.exec('ip', ['-json', '-4', 'addr', 'show', 'dev', 'br0'])).stdout)) as Array<{ addr_info: Array<{ local: string }> }>;
     expect(v4).toEqual(ip[0]!.addr_info.map((a) => a.local));
+  });
+});
+
+describe('a dump given up midway', () => {
+  // The first message over 64 KiB in this file: the shared receive buffer has not grown yet.
+  test('a dump with a link message over 64 KiB in it (~490 alternative names) returns every device, as iproute2 lists them', async () => {
+    await using ns = await createNetns();
+    const big = await ns.addBridge('br-big');
+    for (let i = 0; i < 20; i++) await ns.addVeth(`a${i}`, { peerName: `b${i}` });
+    expect(await addManyAltnames(ns, big.index)).toBe(490);
+    const oracle = await ipLinks(ns);
+    expect(linkList(ns.rtnl).map((l) => [l.index, l.name])).toEqual(oracle.map((l) => [l.ifindex, l.ifname]));
+  });
+
+  test('a receive that fails after the first batch: the next dump on the socket returns every device (the kernel would say EBUSY)', async () => {
+    await using ns = await createNetns();
+    for (let i = 0; i < 100; i++) await ns.addVeth(`a${i}`, { peerName: `b${i}` });
+    const sock = ns.rtnl;
+    const real = sock.receiveNow.bind(sock);
+    let calls = 0;
+    // The first batch arrives; the second receive fails, so linkList gives up with the kernel's dump still running.
+    const recv = vi.spyOn(sock, 'receiveNow').mockImplementation(() => {
+      if (++calls === 2) throw new SysError('recv', constants.errno.EIO, 'netlink');
+      return real();
+    });
+    try {
+      expect(() => linkList(sock)).toThrow(/EIO/);
+    } finally {
+      recv.mockRestore();
+    }
+    const oracle = await ipLinks(ns);
+    expect(linkList(sock).map((l) => l.name)).toEqual(oracle.map((l) => l.ifname));
   });
 });

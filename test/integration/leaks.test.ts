@@ -2,10 +2,11 @@
 // holder processes (PR_SET_PDEATHSIG), programs run inside (setpriv --pdeathsig), namespaces
 // (held only by descriptors, which the kernel closes), and — the one thing that needs a
 // sweep — a pin. The kernel's own evidence that a namespace is freed: a witness namespace
-// with a veth into it loses both the veth end and the namespace id.
+// with a veth into it loses both the veth end and the namespace id. And a notification stream
+// that fails to start leaves no descriptor behind.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { createNetns, sweepStalePins } from '../../src/index.ts';
 import { startFixture } from '../helpers/fixture.ts';
 import { ipLinkNames } from '../helpers/oracle.ts';
@@ -76,4 +77,39 @@ test('after SIGKILL of the process that made them, nothing is left: processes, n
   expect(unpinned.value).toEqual({ witness: ['lo'], nsids: 0 });
 
   expect(hostDevices()).toEqual(hostBefore);
+});
+
+describe('ns.events failing to start', () => {
+  interface StartReport {
+    error: string;
+    socketsBefore: number;
+    socketsAfterFailure: number;
+    delivered: boolean;
+    socketsAtEnd: number;
+  }
+  const run = async (mode: string, wrapper?: string[]): Promise<StartReport> => {
+    const { child, report, exited } = await startFixture<StartReport>('events-start-failure.ts', [mode], { wrapper });
+    // With nothing left watched the process exits by itself; a descriptor still watched keeps it running.
+    const ended = await pollUntil(() => isRunning(child.pid!), (alive) => !alive, 10_000);
+    child.kill('SIGKILL');
+    await exited;
+    expect(ended.met, 'the fixture exits once it has destroyed its namespace').toBe(true);
+    return report;
+  };
+
+  test('EMFILE at the reactor\'s eventfd: the error reaches the caller, the notification socket is closed, and a later try works', async () => {
+    const report = await run('emfile', ['prlimit', '--nofile=256:256', '--']);
+    expect(report.error).toMatch(/eventfd failed: EMFILE/);
+    expect(report.socketsAfterFailure).toBe(report.socketsBefore);
+    expect(report.delivered).toBe(true);
+    expect(report.socketsAtEnd).toBe(report.socketsBefore - 1);
+  });
+
+  test('poll.async() throwing: the error reaches the caller, nothing stays open, and the reactor is not wedged', async () => {
+    const report = await run('poll-throws');
+    expect(report.error).toMatch(/injected poll.async failure/);
+    expect(report.socketsAfterFailure).toBe(report.socketsBefore);
+    expect(report.delivered).toBe(true);
+    expect(report.socketsAtEnd).toBe(report.socketsBefore - 1);
+  });
 });

@@ -64,6 +64,45 @@ describe('createNetns', () => {
     expect(await ipLinkNames(b)).toEqual(['lo']);
   });
 
+  test('a switch inside a switch returns to the outer namespace, not the host: the rest of the outer run() stays inside', async () => {
+    const home = inodeOf('/proc/self/ns/net');
+    await using a = await createNetns();
+    await using b = await createNetns();
+    const inodeA = fstatSync(a.fd).ino;
+    const inodeB = fstatSync(b.fd).ino;
+    const here = (): number => inodeOf('/proc/thread-self/ns/net');
+    const seen = a.run(() => {
+      const first = here();
+      // What the library itself does inside a caller's run(): tryBind, openTun, events (in another namespace too).
+      a.tryBind('127.0.0.1');
+      const afterTryBind = here();
+      a.openTun().close();
+      const afterOpenTun = here();
+      void b.events;
+      const afterEvents = here();
+      const inB = b.run(() => here());
+      return { first, afterTryBind, afterOpenTun, afterEvents, inB, last: here() };
+    });
+    expect(seen).toEqual({ first: inodeA, afterTryBind: inodeA, afterOpenTun: inodeA, afterEvents: inodeA, inB: inodeB, last: inodeA });
+    expect(here()).toBe(home);
+    // A failure inside the inner switch also returns to the outer namespace.
+    const afterThrow = a.run(() => {
+      expect(() => b.run(() => { throw new Error('inner'); })).toThrow('inner');
+      return here();
+    });
+    expect(afterThrow).toBe(inodeA);
+    expect(here()).toBe(home);
+  });
+
+  test('libuv\'s pool threads are never born in a namespace, even when a process queues its first pool work inside a switch', async () => {
+    // A fresh process: this one's pool started long ago.
+    const { report, exited } = await startFixture<{ home: number; inside: number; threads: number[] }>('pool-in-switch.ts');
+    await exited;
+    expect(report.inside).not.toBe(report.home);
+    expect(report.threads.length).toBeGreaterThan(1);
+    expect(new Set(report.threads)).toEqual(new Set([report.home]));
+  });
+
   test('refuses a label that could not be part of a pin name', async () => {
     await expect(createNetns({ label: 'a/b' })).rejects.toThrow(NslabError);
     await expect(createNetns({ label: '' })).rejects.toThrow(/invalid namespace label/);

@@ -1,10 +1,12 @@
 // Link and address notifications, and what happens when the kernel drops them (ENOBUFS).
-import { describe, expect, test } from 'vitest';
-import { createNetns, SysError, type KernelEvent, type Netns } from '../../src/index.ts';
+import { constants } from 'node:os';
+import { describe, expect, test, vi } from 'vitest';
+import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from '../../src/index.ts';
 import { EventStream, EVENT_GROUPS } from '../../src/netns/events.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { linkSet } from '../../src/rtnl/link.ts';
 import * as C from '../../src/sys/constants.ts';
+import { addManyAltnames } from '../helpers/altnames.ts';
 
 /** Resolves with the first event matching pred from now on; rejects at the deadline. */
 function nextEvent(stream: Pick<EventStream, 'subscribe'>, pred: (e: KernelEvent) => boolean, timeoutMs = 5_000): Promise<KernelEvent> {
@@ -92,6 +94,114 @@ describe('ns.events', () => {
     await br.down();
     await down;
     expect(calls).toBe(before);
+  });
+});
+
+/** Collects the warnings nslab emits (process.emitWarning) until the returned stop() is called. */
+function collectWarnings(): { warnings: Error[]; stop: () => void } {
+  const warnings: Error[] = [];
+  const on = (w: Error): void => void (w.name === 'NslabWarning' && warnings.push(w));
+  process.on('warning', on);
+  return { warnings, stop: () => process.off('warning', on) };
+}
+
+/** A namespace with br0, and a stream of its own (labelled label) on a socket the test controls; the test closes it. */
+async function ownStream(label: string): Promise<{ ns: Netns; br: Bridge; sock: NetlinkSocket; stream: EventStream }> {
+  const ns = await createNetns();
+  const br = await ns.addBridge('br0');
+  const sock = ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS }));
+  return { ns, br, sock, stream: new EventStream(sock, label) };
+}
+
+describe('a failing listener or receive', () => {
+  test('a listener that throws on namespace A: the others on A and a stream on B keep getting events, and the error is a warning', async () => {
+    await using a = await createNetns({ label: 'throws' });
+    await using b = await createNetns({ label: 'bystander' });
+    const brA = await a.addBridge('br-a');
+    const brB = await b.addBridge('br-b');
+    const { warnings, stop } = collectWarnings();
+    try {
+      const unsubscribe = a.events.subscribe(() => {
+        throw new Error('listener bug');
+      });
+      const seenOnA = nextEvent(a.events, linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) !== 0));
+      await brA.up();
+      await seenOnA;
+      const seenOnB = nextEvent(b.events, linkEvent('br-b', 'new', (f) => (f & C.IFF_UP) !== 0));
+      await brB.up();
+      await seenOnB;
+      // Later events on A still reach the listeners that did not throw.
+      const laterOnA = nextEvent(a.events, linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) === 0));
+      await brA.down();
+      await laterOnA;
+      unsubscribe();
+      expect(warnings.length).toBeGreaterThanOrEqual(1);
+      expect(warnings[0]!.message).toMatch(/listener of the "throws" namespace's notifications threw: listener bug/);
+      expect((warnings[0] as Error & { detail?: string }).detail).toMatch(/Error: listener bug/);
+    } finally {
+      stop();
+    }
+  });
+
+  test('a receive that fails with an unexpected error: listeners get "overflow" (re-read), a warning says why, and delivery goes on', async () => {
+    const own = await ownStream('failing');
+    await using ns = own.ns;
+    const { br, sock, stream } = own;
+    const { warnings, stop } = collectWarnings();
+    try {
+      vi.spyOn(sock, 'receiveNow').mockImplementationOnce(() => {
+        throw new SysError('recv', constants.errno.EIO, 'netlink');
+      });
+      const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
+      await br.up();
+      await overflow;
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/"failing" namespace.*recv \(netlink\) failed: EIO/)]);
+      const after = nextEvent(stream, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+      await br.down();
+      await after;
+    } finally {
+      stop();
+      stream.close();
+    }
+  });
+
+  test('a socket closed while still watched: one warning, it is dropped from the reactor (no spinning), and other streams deliver', async () => {
+    const own = await ownStream('closed-early');
+    await using ns = own.ns;
+    const { br, sock, stream } = own;
+    // Started before the close, so its socket cannot take the closed descriptor's number.
+    void ns.events;
+    const { warnings, stop } = collectWarnings();
+    try {
+      // The misuse: closing without unwatch(). The reactor's next poll sees POLLNVAL for it.
+      sock.close();
+      for (const up of [true, false]) {
+        const seen = nextEvent(ns.events, linkEvent('br0', 'new', (f) => ((f & C.IFF_UP) !== 0) === up));
+        linkSet(ns.rtnl, br.index, { up });
+        await seen;
+      }
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/descriptor \d+ was closed while still watched/)]);
+    } finally {
+      stop();
+      stream.close();
+    }
+  });
+
+  test('a notification larger than the receive buffer (a link with ~490 alternative names) is an "overflow", and reads of that link work', async () => {
+    await using ns = await createNetns();
+    const big = await ns.addBridge('br-big');
+    const small = await ns.addBridge('br-small');
+    const overflow = nextEvent(ns.events, (e) => e.kind === 'overflow');
+    expect(await addManyAltnames(ns, big.index)).toBe(490);
+    // A device that is down gets no notification for new names; bringing it up sends one.
+    await big.up();
+    await overflow;
+    // The stream goes on, and the link whose message is that large can be read.
+    const after = nextEvent(ns.events, linkEvent('br-small', 'new', (f) => (f & C.IFF_UP) !== 0));
+    await small.up();
+    await after;
+    expect((await ns.link('br-big')).index).toBe(big.index);
+    expect((await big.state()).name).toBe('br-big');
   });
 });
 
