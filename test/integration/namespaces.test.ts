@@ -1,9 +1,21 @@
 // Namespaces: created empty, never moving the caller, really freed on destroy, pinned and
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
-import { existsSync, fstatSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { adoptNetns, createNetns, NamespaceDestroyedError, NslabError, sweepStalePins, type Netns } from '../../src/index.ts';
+import {
+  adoptNetns,
+  createNetns,
+  InvalidArgumentError,
+  NamespaceDestroyedError,
+  NslabError,
+  sweepStalePins,
+  type AdoptTarget,
+  type Netns,
+} from '../../src/index.ts';
 import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { childrenOf, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
@@ -12,6 +24,15 @@ import { startFixture } from '../helpers/fixture.ts';
 const inodeOf = (path: string): number => statSync(path).ino;
 /** The namespace of every thread of this process (setns() moves only the calling thread). */
 const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
+/** How many descriptors of this process refer to a network namespace (a refused adoption must close its own). */
+const heldNetns = (): number =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('net:');
+    } catch {
+      return false;
+    }
+  }).length;
 async function nsInodeFromInside(ns: Netns): Promise<number> {
   const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);
   return Number(/^net:\[(\d+)\]$/.exec(String(stdout))![1]);
@@ -257,6 +278,69 @@ describe('adoptNetns', () => {
     await expect(adoptNetns({ path: '/run/netns/nslab-does-not-exist' })).rejects.toThrow(/cannot open the namespace .* \(ENOENT\)/);
     // Sure not to exist: above the kernel's pid_max ceiling (2^22).
     await expect(adoptNetns({ pid: 2 ** 22 + 1 })).rejects.toThrow(/is the process still running/);
+  });
+
+  // Regression: open() of a FIFO waits for a writer, on the main thread, for ever. The attempt runs in a
+  // child process under a deadline, so that a hang shows up as a failure instead of a hung run.
+  test('a FIFO is refused at once, without blocking the process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-fifo-'));
+    try {
+      const fifo = join(dir, 'not-a-namespace');
+      execFileSync('mkfifo', [fifo]);
+      const { report, exited } = await startFixture<{ name: string; message: string }>('adopt-path.ts', [fifo]);
+      await exited;
+      expect(report.name).toBe('InvalidArgumentError');
+      expect(report.message).toBe(`${fifo} is a FIFO, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a namespace of another type, a regular file and a directory are refused, naming what they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-adopt-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, '');
+      const held = heldNetns();
+      for (const [path, what] of [
+        ['/proc/self/ns/uts', 'a uts namespace'],
+        ['/proc/self/ns/mnt', 'a mnt namespace'],
+        [file, 'a regular file'],
+        [dir, 'a directory'],
+      ]) {
+        const error = await adoptNetns({ path: path! }).then(
+          () => new Error('adopted'),
+          (e: Error) => e,
+        );
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error.message).toBe(`${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+      }
+      expect(heldNetns()).toBe(held);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a target that is not a pid or a path is refused before anything is opened', async () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{ pid: Number.NaN }, /^adoptNetns: pid must be a process id \(an integer from 1\), received NaN/],
+      [{ pid: 1.5 }, /^adoptNetns: pid must be a process id \(an integer from 1\), received 1\.5/],
+      [{ pid: 0 }, /received 0/],
+      [{ pid: -1 }, /received -1/],
+      [{ pid: '1' }, /received "1"/],
+      [{ path: '' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received ""/],
+      [{ path: '/proc/self/ns/net\0x' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received "\/proc\/self\/ns\/net\\u0000x"/],
+      [{}, /^adoptNetns: pass \{ pid \} or \{ path \}, received \{\}/],
+      [null, /^adoptNetns: pass \{ pid \} or \{ path \}, received null/],
+    ];
+    for (const [target, words] of bad) {
+      const error = await adoptNetns(target as AdoptTarget).then(
+        () => new Error('adopted'),
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.message).toMatch(words);
+    }
   });
 
   // Regression: an adopted namespace's default label, "adopted:/proc/PID/ns/net", goes into the pin name,
