@@ -29,7 +29,7 @@ let counter = 0;
 export interface CreateNetnsOptions {
   /** A short label for messages and for the pin name. */
   label?: string;
-  /** Also bind-mount the namespace on /run/netns/nslab-<pid>-<label>, for `ip netns exec` while debugging. */
+  /** Also bind-mount the namespace on /run/netns/nslab-<pid>.<start>.<pidns>-<label>, for `ip netns exec` while debugging. */
   pin?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
 import { execFileSync } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -33,6 +33,12 @@ const heldNetns = (): number =>
       return false;
     }
   }).length;
+/** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
+function ownerPrefix(pid: number, proc: number | 'self'): string {
+  const stat = readFileSync(`/proc/${proc}/stat`, 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return `nslab-${pid}.${start}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
+}
 async function nsInodeFromInside(ns: Netns): Promise<number> {
   const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);
   return Number(/^net:\[(\d+)\]$/.exec(String(stdout))![1]);
@@ -184,9 +190,9 @@ describe('destroy', () => {
 });
 
 describe('pins', () => {
-  test('pin: true mounts the namespace at /run/netns/nslab-<pid>-<label>, usable by `ip netns exec`, and destroy removes it', async () => {
+  test('pin: true mounts the namespace at /run/netns/nslab-<pid>.<start>.<pidns>-<label>, usable by `ip netns exec`, and destroy removes it', async () => {
     const ns = await createNetns({ label: 'pinned', pin: true });
-    const name = `nslab-${process.pid}-pinned`;
+    const name = `${ownerPrefix(process.pid, 'self')}-pinned`;
     expect(ns.pinPath).toBe(`/run/netns/${name}`);
     expect(existsSync(ns.pinPath!)).toBe(true);
     expect(netnsMounts()).toContain(ns.pinPath);
@@ -211,7 +217,7 @@ describe('pins', () => {
 
   test('sweepStalePins removes the pin of an nslab process that was SIGKILLed', async () => {
     const { child, report, exited } = await startFixture<{ pid: number; pinPath: string }>('pin-and-wait.ts');
-    expect(report.pinPath).toBe(`/run/netns/nslab-${report.pid}-stale`);
+    expect(report.pinPath).toBe(`/run/netns/${ownerPrefix(report.pid, report.pid)}-stale`);
     child.kill('SIGKILL');
     await exited;
     // The mount outlives its owner: the namespace and its bridge are still reachable by name.
@@ -229,6 +235,34 @@ describe('pins', () => {
     await using mine = await createNetns({ label: 'alive', pin: true });
     expect(sweepStalePins()).not.toContain(mine.pinPath);
     expect(existsSync(mine.pinPath!)).toBe(true);
+  });
+
+  // Regression: the sweep judged a pin by its bare pid, so a sweeper in another PID namespace unmounted
+  // live pins, a reused pid kept a stale one for ever, and umount2() followed a planted symlink.
+  test('a sweep judges a pin by its owner\'s pid and start time, only in its own PID namespace, and never follows a symlink', async () => {
+    type Report = {
+      pins: Record<string, string>;
+      link: string;
+      foreign: string[];
+      afterForeign: Record<string, boolean>;
+      swept: string[];
+      afterOwn: { left: Record<string, boolean>; victimMounted: boolean; link: boolean };
+    };
+    const { report: r, exited } = await startFixture<Report>('pin-sweeps.ts', [], { wrapper: ['unshare', '--mount', '--propagation', 'private', '--'] });
+    await exited;
+    const everyPin = { live: true, reusedPid: true, deadPid: true, otherPidns: true, oldDead: true, oldLive: true };
+    // The sweeper in another PID namespace cannot judge any of these pids: it leaves everything.
+    expect(r.foreign).toEqual([]);
+    expect(r.afterForeign).toEqual(everyPin);
+    // This PID namespace's sweep: a pid that runs with another start time, or no longer runs, is stale;
+    // a pin of another PID namespace is left to a sweeper there; an old-format name is judged by its pid;
+    // a symlink planted under a stale name is removed, and what it points at stays mounted.
+    expect(r.afterOwn).toEqual({
+      left: { live: true, reusedPid: false, deadPid: false, otherPidns: true, oldDead: false, oldLive: true },
+      victimMounted: true,
+      link: false,
+    });
+    expect([...r.swept].sort()).toEqual([r.pins.reusedPid, r.pins.deadPid, r.pins.oldDead, r.link].sort());
   });
 });
 
