@@ -34,6 +34,15 @@ export function requireInteger(value: unknown, min: number, max: number, refusal
   return value;
 }
 
+/** One of a few words, where anything else would silently mean one of them. */
+export function requireOneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
+  if (!choices.includes(value as T)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw new InvalidArgumentError(`${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`, value);
+  }
+  return value as T;
+}
+
 /** A device index as ifinfomsg holds it (a positive int). */
 export function validateIndex(index: unknown): asserts index is number {
   requireInteger(index, 1, 0x7fffffff, (v) => `invalid device index ${v}: an index is an integer from 1 to 2147483647 (ip -json link shows it as "ifindex")`);

@@ -16,6 +16,8 @@ import {
   TunFile,
   UnsupportedKindError,
   type Netns,
+  type TapOptions,
+  type TunMode,
 } from '../../src/index.ts';
 import { MessageWriter } from '../../src/netlink/codec.ts';
 import { encodeIfinfomsg } from '../../src/netlink/link.ts';
@@ -376,6 +378,37 @@ describe('tap options that cannot work', () => {
     );
     expect(await ipLinkNames(ns)).toEqual(['lo']);
     expect(outcome).toBeInstanceOf(NslabError);
+  });
+
+  // Regression: any mode but "tap" made a tun ("TAP" too), and any owner but "self" or "holder" made a tap
+  // nobody holds: a typo silently built another device than asked for.
+  test.each([
+    ['mode "TAP"', { mode: 'TAP' }, /^tap tap0: mode must be one of "tap", "tun", received "TAP"/],
+    ['mode "tunnel"', { mode: 'tunnel' }, /^tap tap0: mode must be one of "tap", "tun", received "tunnel"/],
+    ['owner "holdr"', { owner: 'holdr' }, /^tap tap0: owner must be one of "self", "holder", "none", received "holdr"/],
+  ])('%s: InvalidArgumentError before /dev/net/tun is opened; nothing created', async (_why, options, words) => {
+    await using ns = await createNetns();
+    const calls = kernelCalls(ns);
+    try {
+      const e = await rejection(() => ns.addTap('tap0', options as TapOptions));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(words);
+      expect(calls.count()).toBe(0);
+    } finally {
+      calls.restore();
+    }
+    expect(await ipLinkNames(ns)).toEqual(['lo']);
+  });
+
+  test('TunFile.attach with a mode that is neither "tap" nor "tun" is refused before TUNSETIFF', async () => {
+    await using ns = await createNetns();
+    const file = ns.openTun();
+    try {
+      expect(() => file.attach('tun0', 'TUN' as TunMode)).toThrow(/^attach tun0: mode must be one of "tap", "tun", received "TUN"/);
+    } finally {
+      file.close();
+    }
+    expect(await ipLinkNames(ns)).toEqual(['lo']);
   });
 
   test('closing the descriptor of a holder that is already gone: NslabError, not a hang', async () => {
