@@ -456,6 +456,18 @@ export const BAD_INPUTS: BadInput[] = [
     attempt: (w) => w.ns.addTap('tap1', { owner: 'none', persist: false }),
     expected: { error: InvalidArgumentError, message: /owner "none" with persist false would vanish/ },
   },
+  {
+    area: 'tap options',
+    input: 'addTap mode "TAP", which made a tun',
+    attempt: (w) => w.ns.addTap('tap1', { mode: 'TAP' as 'tap' }),
+    expected: { error: InvalidArgumentError, message: /^tap tap1: mode must be one of "tap", "tun", received "TAP"/, fields: { value: 'TAP' } },
+  },
+  {
+    area: 'tap options',
+    input: 'addTap owner "holdr", which made a tap nobody holds',
+    attempt: (w) => w.ns.addTap('tap1', { owner: 'holdr' as 'holder' }),
+    expected: { error: InvalidArgumentError, message: /^tap tap1: owner must be one of "self", "holder", "none", received "holdr"/, fields: { value: 'holdr' } },
+  },
   privilegeRow('bridge', 'addBridge'),
   privilegeRow('veth', 'addVeth'),
   privilegeRow('tap', 'addTap'),
