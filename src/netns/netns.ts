@@ -199,7 +199,9 @@ function asPermissionError(error: unknown, operation: string): unknown {
 
 /** A fresh, empty network namespace (only a loopback, down), without moving the caller. */
 export async function createNetns(options: CreateNetnsOptions = {}): Promise<Netns> {
-  const label = options.label ?? `ns${++counter}`;
+  const label: unknown = options.label ?? `ns${++counter}`;
+  // A pattern test would turn a number into text and let it through.
+  if (typeof label !== 'string') throw new InvalidArgumentError(`invalid namespace label of type ${label === null ? 'null' : typeof label}: a label must be a string`, label);
   if (!/^[\w.-]{1,64}$/.test(label)) throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
   let ns: Netns;
   try {
@@ -246,6 +248,7 @@ function namespacePath(target: AdoptTarget): string {
  */
 export async function adoptNetns(target: AdoptTarget, label?: string): Promise<Netns> {
   const path = namespacePath(target);
+  if (label !== undefined && typeof label !== 'string') throw new InvalidArgumentError(`adoptNetns: a label must be a string, received ${String(label)}`, label);
   let fd: number;
   try {
     fd = openNetnsFile(path);

@@ -95,6 +95,21 @@ describe('createNetns', () => {
     await expect(createNetns({ label: 'a/b' })).rejects.toThrow(NslabError);
     await expect(createNetns({ label: '' })).rejects.toThrow(/invalid namespace label/);
   });
+
+  // Regression: the pattern test turned a number into text, so { label: 7 } passed, and pinning it then
+  // failed with a TypeError from inside (label.replace is not a function).
+  test('refuses a label that is not a string, before anything is created', async () => {
+    const held = heldNetns();
+    for (const label of [7, { toString: () => 'x' }, true]) {
+      const error = await createNetns({ label: label as string, pin: true }).then(
+        () => new Error('created'),
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.message).toMatch(/^invalid namespace label .*: a label must be a string/);
+    }
+    expect(heldNetns()).toBe(held);
+  });
 });
 
 describe('destroy', () => {
@@ -367,6 +382,7 @@ describe('adoptNetns', () => {
       [{}, /^adoptNetns: pass \{ pid \} or \{ path \}, received \{\}/],
       [null, /^adoptNetns: pass \{ pid \} or \{ path \}, received null/],
     ];
+    await expect(adoptNetns({ path: '/proc/self/ns/net' }, 7 as unknown as string)).rejects.toThrow(/^adoptNetns: a label must be a string, received 7/);
     for (const [target, words] of bad) {
       const error = await adoptNetns(target as AdoptTarget).then(
         () => new Error('adopted'),
