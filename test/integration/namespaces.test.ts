@@ -2,7 +2,7 @@
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
 import { execFileSync } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -18,21 +18,12 @@ import {
 } from '../../src/index.ts';
 import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { childrenOf, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
 /** The namespace of every thread of this process (setns() moves only the calling thread). */
 const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
-/** How many descriptors of this process refer to a network namespace (a refused adoption must close its own). */
-const heldNetns = (): number =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('net:');
-    } catch {
-      return false;
-    }
-  }).length;
 /** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
 function ownerPrefix(pid: number, proc: number | 'self'): string {
   const stat = readFileSync(`/proc/${proc}/stat`, 'utf8');
@@ -99,7 +90,7 @@ describe('createNetns', () => {
   // Regression: the pattern test turned a number into text, so { label: 7 } passed, and pinning it then
   // failed with a TypeError from inside (label.replace is not a function).
   test('refuses a label that is not a string, before anything is created', async () => {
-    const held = heldNetns();
+    const held = heldNetnsDescriptors();
     for (const label of [7, { toString: () => 'x' }, true]) {
       const error = await createNetns({ label: label as string, pin: true }).then(
         () => new Error('created'),
@@ -108,7 +99,7 @@ describe('createNetns', () => {
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(error.message).toMatch(/^invalid namespace label .*: a label must be a string/);
     }
-    expect(heldNetns()).toBe(held);
+    expect(heldNetnsDescriptors()).toBe(held);
   });
 });
 
@@ -350,7 +341,7 @@ describe('adoptNetns', () => {
     try {
       const file = join(dir, 'file');
       writeFileSync(file, '');
-      const held = heldNetns();
+      const held = heldNetnsDescriptors();
       for (const [path, what] of [
         ['/proc/self/ns/uts', 'a uts namespace'],
         ['/proc/self/ns/mnt', 'a mnt namespace'],
@@ -364,7 +355,7 @@ describe('adoptNetns', () => {
         expect(error).toBeInstanceOf(InvalidArgumentError);
         expect(error.message).toBe(`${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
       }
-      expect(heldNetns()).toBe(held);
+      expect(heldNetnsDescriptors()).toBe(held);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

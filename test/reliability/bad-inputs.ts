@@ -5,7 +5,7 @@
 // test/integration/permissions.test.ts) go deeper; this is the harness's one-table summary, with
 // the races and the notification flood that need a second process or a blocked event loop.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ import {
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
 import { ipLink, ipLinks } from '../helpers/oracle.ts';
+import { heldNetnsDescriptors } from '../helpers/proc.ts';
 import { cmdline, procInfo } from './census.ts';
 import { here } from './runner.ts';
 
@@ -78,17 +79,6 @@ function holders(): number[] {
     });
 }
 
-/** Network namespaces this process holds descriptors to. */
-function heldNamespaces(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('net:');
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
 /** Everything a refused call could have left behind, read independently of nslab. */
 export async function snapshot(w: World): Promise<unknown> {
   const side = async (ns: Netns): Promise<unknown> => {
@@ -100,7 +90,7 @@ export async function snapshot(w: World): Promise<unknown> {
     const links = (await ipLinks(ns)).map((l) => ({ name: l.ifname, kind: l.linkinfo?.info_kind, master: l.master, up: l.flags.includes('UP'), mac: l.address }));
     return { links, addrs };
   };
-  return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNamespaces() };
+  return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
