@@ -32,7 +32,12 @@ function sockaddr(address: string, port: number, scopeId: number): Buffer {
 /** Binds a UDP socket to address (port 0 = any) inside ns, then closes it. */
 export function tryBind(ns: Netns, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
   const port = requireInteger(options.port ?? 0, 0, 0xffff, (v) => `tryBind: port must be an integer from 0 to 65535, received ${v}`);
-  const scopeId = requireInteger(options.scopeId ?? 0, 0, 0xffffffff, (v) => `tryBind: scopeId must be an interface index from 0 to 4294967295, received ${v}`);
+  const scopeId = requireInteger(
+    options.scopeId ?? 0,
+    0,
+    0xffffffff,
+    (v) => `tryBind: scopeId must be an interface index from 0 to 4294967295, received ${v}`,
+  );
   const sa = sockaddr(address, port, scopeId);
   const family = sa.length === 16 ? C.AF_INET : C.AF_INET6;
   return ns.run(() => {

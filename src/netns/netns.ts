@@ -201,7 +201,10 @@ function asPermissionError(error: unknown, operation: string): unknown {
 export async function createNetns(options: CreateNetnsOptions = {}): Promise<Netns> {
   const label: unknown = options.label ?? `ns${++counter}`;
   // A pattern test would turn a number into text and let it through.
-  if (typeof label !== 'string') throw new InvalidArgumentError(`invalid namespace label of type ${label === null ? 'null' : typeof label}: a label must be a string`, label);
+  if (typeof label !== 'string') {
+    const type = label === null ? 'null' : typeof label;
+    throw new InvalidArgumentError(`invalid namespace label of type ${type}: a label must be a string`, label);
+  }
   if (!/^[\w.-]{1,64}$/.test(label)) throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
   let ns: Netns;
   try {
@@ -227,7 +230,9 @@ function namespacePath(target: AdoptTarget): string {
   const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
   if (typeof target === 'object' && target !== null && 'pid' in target) {
     const { pid } = target;
-    if (!Number.isSafeInteger(pid) || pid < 1) throw new InvalidArgumentError(`adoptNetns: pid must be a process id (an integer from 1), received ${shown(pid)}`, pid);
+    if (!Number.isSafeInteger(pid) || pid < 1) {
+      throw new InvalidArgumentError(`adoptNetns: pid must be a process id (an integer from 1), received ${shown(pid)}`, pid);
+    }
     return `/proc/${pid}/ns/net`;
   }
   if (typeof target === 'object' && target !== null && 'path' in target) {
@@ -238,7 +243,8 @@ function namespacePath(target: AdoptTarget): string {
     }
     return path;
   }
-  throw new InvalidArgumentError(`adoptNetns: pass { pid } or { path }, received ${target === null ? 'null' : JSON.stringify(target)}`, target);
+  const received = target === null ? 'null' : JSON.stringify(target);
+  throw new InvalidArgumentError(`adoptNetns: pass { pid } or { path }, received ${received}`, target);
 }
 
 /**
@@ -248,7 +254,9 @@ function namespacePath(target: AdoptTarget): string {
  */
 export async function adoptNetns(target: AdoptTarget, label?: string): Promise<Netns> {
   const path = namespacePath(target);
-  if (label !== undefined && typeof label !== 'string') throw new InvalidArgumentError(`adoptNetns: a label must be a string, received ${String(label)}`, label);
+  if (label !== undefined && typeof label !== 'string') {
+    throw new InvalidArgumentError(`adoptNetns: a label must be a string, received ${String(label)}`, label);
+  }
   let fd: number;
   try {
     fd = openNetnsFile(path);

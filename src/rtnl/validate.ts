@@ -45,5 +45,6 @@ export function requireOneOf<T extends string>(value: unknown, choices: readonly
 
 /** A device index as ifinfomsg holds it (a positive int). */
 export function validateIndex(index: unknown): asserts index is number {
-  requireInteger(index, 1, 0x7fffffff, (v) => `invalid device index ${v}: an index is an integer from 1 to 2147483647 (ip -json link shows it as "ifindex")`);
+  const refusal = (v: string): string => `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
+  requireInteger(index, 1, 0x7fffffff, refusal);
 }

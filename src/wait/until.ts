@@ -14,7 +14,8 @@ export const waitDefaults = { timeout: 5_000 };
  */
 function requireMilliseconds(where: string, name: string, value: unknown, min: '>= 0' | '> 0'): number {
   const ok = typeof value === 'number' && Number.isFinite(value) && (min === '>= 0' ? value >= 0 : value > 0);
-  if (!ok) throw new TypeError(`${where}: ${name} must be a finite number of milliseconds ${min}, received ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  const received = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (!ok) throw new TypeError(`${where}: ${name} must be a finite number of milliseconds ${min}, received ${received}`);
   return value;
 }
 

@@ -197,15 +197,18 @@ describe('decodeAddr', () => {
     expect(decodeAddrFlags(without.flags)).toEqual(['nodad', 'tentative']);
   });
 
+  const message = (family: number): MessageWriter => new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2));
+
   // Regression: every family but AF_INET6 was decoded as IPv4, whatever its address bytes.
   test.each([
     ['AF_UNSPEC', C.AF_UNSPEC],
     ['AF_BRIDGE', C.AF_BRIDGE],
     ['AF_NETLINK', C.AF_NETLINK],
   ])('a message of family %s is refused as malformed, not read as IPv4', (_name, family) => {
-    const payload = payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2)).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])));
+    const payload = payloadOf(message(family).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])));
     expect(() => decodeAddr(payload)).toThrow(RangeError);
-    expect(() => decodeAddr(payload)).toThrow(new RegExp(`^malformed netlink message: an address of family ${family}; nslab reads AF_INET \\(2\\) and AF_INET6 \\(10\\) addresses`));
+    const words = `^malformed netlink message: an address of family ${family}; nslab reads AF_INET \\(2\\) and AF_INET6 \\(10\\) addresses`;
+    expect(() => decodeAddr(payload)).toThrow(new RegExp(words));
   });
 
   test.each([
@@ -213,12 +216,14 @@ describe('decodeAddr', () => {
     ['AF_INET6 with 4 address bytes', C.AF_INET6, 4],
     ['AF_INET with 3 address bytes', C.AF_INET, 3],
   ])('%s is refused as malformed', (_name, family, length) => {
-    const payload = payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2)).bytes(C.IFA_ADDRESS, Buffer.alloc(length, 0x20)));
-    expect(() => decodeAddr(payload)).toThrow(new RegExp(`^malformed netlink message: an IPv${family === C.AF_INET ? 4 : 6} address of ${length} bytes`));
+    const payload = payloadOf(message(family).bytes(C.IFA_ADDRESS, Buffer.alloc(length, 0x20)));
+    const version = family === C.AF_INET ? 4 : 6;
+    expect(() => decodeAddr(payload)).toThrow(new RegExp(`^malformed netlink message: an IPv${version} address of ${length} bytes`));
   });
 
   test('a payload shorter than struct ifaddrmsg is refused as malformed', () => {
-    expect(() => decodeAddr(Buffer.from([C.AF_INET, 24, 0, 0]))).toThrow(/^malformed netlink message: an address message of 4 bytes, shorter than struct ifaddrmsg \(8\)/);
+    const short = Buffer.from([C.AF_INET, 24, 0, 0]);
+    expect(() => decodeAddr(short)).toThrow(/^malformed netlink message: an address message of 4 bytes, shorter than struct ifaddrmsg/);
   });
 
   test('IFA_FLAGS of 0 is taken as 0, not as "absent"', () => {

@@ -40,7 +40,8 @@ describe('pollUntil refuses a timeout no deadline can be computed from', () => {
     ['Infinity', Number.POSITIVE_INFINITY],
   ] as Array<[string, number]>)('a recheck interval of %s is refused too', async ([, recheckMs]) => {
     const r = boundedRead();
-    await expect(pollUntil(r.read, () => false, { timeout: 50, recheckMs })).rejects.toThrow(/^pollUntil: recheckMs must be a finite number of milliseconds > 0/);
+    const waiting = pollUntil(r.read, () => false, { timeout: 50, recheckMs });
+    await expect(waiting).rejects.toThrow(/^pollUntil: recheckMs must be a finite number of milliseconds > 0/);
     expect(r.reads()).toBe(0);
   });
 
@@ -52,7 +53,8 @@ describe('pollUntil refuses a timeout no deadline can be computed from', () => {
 
   test('configureWaits keeps its own refusal, in the same words', () => {
     const before = waitDefaults.timeout;
-    expect(() => configureWaits({ timeout: Number.NaN })).toThrow(/^configureWaits: timeout must be a finite number of milliseconds >= 0, received NaN/);
+    const words = /^configureWaits: timeout must be a finite number of milliseconds >= 0, received NaN/;
+    expect(() => configureWaits({ timeout: Number.NaN })).toThrow(words);
     expect(waitDefaults.timeout).toBe(before);
   });
 });
