@@ -66,7 +66,7 @@ function stillHeld(inodes: Set<string>): string[] {
 
 const pins = (): string[] => {
   try {
-    return readdirSync('/run/netns').filter((n) => n.startsWith(`nslab-${process.pid}-`));
+    return readdirSync('/run/netns').filter((n) => n.startsWith(`nslab-${process.pid}.`));
   } catch {
     return [];
   }

@@ -30,6 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/if_arp.h>
 #include <linux/if_tun.h>
 #include <linux/veth.h>
+#include <linux/nsfs.h>
 int main(void) {
 C
   grep -vE '^\s*(#|$)' "$names" | while read -r name rest; do

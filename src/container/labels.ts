@@ -1,35 +1,21 @@
 // nslab's own reaper: every container nslab starts carries its owner's pid and that process's
 // start time (a pid alone can be reused). A container whose owner is gone is stale, whatever
 // killed the owner, and the next nslab process to start a container removes it.
-import { readFileSync } from 'node:fs';
+import { processStartTime } from '../sys/proc.ts';
 import { runtimeClient } from './runtime.ts';
 
 export const OWNER_LABEL = 'nslab.owner';
 export const OWNER_START_LABEL = 'nslab.owner-start';
 
-/** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined when there is no such process. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // A zombie (killed, not reaped yet; a container's PID 1 may never reap it) owns nothing any more.
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** The labels that mark a container as this process's. */
 export function ownerLabels(): Record<string, string> {
-  return { [OWNER_LABEL]: String(process.pid), [OWNER_START_LABEL]: startTime(process.pid) ?? '' };
+  return { [OWNER_LABEL]: String(process.pid), [OWNER_START_LABEL]: processStartTime('self') ?? '' };
 }
 
 function isAlive(labels: Record<string, string>): boolean {
   const pid = Number(labels[OWNER_LABEL]);
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  const started = startTime(pid);
+  const started = processStartTime(pid);
   return started !== undefined && started === labels[OWNER_START_LABEL];
 }
 

@@ -3,17 +3,18 @@
 import { constants } from 'node:os';
 import type { Netns } from '../netns/netns.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
-import { validateName } from '../rtnl/validate.ts';
+import { requireOneOf, validateName } from '../rtnl/validate.ts';
 import { parseMac } from '../netlink/mac.ts';
 import { InvalidArgumentError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';
-import { TunFile, type TunMode } from './tun-file.ts';
+import { TUN_MODES, TunFile, type TunMode } from './tun-file.ts';
 import { SysError } from '../sys/libc.ts';
 
 const { EBUSY } = constants.errno;
 
-export type TapOwner = 'self' | 'holder' | 'none';
+const TAP_OWNERS = ['self', 'holder', 'none'] as const;
+export type TapOwner = (typeof TAP_OWNERS)[number];
 
 export interface TapOptions {
   mac?: string;
@@ -57,7 +58,8 @@ export class Tap extends Link {
 export async function addTap(ns: Netns, name: string, options: TapOptions = {}): Promise<Tap> {
   validateName(name);
   if (options.mac) parseMac(options.mac);
-  const owner = options.owner ?? 'self';
+  const owner = requireOneOf(options.owner ?? 'self', TAP_OWNERS, `tap ${name}: owner`);
+  const mode = requireOneOf(options.mode ?? 'tap', TUN_MODES, `tap ${name}: mode`);
   if (owner === 'none' && options.persist === false) {
     throw new InvalidArgumentError(`tap ${name}: owner "none" with persist false would vanish as soon as it is made; keep persist, or pick an owner`, options);
   }
@@ -66,7 +68,7 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
   try {
     try {
       // Exclusive: without it TUNSETIFF would silently attach to an existing persistent tap.
-      file.attach(name, options.mode ?? 'tap', { exclusive: true });
+      file.attach(name, mode, { exclusive: true });
     } catch (error) {
       const existing = error instanceof SysError && error.errno === EBUSY ? linkFind(ns.rtnl, name) : undefined;
       if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind }, { cause: error });

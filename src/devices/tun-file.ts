@@ -5,13 +5,14 @@ import { constants } from 'node:os';
 import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import type { Netns } from '../netns/netns.ts';
-import { validateName } from '../rtnl/validate.ts';
+import { requireOneOf, validateName } from '../rtnl/validate.ts';
 import { NslabError, PermissionError } from '../errors.ts';
 
 const IFREQ_LEN = 40;
 const { EPERM } = constants.errno;
 
-export type TunMode = 'tun' | 'tap';
+export const TUN_MODES = ['tap', 'tun'] as const;
+export type TunMode = (typeof TUN_MODES)[number];
 
 export class TunFile {
   private fdValue: number | undefined;
@@ -46,6 +47,7 @@ export class TunFile {
    */
   attach(name: string, mode: TunMode = 'tap', options: { exclusive?: boolean } = {}): void {
     validateName(name);
+    requireOneOf(mode, TUN_MODES, `attach ${name}: mode`);
     const ifr = Buffer.alloc(IFREQ_LEN);
     ifr.write(name, 0, 'utf8');
     ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (options.exclusive ? C.IFF_TUN_EXCL : 0), 16);

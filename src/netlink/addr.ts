@@ -34,13 +34,29 @@ export interface AddrMessage {
   label?: string;
 }
 
+const ADDRESS_BYTES = { 4: 4, 6: 16 } as const;
+
+/** Malformed input is a RangeError, as the codec reports it (parseMessages). */
+function malformed(what: string): never {
+  throw new RangeError(`malformed netlink message: ${what}`);
+}
+
 export function decodeAddr(payload: Buffer): AddrMessage {
+  if (payload.length < IFADDRMSG_LEN) {
+    malformed(`an address message of ${payload.length} bytes, shorter than struct ifaddrmsg (${IFADDRMSG_LEN})`);
+  }
+  const ifaFamily = payload.readUInt8(0);
+  const family = ifaFamily === C.AF_INET ? 4 : ifaFamily === C.AF_INET6 ? 6 : undefined;
+  if (!family) malformed(`an address of family ${ifaFamily}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) addresses`);
   const a = parseAttrs(payload, IFADDRMSG_LEN);
   // For IPv4 IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer on point-to-point
   // links); IPv6 sends only IFA_ADDRESS.
   const raw = a.get(C.IFA_LOCAL) ?? a.get(C.IFA_ADDRESS);
+  if (raw && raw.length !== ADDRESS_BYTES[family]) {
+    malformed(`an IPv${family} address of ${raw.length} bytes (expected ${ADDRESS_BYTES[family]})`);
+  }
   const msg: AddrMessage = {
-    family: payload.readUInt8(0) === C.AF_INET6 ? 6 : 4,
+    family,
     prefixLength: payload.readUInt8(1),
     flags: attrU32(a, C.IFA_FLAGS) ?? payload.readUInt8(2),
     scope: payload.readUInt8(3),

@@ -3,6 +3,7 @@
 import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import { ipBytes } from '../addr/ip.ts';
+import { requireInteger } from '../rtnl/validate.ts';
 import { isIP } from 'node:net';
 import type { Netns } from './netns.ts';
 
@@ -30,7 +31,14 @@ function sockaddr(address: string, port: number, scopeId: number): Buffer {
 
 /** Binds a UDP socket to address (port 0 = any) inside ns, then closes it. */
 export function tryBind(ns: Netns, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
-  const sa = sockaddr(address, options.port ?? 0, options.scopeId ?? 0);
+  const port = requireInteger(options.port ?? 0, 0, 0xffff, (v) => `tryBind: port must be an integer from 0 to 65535, received ${v}`);
+  const scopeId = requireInteger(
+    options.scopeId ?? 0,
+    0,
+    0xffffffff,
+    (v) => `tryBind: scopeId must be an interface index from 0 to 4294967295, received ${v}`,
+  );
+  const sa = sockaddr(address, port, scopeId);
   const family = sa.length === 16 ? C.AF_INET : C.AF_INET6;
   return ns.run(() => {
     const fd = check(sys.socket(family, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0), 'socket', `UDP/IPv${family === C.AF_INET ? 4 : 6}`);

@@ -4,12 +4,12 @@
 // through the handle's netlink socket, opened inside it, or through a synchronous switch.
 import { constants } from 'node:os';
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
-import { check, sys, SysError } from '../sys/libc.ts';
-import { O_CLOEXEC, O_RDONLY } from '../sys/constants.ts';
+import { sys, SysError } from '../sys/libc.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
-import { NamespaceDestroyedError, NslabError, PermissionError } from '../errors.ts';
+import { InvalidArgumentError, NamespaceDestroyedError, NslabError, PermissionError } from '../errors.ts';
 import { CleanupStack } from './cleanup.ts';
 import { EVENT_GROUPS, EventStream } from './events.ts';
+import { openNetnsFile } from './ns-file.ts';
 import { pin, pinName, unpin } from './pin.ts';
 import { reapGroup } from './reaper.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
@@ -29,7 +29,7 @@ let counter = 0;
 export interface CreateNetnsOptions {
   /** A short label for messages and for the pin name. */
   label?: string;
-  /** Also bind-mount the namespace on /run/netns/nslab-<pid>-<label>, for `ip netns exec` while debugging. */
+  /** Also bind-mount the namespace on /run/netns/nslab-<pid>.<start>.<pidns>-<label>, for `ip netns exec` while debugging. */
   pin?: boolean;
 }
 
@@ -199,7 +199,12 @@ function asPermissionError(error: unknown, operation: string): unknown {
 
 /** A fresh, empty network namespace (only a loopback, down), without moving the caller. */
 export async function createNetns(options: CreateNetnsOptions = {}): Promise<Netns> {
-  const label = options.label ?? `ns${++counter}`;
+  const label: unknown = options.label ?? `ns${++counter}`;
+  // A pattern test would turn a number into text and let it through.
+  if (typeof label !== 'string') {
+    const type = label === null ? 'null' : typeof label;
+    throw new InvalidArgumentError(`invalid namespace label of type ${type}: a label must be a string`, label);
+  }
   if (!/^[\w.-]{1,64}$/.test(label)) throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
   let ns: Netns;
   try {
@@ -220,17 +225,43 @@ export async function createNetns(options: CreateNetnsOptions = {}): Promise<Net
 
 export type AdoptTarget = { path: string } | { pid: number };
 
+/** The namespace file of target, refused before anything is opened when it cannot name one. */
+function namespacePath(target: AdoptTarget): string {
+  const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+  if (typeof target === 'object' && target !== null && 'pid' in target) {
+    const { pid } = target;
+    if (!Number.isSafeInteger(pid) || pid < 1) {
+      throw new InvalidArgumentError(`adoptNetns: pid must be a process id (an integer from 1), received ${shown(pid)}`, pid);
+    }
+    return `/proc/${pid}/ns/net`;
+  }
+  if (typeof target === 'object' && target !== null && 'path' in target) {
+    const { path } = target;
+    // open() would stop at a NUL and open another file than the one named.
+    if (typeof path !== 'string' || path === '' || path.includes('\0')) {
+      throw new InvalidArgumentError(`adoptNetns: path must be a non-empty string without NUL bytes, received ${shown(path)}`, path);
+    }
+    return path;
+  }
+  const received = target === null ? 'null' : JSON.stringify(target);
+  throw new InvalidArgumentError(`adoptNetns: pass { pid } or { path }, received ${received}`, target);
+}
+
 /**
  * A handle on an existing namespace: a container's (by pid) or a pinned one (by path).
  * destroy() removes what nslab created in it and releases the handle; the namespace stays.
  * The namespace this process started in is refused: nslab never changes the host's network.
  */
 export async function adoptNetns(target: AdoptTarget, label?: string): Promise<Netns> {
-  const path = 'pid' in target ? `/proc/${target.pid}/ns/net` : target.path;
+  const path = namespacePath(target);
+  if (label !== undefined && typeof label !== 'string') {
+    throw new InvalidArgumentError(`adoptNetns: a label must be a string, received ${String(label)}`, label);
+  }
   let fd: number;
   try {
-    fd = check(sys.open(path, O_RDONLY | O_CLOEXEC, 0), 'open', path);
+    fd = openNetnsFile(path);
   } catch (error) {
+    if (error instanceof InvalidArgumentError) throw error;
     const why = error instanceof SysError ? error.code : String(error);
     throw new NslabError(`cannot open the namespace at ${path} (${why}): ${'pid' in target ? 'is the process still running, and are you root?' : 'does the path exist?'}`, { cause: error });
   }

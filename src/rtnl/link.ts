@@ -8,7 +8,7 @@ import type { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, encodeIfinfomsg, type LinkMessage } from '../netlink/link.ts';
 import { parseMac } from '../netlink/mac.ts';
 import { DeviceNotFoundError, NameTakenError, UnsupportedKindError } from '../errors.ts';
-import { validateName } from './validate.ts';
+import { validateIndex, validateName } from './validate.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
 import { lastErrno, sys, SysError } from '../sys/libc.ts';
 
@@ -132,6 +132,7 @@ function getRequest(device: string | number): MessageWriter {
 /** The link as the kernel sees it now, or undefined when there is none. */
 export function linkFind(sock: NetlinkSocket, device: string | number): LinkMessage | undefined {
   if (typeof device === 'string') validateName(device);
+  else validateIndex(device);
   try {
     const [m] = rtnlRequest(sock, getRequest(device), { type: 'RTM_GETLINK', what: `link show ${device}` });
     return m ? decodeLink(m.payload) : undefined;

@@ -1,6 +1,7 @@
-// Device names checked as the kernel's dev_valid_name() would, but before anything is sent,
-// with a message that says which rule was broken.
-import { InvalidNameError } from '../errors.ts';
+// Device names checked as the kernel's dev_valid_name() would, and numbers checked against the
+// range of the field they are written into, before anything is sent, with a message that says
+// which rule was broken.
+import { InvalidArgumentError, InvalidNameError } from '../errors.ts';
 import { IFNAMSIZ } from '../sys/constants.ts';
 
 export function validateName(name: unknown): asserts name is string {
@@ -10,6 +11,8 @@ export function validateName(name: unknown): asserts name is string {
   if (typeof name !== 'string') bad('a name must be a string');
   const s = name as string;
   if (s.length === 0) bad('it is empty');
+  // The kernel reads the name up to its first NUL: it would create a device the handle does not name.
+  if (s.includes('\0')) bad(`a NUL byte is not allowed (the kernel would end the name at ${JSON.stringify(s.slice(0, s.indexOf('\0')))})`);
   const bytes = Buffer.byteLength(s, 'utf8');
   if (bytes >= IFNAMSIZ) bad(`it is ${bytes} bytes long; the kernel allows at most ${IFNAMSIZ - 1}`);
   if (s === '.' || s === '..') bad('"." and ".." are reserved');
@@ -18,4 +21,30 @@ export function validateName(name: unknown): asserts name is string {
   if (s.includes('%')) bad('"%" is not allowed (the kernel would expand it: br%d becomes br0)');
   // The kernel's isspace() is byte-wise and also counts 0xA0, a byte inside many UTF-8 characters ("à" is C3 A0).
   if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0)) bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
+}
+
+/**
+ * An integer from min to max, for a fixed-size field: a Buffer write would turn NaN into 0 and
+ * truncate a fraction, so a bad number would silently become another one.
+ */
+export function requireInteger(value: unknown, min: number, max: number, refusal: (received: string) => string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(refusal(typeof value === 'string' ? JSON.stringify(value) : String(value)), value);
+  }
+  return value;
+}
+
+/** One of a few words, where anything else would silently mean one of them. */
+export function requireOneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
+  if (!choices.includes(value as T)) {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw new InvalidArgumentError(`${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`, value);
+  }
+  return value as T;
+}
+
+/** A device index as ifinfomsg holds it (a positive int). */
+export function validateIndex(index: unknown): asserts index is number {
+  const refusal = (v: string): string => `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
+  requireInteger(index, 1, 0x7fffffff, refusal);
 }

@@ -172,6 +172,10 @@ export const SIOCGIFINDEX = 35123;
 export const CLONE_NEWNET = 1073741824;
 export const MS_BIND = 4096;
 export const MNT_DETACH = 2;
+export const UMOUNT_NOFOLLOW = 8;
 export const PR_SET_PDEATHSIG = 1;
 export const EFD_CLOEXEC = 524288;
 export const EFD_NONBLOCK = 2048;
+
+// nsfs.h
+export const NS_GET_NSTYPE = 46851;

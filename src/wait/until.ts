@@ -8,13 +8,21 @@ import type { Netns } from '../netns/netns.ts';
 /** How long waits last unless a call says otherwise. */
 export const waitDefaults = { timeout: 5_000 };
 
+/**
+ * A deadline is computed once from the timeout, so it must be a number a clock reaches: NaN
+ * compares false with every time (the wait would never end), and Infinity never comes.
+ */
+function requireMilliseconds(where: string, name: string, value: unknown, min: '>= 0' | '> 0'): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (min === '>= 0' ? value >= 0 : value > 0);
+  const received = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (!ok) throw new TypeError(`${where}: ${name} must be a finite number of milliseconds ${min}, received ${received}`);
+  return value;
+}
+
 export function configureWaits(options: { timeout?: number }): void {
   const { timeout } = options;
   if (timeout === undefined) return;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    throw new TypeError(`configureWaits: timeout must be milliseconds >= 0, received ${String(timeout)}`);
-  }
-  waitDefaults.timeout = timeout;
+  waitDefaults.timeout = requireMilliseconds('configureWaits', 'timeout', timeout, '>= 0');
 }
 
 // Notifications for a pending linkwatch change only come when linkwatch runs (up to ~1 s
@@ -43,7 +51,8 @@ export interface PollOptions {
  * value either way, for the caller to explain.
  */
 export async function pollUntil<T>(read: () => T | Promise<T>, condition: (value: T) => boolean, options: PollOptions = {}): Promise<Waited<T>> {
-  const { timeout = waitDefaults.timeout, recheckMs = RECHECK_MS } = options;
+  const timeout = requireMilliseconds('pollUntil', 'timeout', options.timeout ?? waitDefaults.timeout, '>= 0');
+  const recheckMs = requireMilliseconds('pollUntil', 'recheckMs', options.recheckMs ?? RECHECK_MS, '> 0');
   const start = performance.now();
   const deadline = start + timeout;
   let wake: () => void = () => undefined;

@@ -8,6 +8,17 @@ export function nsInodeOfFd(pid: number, fd: number): number {
   return Number(m[1]);
 }
 
+/** How many descriptors of this process refer to a network namespace. */
+export function heldNetnsDescriptors(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('net:');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 /** Whether pid still runs (a zombie has released its descriptors and namespaces: it counts as gone). */
 export function isRunning(pid: number): boolean {
   try {

@@ -6,6 +6,7 @@ import {
   createNetns,
   DeviceNotFoundError,
   InvalidAddressError,
+  InvalidArgumentError,
   InvalidMacError,
   InvalidNameError,
   NameTakenError,
@@ -15,6 +16,8 @@ import {
   TunFile,
   UnsupportedKindError,
   type Netns,
+  type TapOptions,
+  type TunMode,
 } from '../../src/index.ts';
 import { MessageWriter } from '../../src/netlink/codec.ts';
 import { encodeIfinfomsg } from '../../src/netlink/link.ts';
@@ -66,6 +69,8 @@ describe('invalid arguments are refused before any kernel call', () => {
     ['"."', '.'],
     ['".."', '..'],
     ['with ":"', 'eth0:0'],
+    // The kernel reads IFLA_IFNAME up to its NUL: "br\0x" would make a device "br" that the handle does not name.
+    ['with a NUL byte', 'br\0x'],
   ];
 
   test.each(badNames)('device name %s: InvalidNameError from every way of making or finding a device', async (_why, name) => {
@@ -158,6 +163,52 @@ describe('invalid arguments are refused before any kernel call', () => {
       expect((await ipAddrs(ns, 'br0')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['192.0.2.1/24']);
     },
   );
+});
+
+describe('numbers that are not what the kernel takes', () => {
+  // Buffer writes truncate a fraction and turn NaN into 0: ns.link(1.5) would have been the loopback (index 1).
+  test.each([
+    ['a fraction', 1.5],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['0', 0],
+    ['negative', -1],
+    ['above the 32-bit signed range', 2 ** 31],
+  ])('device index %s: InvalidArgumentError before any kernel call', async (_why, index) => {
+    await using ns = await createNetns();
+    const calls = kernelCalls(ns);
+    try {
+      const e = await rejection(() => ns.link(index));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(/^invalid device index .*: an index is an integer from 1 to 2147483647, as ip link lists them$/);
+      expect((e as InvalidArgumentError).value).toBe(index);
+      expect(calls.count()).toBe(0);
+    } finally {
+      calls.restore();
+    }
+  });
+
+  // A NaN port was written as 0 (any port), so tryBind answered for another port than asked.
+  test.each([
+    ['port NaN', { port: Number.NaN }, /^tryBind: port must be an integer from 0 to 65535, received NaN/],
+    ['port 65536', { port: 65536 }, /^tryBind: port must be an integer from 0 to 65535, received 65536/],
+    ['port 1.5', { port: 1.5 }, /^tryBind: port must be an integer from 0 to 65535, received 1.5/],
+    ['scope id NaN', { scopeId: Number.NaN }, /^tryBind: scopeId must be an interface index from 0 to 4294967295, received NaN/],
+    ['scope id -1', { scopeId: -1 }, /^tryBind: scopeId must be an interface index from 0 to 4294967295, received -1/],
+  ])('tryBind with %s: InvalidArgumentError', async (_why, options, words) => {
+    await using ns = await createNetns();
+    const address = 'scopeId' in options ? '::1' : '127.0.0.1';
+    const e = (() => {
+      try {
+        ns.tryBind(address, options);
+      } catch (error) {
+        return error as Error;
+      }
+      return new Error('tryBind returned instead of refusing');
+    })();
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.message).toMatch(words);
+  });
 });
 
 describe('names already taken', () => {
@@ -327,6 +378,37 @@ describe('tap options that cannot work', () => {
     );
     expect(await ipLinkNames(ns)).toEqual(['lo']);
     expect(outcome).toBeInstanceOf(NslabError);
+  });
+
+  // Regression: any mode but "tap" made a tun ("TAP" too), and any owner but "self" or "holder" made a tap
+  // nobody holds: a typo silently built another device than asked for.
+  test.each([
+    ['mode "TAP"', { mode: 'TAP' }, /^tap tap0: mode must be one of "tap", "tun", received "TAP"/],
+    ['mode "tunnel"', { mode: 'tunnel' }, /^tap tap0: mode must be one of "tap", "tun", received "tunnel"/],
+    ['owner "holdr"', { owner: 'holdr' }, /^tap tap0: owner must be one of "self", "holder", "none", received "holdr"/],
+  ])('%s: InvalidArgumentError before /dev/net/tun is opened; nothing created', async (_why, options, words) => {
+    await using ns = await createNetns();
+    const calls = kernelCalls(ns);
+    try {
+      const e = await rejection(() => ns.addTap('tap0', options as TapOptions));
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect(e.message).toMatch(words);
+      expect(calls.count()).toBe(0);
+    } finally {
+      calls.restore();
+    }
+    expect(await ipLinkNames(ns)).toEqual(['lo']);
+  });
+
+  test('TunFile.attach with a mode that is neither "tap" nor "tun" is refused before TUNSETIFF', async () => {
+    await using ns = await createNetns();
+    const file = ns.openTun();
+    try {
+      expect(() => file.attach('tun0', 'TUN' as TunMode)).toThrow(/^attach tun0: mode must be one of "tap", "tun", received "TUN"/);
+    } finally {
+      file.close();
+    }
+    expect(await ipLinkNames(ns)).toEqual(['lo']);
   });
 
   test('closing the descriptor of a holder that is already gone: NslabError, not a hang', async () => {

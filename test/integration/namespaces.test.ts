@@ -1,17 +1,35 @@
 // Namespaces: created empty, never moving the caller, really freed on destroy, pinned and
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
-import { existsSync, fstatSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { adoptNetns, createNetns, NamespaceDestroyedError, NslabError, sweepStalePins, type Netns } from '../../src/index.ts';
+import {
+  adoptNetns,
+  createNetns,
+  InvalidArgumentError,
+  NamespaceDestroyedError,
+  NslabError,
+  sweepStalePins,
+  type AdoptTarget,
+  type Netns,
+} from '../../src/index.ts';
 import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { childrenOf, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
 /** The namespace of every thread of this process (setns() moves only the calling thread). */
 const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
+/** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
+function ownerPrefix(pid: number, proc: number | 'self'): string {
+  const stat = readFileSync(`/proc/${proc}/stat`, 'utf8');
+  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return `nslab-${pid}.${start}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
+}
 async function nsInodeFromInside(ns: Netns): Promise<number> {
   const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);
   return Number(/^net:\[(\d+)\]$/.exec(String(stdout))![1]);
@@ -106,6 +124,21 @@ describe('createNetns', () => {
   test('refuses a label that could not be part of a pin name', async () => {
     await expect(createNetns({ label: 'a/b' })).rejects.toThrow(NslabError);
     await expect(createNetns({ label: '' })).rejects.toThrow(/invalid namespace label/);
+  });
+
+  // Regression: the pattern test turned a number into text, so { label: 7 } passed, and pinning it then
+  // failed with a TypeError from inside (label.replace is not a function).
+  test('refuses a label that is not a string, before anything is created', async () => {
+    const held = heldNetnsDescriptors();
+    for (const label of [7, { toString: () => 'x' }, true]) {
+      const error = await createNetns({ label: label as string, pin: true }).then(
+        () => new Error('created'),
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.message).toMatch(/^invalid namespace label .*: a label must be a string/);
+    }
+    expect(heldNetnsDescriptors()).toBe(held);
   });
 });
 
@@ -202,9 +235,9 @@ describe('destroy', () => {
 });
 
 describe('pins', () => {
-  test('pin: true mounts the namespace at /run/netns/nslab-<pid>-<label>, usable by `ip netns exec`, and destroy removes it', async () => {
+  test('pin: true mounts it at /run/netns/nslab-<pid>.<start>.<pidns>-<label>, for `ip netns exec`; destroy removes it', async () => {
     const ns = await createNetns({ label: 'pinned', pin: true });
-    const name = `nslab-${process.pid}-pinned`;
+    const name = `${ownerPrefix(process.pid, 'self')}-pinned`;
     expect(ns.pinPath).toBe(`/run/netns/${name}`);
     expect(existsSync(ns.pinPath!)).toBe(true);
     expect(netnsMounts()).toContain(ns.pinPath);
@@ -229,7 +262,7 @@ describe('pins', () => {
 
   test('sweepStalePins removes the pin of an nslab process that was SIGKILLed', async () => {
     const { child, report, exited } = await startFixture<{ pid: number; pinPath: string }>('pin-and-wait.ts');
-    expect(report.pinPath).toBe(`/run/netns/nslab-${report.pid}-stale`);
+    expect(report.pinPath).toBe(`/run/netns/${ownerPrefix(report.pid, report.pid)}-stale`);
     child.kill('SIGKILL');
     await exited;
     // The mount outlives its owner: the namespace and its bridge are still reachable by name.
@@ -247,6 +280,35 @@ describe('pins', () => {
     await using mine = await createNetns({ label: 'alive', pin: true });
     expect(sweepStalePins()).not.toContain(mine.pinPath);
     expect(existsSync(mine.pinPath!)).toBe(true);
+  });
+
+  // Regression: the sweep judged a pin by its bare pid, so a sweeper in another PID namespace unmounted
+  // live pins, a reused pid kept a stale one for ever, and umount2() followed a planted symlink.
+  test('a sweep judges a pin by its owner\'s pid and start time, only in its own PID namespace, and never follows a symlink', async () => {
+    type Report = {
+      pins: Record<string, string>;
+      link: string;
+      foreign: string[];
+      afterForeign: Record<string, boolean>;
+      swept: string[];
+      afterOwn: { left: Record<string, boolean>; victimMounted: boolean; link: boolean };
+    };
+    const privateMounts = ['unshare', '--mount', '--propagation', 'private', '--'];
+    const { report: r, exited } = await startFixture<Report>('pin-sweeps.ts', [], { wrapper: privateMounts });
+    await exited;
+    const everyPin = { live: true, reusedPid: true, deadPid: true, otherPidns: true, oldDead: true, oldLive: true };
+    // The sweeper in another PID namespace cannot judge any of these pids: it leaves everything.
+    expect(r.foreign).toEqual([]);
+    expect(r.afterForeign).toEqual(everyPin);
+    // This PID namespace's sweep: a pid that runs with another start time, or no longer runs, is stale;
+    // a pin of another PID namespace is left to a sweeper there; an old-format name is judged by its pid;
+    // a symlink planted under a stale name is removed, and what it points at stays mounted.
+    expect(r.afterOwn).toEqual({
+      left: { live: true, reusedPid: false, deadPid: false, otherPidns: true, oldDead: false, oldLive: true },
+      victimMounted: true,
+      link: false,
+    });
+    expect([...r.swept].sort()).toEqual([r.pins.reusedPid, r.pins.deadPid, r.pins.oldDead, r.link].sort());
   });
 });
 
@@ -296,6 +358,71 @@ describe('adoptNetns', () => {
     await expect(adoptNetns({ path: '/run/netns/nslab-does-not-exist' })).rejects.toThrow(/cannot open the namespace .* \(ENOENT\)/);
     // Sure not to exist: above the kernel's pid_max ceiling (2^22).
     await expect(adoptNetns({ pid: 2 ** 22 + 1 })).rejects.toThrow(/is the process still running/);
+  });
+
+  // Regression: open() of a FIFO waits for a writer, on the main thread, for ever. The attempt runs in a
+  // child process under a deadline, so that a hang shows up as a failure instead of a hung run.
+  test('a FIFO is refused at once, without blocking the process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-fifo-'));
+    try {
+      const fifo = join(dir, 'not-a-namespace');
+      execFileSync('mkfifo', [fifo]);
+      const { report, exited } = await startFixture<{ name: string; message: string }>('adopt-path.ts', [fifo]);
+      await exited;
+      expect(report.name).toBe('InvalidArgumentError');
+      expect(report.message).toBe(`${fifo} is a FIFO, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a namespace of another type, a regular file and a directory are refused, naming what they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-adopt-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, '');
+      const held = heldNetnsDescriptors();
+      for (const [path, what] of [
+        ['/proc/self/ns/uts', 'a uts namespace'],
+        ['/proc/self/ns/mnt', 'a mnt namespace'],
+        [file, 'a regular file'],
+        [dir, 'a directory'],
+      ]) {
+        const error = await adoptNetns({ path: path! }).then(
+          () => new Error('adopted'),
+          (e: Error) => e,
+        );
+        expect(error).toBeInstanceOf(InvalidArgumentError);
+        expect(error.message).toBe(`${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+      }
+      expect(heldNetnsDescriptors()).toBe(held);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a target that is not a pid or a path is refused before anything is opened', async () => {
+    const bad: Array<[unknown, RegExp]> = [
+      [{ pid: Number.NaN }, /^adoptNetns: pid must be a process id \(an integer from 1\), received NaN/],
+      [{ pid: 1.5 }, /^adoptNetns: pid must be a process id \(an integer from 1\), received 1\.5/],
+      [{ pid: 0 }, /received 0/],
+      [{ pid: -1 }, /received -1/],
+      [{ pid: '1' }, /received "1"/],
+      [{ path: '' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received ""/],
+      [{ path: '/proc/self/ns/net\0x' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received ".*\\u0000x"/],
+      [{}, /^adoptNetns: pass \{ pid \} or \{ path \}, received \{\}/],
+      [null, /^adoptNetns: pass \{ pid \} or \{ path \}, received null/],
+    ];
+    const numbered = adoptNetns({ path: '/proc/self/ns/net' }, 7 as unknown as string);
+    await expect(numbered).rejects.toThrow(/^adoptNetns: a label must be a string, received 7/);
+    for (const [target, words] of bad) {
+      const error = await adoptNetns(target as AdoptTarget).then(
+        () => new Error('adopted'),
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error.message).toMatch(words);
+    }
   });
 
   // Regression: an adopted namespace's default label, "adopted:/proc/PID/ns/net", goes into the pin name,

@@ -4,12 +4,13 @@
 // process holds. The per-feature tests (test/integration/errors.test.ts, test/assert/input.test.ts,
 // test/integration/permissions.test.ts) go deeper; this is the harness's one-table summary, with
 // the races and the notification flood that need a second process or a blocked event loop.
-import { execFile, spawnSync } from 'node:child_process';
-import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  adoptNetns,
   Bridge,
   createNetns,
   DeviceNotFoundError,
@@ -30,9 +31,10 @@ import {
   type Netns,
   type Tap,
 } from '../../src/index.ts';
-import { expect } from '../../src/vitest.ts';
+import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
 import { ipLink, ipLinks } from '../helpers/oracle.ts';
+import { heldNetnsDescriptors } from '../helpers/proc.ts';
 import { cmdline, procInfo } from './census.ts';
 import { here } from './runner.ts';
 
@@ -77,17 +79,6 @@ function holders(): number[] {
     });
 }
 
-/** Network namespaces this process holds descriptors to. */
-function heldNamespaces(): number {
-  return readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('net:');
-    } catch {
-      return false;
-    }
-  }).length;
-}
-
 /** Everything a refused call could have left behind, read independently of nslab. */
 export async function snapshot(w: World): Promise<unknown> {
   const side = async (ns: Netns): Promise<unknown> => {
@@ -99,7 +90,7 @@ export async function snapshot(w: World): Promise<unknown> {
     const links = (await ipLinks(ns)).map((l) => ({ name: l.ifname, kind: l.linkinfo?.info_kind, master: l.master, up: l.flags.includes('UP'), mac: l.address }));
     return { links, addrs };
   };
-  return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNamespaces() };
+  return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -238,6 +229,68 @@ export const BAD_INPUTS: BadInput[] = [
   nameRow('addTap("eth0:0", holder)', 'eth0:0', (w, n) => w.ns.addTap(n, { owner: 'holder' }), /":" is not allowed/),
   nameRow('addBridge(7)', 7, (w, n) => w.ns.addBridge(n), /a name must be a string/),
   nameRow('addVeth peer "x%d" in another namespace', 'x%d', (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }), /"%" is not allowed/),
+  nameRow('addBridge("br\\0x"), a NUL byte', 'br\0x', (w, n) => w.ns.addBridge(n), /a NUL byte is not allowed \(.*end the name at "br"\)/),
+  nameRow('addVeth peer "v\\0" in another namespace', 'v\0', (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }), /a NUL byte/),
+  {
+    area: 'device index',
+    input: 'link(1.5), which a Buffer write would truncate to the loopback',
+    attempt: (w) => w.ns.link(1.5),
+    expected: { error: InvalidArgumentError, message: /^invalid device index 1\.5: an index is an integer from 1/, fields: { value: 1.5 } },
+  },
+  {
+    area: 'device index',
+    input: 'link(NaN)',
+    attempt: (w) => w.ns.link(Number.NaN),
+    expected: { error: InvalidArgumentError, message: /^invalid device index NaN/ },
+  },
+  {
+    area: 'port',
+    input: 'tryBind with port NaN, which would be written as 0 (any port)',
+    attempt: async (w) => w.ns.tryBind('192.0.2.1', { port: Number.NaN }),
+    expected: { error: InvalidArgumentError, message: /^tryBind: port must be an integer from 0 to 65535, received NaN/ },
+  },
+  {
+    area: 'wait',
+    input: 'until() with a NaN timeout, whose deadline no clock reaches',
+    attempt: (w) => until(w.ns, () => 0, () => false, Number.NaN),
+    expected: { error: TypeError, message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received NaN/ },
+  },
+  {
+    area: 'wait',
+    input: 'pollUntil with an Infinity timeout',
+    attempt: () => pollUntil(() => 0, () => false, { timeout: Number.POSITIVE_INFINITY }),
+    expected: { error: TypeError, message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received Infinity/ },
+  },
+  {
+    area: 'adopt',
+    input: 'adoptNetns({ path }) of a FIFO, whose open() would block the main thread',
+    attempt: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'nslab-fifo-'));
+      try {
+        execFileSync('mkfifo', [join(dir, 'fifo')]);
+        return await adoptNetns({ path: join(dir, 'fifo') });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    expected: { error: InvalidArgumentError, message: /fifo is a FIFO, not a network namespace: pass \/proc\/PID\/ns\/net or a pin/ },
+  },
+  {
+    area: 'adopt',
+    input: 'adoptNetns({ path: "/proc/self/ns/uts" }), another namespace type',
+    attempt: () => adoptNetns({ path: '/proc/self/ns/uts' }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^\/proc\/self\/ns\/uts is a uts namespace, not a network namespace/,
+      fields: { value: '/proc/self/ns/uts' },
+    },
+  },
+  {
+    area: 'adopt',
+    input: 'adoptNetns({ pid: NaN })',
+    attempt: () => adoptNetns({ pid: Number.NaN }),
+    expected: { error: InvalidArgumentError, message: /^adoptNetns: pid must be a process id \(an integer from 1\), received NaN/ },
+  },
   macRow('addBridge with a five-octet MAC', '52:54:00:00:00', (w, mac) => w.ns.addBridge('br1', { mac }), /six hex octets/),
   macRow('addTap with a multicast MAC', '01:00:5e:00:00:01', (w, mac) => w.ns.addTap('tap1', { mac }), /multicast/),
   macRow('setMac to all zeros', '00:00:00:00:00:00', (w, mac) => w.br.setMac(mac), /all-zero/),
@@ -396,6 +449,18 @@ export const BAD_INPUTS: BadInput[] = [
     input: 'addTap owner "none" with persist false',
     attempt: (w) => w.ns.addTap('tap1', { owner: 'none', persist: false }),
     expected: { error: InvalidArgumentError, message: /owner "none" with persist false would vanish/ },
+  },
+  {
+    area: 'tap options',
+    input: 'addTap mode "TAP", which made a tun',
+    attempt: (w) => w.ns.addTap('tap1', { mode: 'TAP' as 'tap' }),
+    expected: { error: InvalidArgumentError, message: /^tap tap1: mode must be one of .*received "TAP"/, fields: { value: 'TAP' } },
+  },
+  {
+    area: 'tap options',
+    input: 'addTap owner "holdr", which made a tap nobody holds',
+    attempt: (w) => w.ns.addTap('tap1', { owner: 'holdr' as 'holder' }),
+    expected: { error: InvalidArgumentError, message: /^tap tap1: owner must be one of .*, received "holdr"/, fields: { value: 'holdr' } },
   },
   privilegeRow('bridge', 'addBridge'),
   privilegeRow('veth', 'addVeth'),

@@ -145,7 +145,7 @@ export function pinsVia(viaPid: number | 'self' = 'self'): Pin[] {
       } catch {
         inode = undefined;
       }
-      return { path: `/run/netns/${n}`, owner: Number(/^nslab-(\d+)-/.exec(n)?.[1]), inode };
+      return { path: `/run/netns/${n}`, owner: Number(/^nslab-(\d+)[.-]/.exec(n)?.[1]), inode };
     });
 }
 

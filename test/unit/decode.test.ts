@@ -197,6 +197,35 @@ describe('decodeAddr', () => {
     expect(decodeAddrFlags(without.flags)).toEqual(['nodad', 'tentative']);
   });
 
+  const message = (family: number): MessageWriter => new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2));
+
+  // Regression: every family but AF_INET6 was decoded as IPv4, whatever its address bytes.
+  test.each([
+    ['AF_UNSPEC', C.AF_UNSPEC],
+    ['AF_BRIDGE', C.AF_BRIDGE],
+    ['AF_NETLINK', C.AF_NETLINK],
+  ])('a message of family %s is refused as malformed, not read as IPv4', (_name, family) => {
+    const payload = payloadOf(message(family).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])));
+    expect(() => decodeAddr(payload)).toThrow(RangeError);
+    const words = `^malformed netlink message: an address of family ${family}; nslab reads AF_INET \\(2\\) and AF_INET6 \\(10\\) addresses`;
+    expect(() => decodeAddr(payload)).toThrow(new RegExp(words));
+  });
+
+  test.each([
+    ['AF_INET with 16 address bytes', C.AF_INET, 16],
+    ['AF_INET6 with 4 address bytes', C.AF_INET6, 4],
+    ['AF_INET with 3 address bytes', C.AF_INET, 3],
+  ])('%s is refused as malformed', (_name, family, length) => {
+    const payload = payloadOf(message(family).bytes(C.IFA_ADDRESS, Buffer.alloc(length, 0x20)));
+    const version = family === C.AF_INET ? 4 : 6;
+    expect(() => decodeAddr(payload)).toThrow(new RegExp(`^malformed netlink message: an IPv${version} address of ${length} bytes`));
+  });
+
+  test('a payload shorter than struct ifaddrmsg is refused as malformed', () => {
+    const short = Buffer.from([C.AF_INET, 24, 0, 0]);
+    expect(() => decodeAddr(short)).toThrow(/^malformed netlink message: an address message of 4 bytes, shorter than struct ifaddrmsg/);
+  });
+
   test('IFA_FLAGS of 0 is taken as 0, not as "absent"', () => {
     const a = decodeAddr(payloadOf(new MessageWriter(0, 0).header(ifaddrmsg(C.AF_INET, 24, C.IFA_F_PERMANENT, 0, 2)).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])).u32(C.IFA_FLAGS, 0)));
     expect(a.flags).toBe(0);

@@ -153,6 +153,8 @@ describe('device names (dev_valid_name)', () => {
     ['space', 'a b', /whitespace/],
     ['tab', 'a\tb', /whitespace/],
     ['newline', 'a\n', /whitespace/],
+    ['a NUL byte', 'br\0x', /NUL .*would end the name at "br"/],
+    ['only a NUL byte', '\0', /NUL .*would end the name at ""/],
     ['dot', '.', /reserved/],
     ['dot dot', '..', /reserved/],
     ['a number', 42, /must be a string/],
