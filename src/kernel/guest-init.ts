@@ -1,6 +1,7 @@
 // The two scripts the guest runs. Stage 1 is /init in the initramfs (static busybox): it loads
-// the virtio and 9p drivers, mounts the host's root read-only with tmpfs where programs write,
-// and switch_roots into it, so that the kernel's module autoload finds the host's modprobe.
+// the virtio and 9p drivers, mounts the host's root read-only with tmpfs where programs write
+// and over the modprobe configuration, and switch_roots into it, so that the kernel's module
+// autoload finds the host's modprobe and modules, but not its module options.
 // Stage 2 runs from the host's root with its /bin/sh: it runs the command and leaves its exit
 // status in the writable share before rebooting (QEMU runs with -no-reboot, so that ends it).
 
@@ -41,6 +42,11 @@ done
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.root} /newroot || fail "cannot mount the host's root over 9p"
 for d in tmp run var/tmp; do
   [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=1777 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
+done
+# The host's modprobe options stay out: a minimal root has none, and systemd's numdummies=0 and
+# the like would hide a module that creates devices in the initial namespace as it loads.
+for d in etc/modprobe.d lib/modprobe.d usr/lib/modprobe.d usr/local/lib/modprobe.d; do
+  [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
 done
 mkdir -p /newroot${GUEST_OUT}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ${TAGS.out} /newroot${GUEST_OUT} || fail "cannot mount the result share"
