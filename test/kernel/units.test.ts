@@ -1,7 +1,7 @@
 // The runner's parts checked against independent tools: busybox's cpio reads our archives,
 // kmod's modprobe orders module dependencies, Debian's /boot/config says whether the kernel has
 // a PVH entry; and the cross-kernel and shard merging of claims reports.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,10 @@ import { describe, expect, test } from 'vitest';
 import { cpioArchive } from '../../src/kernel/cpio.ts';
 import { bzImageRelease, defaultKernel, extractVmlinux, hasPvhNote, installedKernels } from '../../src/kernel/image.ts';
 import { BOOT_MODULES, moduleLoadOrder } from '../../src/kernel/modules.ts';
-import { which } from '../../src/kernel/qemu.ts';
+import { KernelRunnerError } from '../../src/kernel/errors.ts';
+import { stage2Script } from '../../src/kernel/guest-init.ts';
+import { QEMU, qemuArgs, which } from '../../src/kernel/qemu.ts';
+import { runGuest } from '../../src/kernel/run.ts';
 import type { ClaimsReport } from '../../src/report/claims-reporter.ts';
 import { crossKernel, mergeShards, renderCrossKernelMarkdown } from '../../src/report/kernels.ts';
 
@@ -114,5 +117,58 @@ describe('claims reports', () => {
     const md = renderCrossKernelMarkdown(x);
     expect(md).toContain('| claim | host 6.18 | 6.1.0 | same everywhere? |');
     expect(md).toMatch(/- \*\*C15\*\*:\n {2}- host 6\.18: skipped: no dummy\n {2}- 6\.1\.0: holds/);
+  });
+});
+
+describe('what the runner hands to the guest shell and to QEMU', () => {
+  const hostile = "/srv/it's $(echo INJECTED-$((6*7))) `id`, \"a\":b\\c";
+
+  test('the working directory appears in the guest script only where sh reads it back as the same path', () => {
+    const script = stage2Script({ command: ['true'], cwd: hostile, env: {} });
+    // The only occurrence of the path is one assignment; everything else uses the variable.
+    expect(script.replace(/^cwd=.*$/m, '')).not.toContain('$(echo INJECTED');
+    const assignment = /^cwd=.*$/m.exec(script)?.[0];
+    expect(assignment).toBeDefined();
+    expect(execFileSync('sh', ['-c', `${assignment}\nprintf %s "$cwd"`], { encoding: 'utf8' })).toBe(hostile);
+  });
+
+  test('arguments and environment values reach the guest shell unchanged', () => {
+    const script = stage2Script({ command: ['printf', '%s|', hostile, ''], cwd: '/x', env: { A_1: hostile, _B: "'" } });
+    const exports = script.split('\n').filter((l) => l.startsWith('export '));
+    const run = script.split('\n').find((l) => l.startsWith("'printf'")) ?? '';
+    expect(execFileSync('sh', ['-c', `${exports.join('\n')}\nprintf '%s|' "$A_1" "$_B"; ${run.replace(' </dev/null', '')}`], { encoding: 'utf8' })).toBe(
+      `${hostile}|'|${hostile}||`,
+    );
+  });
+
+  test.each(['A B', '1A', 'A;reboot', 'A=B', '', 'PATH$(id)', 'Ä'])('the environment key %j is refused: it is not a shell variable name', (key) => {
+    expect(() => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } })).toThrow(KernelRunnerError);
+    expect(() => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } })).toThrow(/environment variable name .*letters, digits and _/);
+  });
+
+  test('a bad environment key is refused before anything is prepared or started', async () => {
+    const e = await runGuest({ command: ['true'], env: { 'X;reboot': '1' }, qemu: '/nonexistent/qemu', kernel: '/nonexistent/vmlinuz' }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(e).toBeInstanceOf(KernelRunnerError);
+    expect(e?.message).toMatch(/"X;reboot"/);
+  });
+
+  test('QEMU reads the shared paths back whole, commas included', ({ skip }) => {
+    if (!which(QEMU)) return skip(`no ${QEMU}`);
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-a,b-'));
+    try {
+      const missing = join(dir, 'no,such,dir');
+      const args = qemuArgs({ kernel: '/k', pvh: true, initramfs: '/i', outDir: dir, cwd: missing, accel: 'tcg', memoryMiB: 64, cpus: 1 });
+      // Each share is -fsdev VALUE -device VALUE.
+      const shares = args.flatMap((a, i) => (a === '-fsdev' ? args.slice(i, i + 4) : []));
+      // QEMU opens each share as it starts: the output share exists, the working directory does not.
+      const r = spawnSync(QEMU, ['-M', 'microvm', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', ...shares], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`cannot initialize fsdev 'cwd': failed to open '${missing}'`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
