@@ -13,6 +13,7 @@ import { KernelRunnerError } from '../../src/kernel/errors.ts';
 import { stage2Script } from '../../src/kernel/guest-init.ts';
 import { QEMU, qemuArgs, which } from '../../src/kernel/qemu.ts';
 import { runGuest } from '../../src/kernel/run.ts';
+import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
 import type { ClaimsReport } from '../../src/report/claims-reporter.ts';
 import { crossKernel, mergeShards, renderCrossKernelMarkdown } from '../../src/report/kernels.ts';
 
@@ -170,5 +171,39 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a guest's run of the claim suites", () => {
+  // Vitest's own words (v5, as the guest's console shows them, colours and all).
+  const summary = (failed: number, passed: number): string =>
+    `\x1b[2m      Tests \x1b[22m ${failed ? `\x1b[1m\x1b[31m${failed} failed\x1b[39m\x1b[22m\x1b[2m | \x1b[22m` : ''}\x1b[1m\x1b[32m${passed} passed\x1b[39m\x1b[22m (${failed + passed})`;
+  const teardown = "error during close Error: the host's network namespace changed during the test run:\n    at Object.teardown (test/global-setup.ts:37:13)";
+  const unhandled = '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
+  const run = (exitCode: number, output: string, states: string[] = ['passed']) => ({
+    exitCode,
+    output,
+    report: { ...report('6.1.0', []), claims: states.map((state, i) => ({ id: `C${i + 1}`, verdict: '', tests: [{ name: `C${i + 1}: t`, state, observed: {} }] })) },
+  });
+
+  test('a clean run, and one whose only failures are claims, are fine: those are findings about the kernel', () => {
+    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1'])).toBeUndefined();
+    expect(suitesRunProblem(run(1, summary(1, 1), ['passed', 'failed']), ['C1', 'C2'])).toBeUndefined();
+  });
+
+  test('a global teardown that throws fails the run, with its words, even when claims failed too', () => {
+    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(/status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/);
+    expect(suitesRunProblem(run(1, `${summary(1, 1)}\n${teardown}`, ['passed', 'failed']))).toMatch(/namespace changed/);
+  });
+
+  test('an unhandled error, a failing test that is no claim, or a failure with no failed test at all fails the run', () => {
+    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${unhandled}`))).toMatch(/: Unhandled Error: TypeError: boom/);
+    expect(suitesRunProblem(run(1, summary(2, 1), ['passed', 'failed']))).toMatch(/: 1 failed test\(s\) are no claim's/);
+    expect(suitesRunProblem(run(1, 'Killed'))).toMatch(/: no claim failed\n--- the guest's output \(last lines\) ---\nKilled$/);
+  });
+
+  test('a missing report, or one without some claims, fails the run and says which', () => {
+    expect(suitesRunProblem({ exitCode: 1, output: 'Startup Error', report: undefined })).toMatch(/^the suites \(exit status 1\) wrote no claims report/);
+    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(/^the claims report lacks C7, E1: their tests did not run/);
   });
 });
