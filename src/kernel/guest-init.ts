@@ -92,7 +92,9 @@ export interface Stage2Options {
 export function stage2Script({ command, cwd, env, writable = [] }: Stage2Options): string {
   const bad = Object.keys(env).find((k) => !ENV_NAME.test(k));
   if (bad !== undefined) {
-    throw new KernelRunnerError(`cannot pass ${JSON.stringify(bad)} to the guest: an environment variable name is letters, digits and _, not starting with a digit`);
+    throw new KernelRunnerError(
+      `cannot pass ${JSON.stringify(bad)} to the guest: an environment variable name is letters, digits and _, not starting with a digit`,
+    );
   }
   const exports = Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)

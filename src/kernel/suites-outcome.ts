@@ -24,7 +24,10 @@ function runErrors(lines: readonly string[]): string[] {
  * Why the guest's suites run failed for a reason other than a claim that does not hold, or
  * undefined when it did not. expectedClaims are the IDs the report must have.
  */
-export function suitesRunProblem(r: Pick<GuestResult, 'exitCode' | 'output' | 'report'>, expectedClaims: readonly string[] = []): string | undefined {
+export function suitesRunProblem(
+  r: Pick<GuestResult, 'exitCode' | 'output' | 'report'>,
+  expectedClaims: readonly string[] = [],
+): string | undefined {
   const lines = plain(r.output).split('\n');
   const tail = `\n--- the guest's output (last lines) ---\n${lines.slice(-TAIL_LINES).join('\n')}`;
   if (!r.report) return `the suites (exit status ${r.exitCode}) wrote no claims report${tail}`;
@@ -36,6 +39,10 @@ export function suitesRunProblem(r: Pick<GuestResult, 'exitCode' | 'output' | 'r
   const failedClaims = r.report.claims.flatMap((c) => c.tests).filter((t) => t.state === 'failed').length;
   const failedTests = Number(/^\s*Tests\s+(\d+) failed/m.exec(lines.join('\n'))?.[1] ?? 0);
   if (errors.length === 0 && failedClaims > 0 && failedTests === failedClaims) return undefined;
-  const why = errors.length ? errors.join('; ') : failedTests > failedClaims ? `${failedTests - failedClaims} failed test(s) are no claim's` : 'no claim failed';
+  const why = errors.length
+    ? errors.join('; ')
+    : failedTests > failedClaims
+      ? `${failedTests - failedClaims} failed test(s) are no claim's`
+      : 'no claim failed';
   return `the suites exited with status ${r.exitCode} for a reason other than a claim that does not hold: ${why}${tail}`;
 }

@@ -1,6 +1,7 @@
 // The runner's parts checked against independent tools: busybox's cpio reads our archives,
 // kmod's modprobe orders module dependencies, Debian's /boot/config says whether the kernel has
-// a PVH entry; and the cross-kernel and shard merging of claims reports.
+// a PVH entry, sh reads the guest script's quoting back, QEMU parses the share options; and the
+// cross-kernel and shard merging of claims reports, and how a guest's suites run is judged.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,18 +138,20 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
     const script = stage2Script({ command: ['printf', '%s|', hostile, ''], cwd: '/x', env: { A_1: hostile, _B: "'" } });
     const exports = script.split('\n').filter((l) => l.startsWith('export '));
     const run = script.split('\n').find((l) => l.startsWith("'printf'")) ?? '';
-    expect(execFileSync('sh', ['-c', `${exports.join('\n')}\nprintf '%s|' "$A_1" "$_B"; ${run.replace(' </dev/null', '')}`], { encoding: 'utf8' })).toBe(
-      `${hostile}|'|${hostile}||`,
-    );
+    const shell = `${exports.join('\n')}\nprintf '%s|' "$A_1" "$_B"; ${run.replace(' </dev/null', '')}`;
+    expect(execFileSync('sh', ['-c', shell], { encoding: 'utf8' })).toBe(`${hostile}|'|${hostile}||`);
   });
 
-  test.each(['A B', '1A', 'A;reboot', 'A=B', '', 'PATH$(id)', 'Ä'])('the environment key %j is refused: it is not a shell variable name', (key) => {
-    expect(() => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } })).toThrow(KernelRunnerError);
-    expect(() => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } })).toThrow(/environment variable name .*letters, digits and _/);
+  const badKeys = ['A B', '1A', 'A;reboot', 'A=B', '', 'PATH$(id)', 'Ä'];
+  test.each(badKeys)('the environment key %j is refused: it is no shell variable name', (key) => {
+    const script = () => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } });
+    expect(script).toThrow(KernelRunnerError);
+    expect(script).toThrow(/environment variable name .*letters, digits and _/);
   });
 
   test('a bad environment key is refused before anything is prepared or started', async () => {
-    const e = await runGuest({ command: ['true'], env: { 'X;reboot': '1' }, qemu: '/nonexistent/qemu', kernel: '/nonexistent/vmlinuz' }).then(
+    const guest = runGuest({ command: ['true'], env: { 'X;reboot': '1' }, qemu: '/nonexistent/qemu', kernel: '/nonexistent/vmlinuz' });
+    const e = await guest.then(
       () => undefined,
       (error: unknown) => error as Error,
     );
@@ -165,7 +168,8 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
       // Each share is -fsdev VALUE -device VALUE.
       const shares = args.flatMap((a, i) => (a === '-fsdev' ? args.slice(i, i + 4) : []));
       // QEMU opens each share as it starts: the output share exists, the working directory does not.
-      const r = spawnSync(QEMU, ['-M', 'microvm', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', ...shares], { encoding: 'utf8', timeout: 60_000 });
+      const qemu = ['-M', 'microvm', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', ...shares];
+      const r = spawnSync(QEMU, qemu, { encoding: 'utf8', timeout: 60_000 });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`cannot initialize fsdev 'cwd': failed to open '${missing}'`);
     } finally {
@@ -176,14 +180,20 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
 
 describe("a guest's run of the claim suites", () => {
   // Vitest's own words (v5, as the guest's console shows them, colours and all).
+  const red = (s: string): string => `\x1b[1m\x1b[31m${s}\x1b[39m\x1b[22m\x1b[2m | \x1b[22m`;
+  const green = (s: string): string => `\x1b[1m\x1b[32m${s}\x1b[39m\x1b[22m`;
   const summary = (failed: number, passed: number): string =>
-    `\x1b[2m      Tests \x1b[22m ${failed ? `\x1b[1m\x1b[31m${failed} failed\x1b[39m\x1b[22m\x1b[2m | \x1b[22m` : ''}\x1b[1m\x1b[32m${passed} passed\x1b[39m\x1b[22m (${failed + passed})`;
-  const teardown = "error during close Error: the host's network namespace changed during the test run:\n    at Object.teardown (test/global-setup.ts:37:13)";
+    `\x1b[2m      Tests \x1b[22m ${failed ? red(`${failed} failed`) : ''}${green(`${passed} passed`)} (${failed + passed})`;
+  const teardown = [
+    "error during close Error: the host's network namespace changed during the test run:",
+    '    at Object.teardown (test/global-setup.ts:37:13)',
+  ].join('\n');
   const unhandled = '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
+  const claim = (state: string, i: number) => ({ id: `C${i + 1}`, verdict: '', tests: [{ name: `C${i + 1}: t`, state, observed: {} }] });
   const run = (exitCode: number, output: string, states: string[] = ['passed']) => ({
     exitCode,
     output,
-    report: { ...report('6.1.0', []), claims: states.map((state, i) => ({ id: `C${i + 1}`, verdict: '', tests: [{ name: `C${i + 1}: t`, state, observed: {} }] })) },
+    report: { ...report('6.1.0', []), claims: states.map(claim) },
   });
 
   test('a clean run, and one whose only failures are claims, are fine: those are findings about the kernel', () => {
@@ -192,7 +202,9 @@ describe("a guest's run of the claim suites", () => {
   });
 
   test('a global teardown that throws fails the run, with its words, even when claims failed too', () => {
-    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(/status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/);
+    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(
+      /status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/,
+    );
     expect(suitesRunProblem(run(1, `${summary(1, 1)}\n${teardown}`, ['passed', 'failed']))).toMatch(/namespace changed/);
   });
 
@@ -203,7 +215,8 @@ describe("a guest's run of the claim suites", () => {
   });
 
   test('a missing report, or one without some claims, fails the run and says which', () => {
-    expect(suitesRunProblem({ exitCode: 1, output: 'Startup Error', report: undefined })).toMatch(/^the suites \(exit status 1\) wrote no claims report/);
+    const noReport = suitesRunProblem({ exitCode: 1, output: 'Startup Error', report: undefined });
+    expect(noReport).toMatch(/^the suites \(exit status 1\) wrote no claims report/);
     expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(/^the claims report lacks C7, E1: their tests did not run/);
   });
 });

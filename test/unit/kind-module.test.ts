@@ -27,13 +27,19 @@ function modprobe(body: string): void {
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'nslab-kmod-'));
-  host = { sysModule: join(root, 'sys'), kernelModprobe: join(root, 'kernel-modprobe'), modulesDisabled: join(root, 'modules_disabled'), modulesDir: join(root, 'lib') };
+  host = {
+    sysModule: join(root, 'sys'),
+    kernelModprobe: join(root, 'kernel-modprobe'),
+    modulesDisabled: join(root, 'modules_disabled'),
+    modulesDir: join(root, 'lib'),
+  };
   mkdirSync(host.sysModule);
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('a kind whose module creates devices as it loads', () => {
-  test.each(Object.entries(DEVICE_MAKING_MODULES))('%s: its module is loaded with the count 0 when it is not loaded yet', (kind, { module, count }) => {
+  const kinds = Object.entries(DEVICE_MAKING_MODULES);
+  test.each(kinds)('%s: its module is loaded with the count 0 when not loaded yet', (kind, { module, count }) => {
     modprobe(`mkdir '${host.sysModule}/${module}'`);
     preloadKindModule(kind, host);
     expect(calls()).toEqual([`${module} ${count}=0`]);
@@ -63,7 +69,9 @@ describe('a kind whose module creates devices as it loads', () => {
 
   test("without the kernel's modprobe in this root, it is refused too: the kernel may find one elsewhere (a container's host)", () => {
     writeFileSync(host.kernelModprobe, join(root, 'no-such-modprobe'));
-    expect(() => preloadKindModule('bond', host)).toThrow(/bonding is not loaded .*no-such-modprobe does not exist in this root.*modprobe bonding max_bonds=0/);
+    expect(() => preloadKindModule('bond', host)).toThrow(
+      /bonding is not loaded .*no-such-modprobe does not exist in this root.*modprobe bonding max_bonds=0/,
+    );
   });
 
   test("a module this kernel's module tree does not have is left to the kernel to refuse", () => {
