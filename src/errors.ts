@@ -50,6 +50,30 @@ export class UnsupportedKindError extends NslabError {
   }
 }
 
+/**
+ * A driver that creates devices in the initial namespace as it loads (dummy0, bond0, ...) is not
+ * loaded, and nslab could not load it with a count of 0; left to the kernel's autoload, it would
+ * create them in the host's namespace.
+ */
+export class ModuleLoadError extends NslabError {
+  readonly kind: string;
+  readonly module: string;
+  /** What to run as root before the test, e.g. `modprobe dummy numdummies=0`. */
+  readonly command: string;
+  constructor(kind: string, module: string, option: string, reason: string, options?: ErrorOptions) {
+    const command = `modprobe ${module} ${option}`;
+    super(
+      `cannot create "${kind}" devices safely: the module ${module} is not loaded and nslab could not load it (${reason}); ` +
+        `loaded by the kernel on demand, it would create ${kind}0 in the host's network namespace. Load it first as root ` +
+        `on the host: ${command} (or add "options ${module} ${option}" to /etc/modprobe.d/nslab.conf)`,
+      options,
+    );
+    this.kind = kind;
+    this.module = module;
+    this.command = command;
+  }
+}
+
 /** A value was rejected before anything was sent to the kernel. */
 export class InvalidArgumentError extends NslabError {
   readonly value: unknown;

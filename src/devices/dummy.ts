@@ -2,7 +2,10 @@ import type { Netns } from '../netns/netns.ts';
 import { linkAdd } from '../rtnl/link.ts';
 import { Link, registerCreated } from './link.ts';
 
-/** `ip link add NAME [address MAC] type dummy`; UnsupportedKindError on kernels without CONFIG_DUMMY. */
+/**
+ * `ip link add NAME [address MAC] type dummy`; UnsupportedKindError on kernels without CONFIG_DUMMY,
+ * ModuleLoadError where its module is not loaded and cannot be loaded without creating dummy0.
+ */
 export function addDummy(ns: Netns, name: string, options: { mac?: string } = {}): Link {
   return registerCreated(new Link(ns, linkAdd(ns.rtnl, { name, kind: 'dummy', ...options })));
 }

@@ -15,6 +15,7 @@ import { crossKernel, loadKernelReports, mergeShards, renderCrossKernelMarkdown,
 import { KernelRunnerError } from './errors.ts';
 import { bzImageRelease, defaultKernel, installedKernels } from './image.ts';
 import { guestKernelReport, runGuest } from './run.ts';
+import { suitesRunProblem } from './suites-outcome.ts';
 
 const USAGE = `usage: nslab kernels [run] [--kernel PATH|RELEASE]... [--host] [--accel auto|kvm|tcg]
                     [--timeout SECONDS] [--boot-timeout SECONDS] [--boot-retries N] [--memory MIB]
@@ -95,6 +96,12 @@ async function run(argv: string[]): Promise<number> {
     const report = command ? undefined : guestKernelReport(result);
     if (report) saveKernelReport(dir, report);
     status ||= result.exitCode;
+    // Said apart from the claims, which a broken run cannot be trusted to report whole.
+    const problem = command ? undefined : suitesRunProblem(result);
+    if (problem) {
+      process.stderr.write(`nslab kernels: ${result.kernel.release}: ${problem.split('\n')[0]}\n`);
+      status ||= 1;
+    }
   }
   if (!command) printCrossKernel(dir);
   return status;

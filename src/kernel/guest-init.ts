@@ -1,8 +1,11 @@
 // The two scripts the guest runs. Stage 1 is /init in the initramfs (static busybox): it loads
-// the virtio and 9p drivers, mounts the host's root read-only with tmpfs where programs write,
-// and switch_roots into it, so that the kernel's module autoload finds the host's modprobe.
+// the virtio and 9p drivers, mounts the host's root read-only with tmpfs where programs write
+// and over the modprobe configuration, and switch_roots into it, so that the kernel's module
+// autoload finds the host's modprobe and modules, but not its module options.
 // Stage 2 runs from the host's root with its /bin/sh: it runs the command and leaves its exit
 // status in the writable share before rebooting (QEMU runs with -no-reboot, so that ends it).
+
+import { KernelRunnerError } from './errors.ts';
 
 /** Lines the host watches for on the console. */
 export const MARK = {
@@ -42,6 +45,11 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.
 for d in tmp run var/tmp; do
   [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=1777 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
 done
+# The host's modprobe options stay out: a minimal root has none, and systemd's numdummies=0 and
+# the like would hide a module that creates devices in the initial namespace as it loads.
+for d in etc/modprobe.d lib/modprobe.d usr/lib/modprobe.d usr/local/lib/modprobe.d; do
+  [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
+done
 mkdir -p /newroot${GUEST_OUT}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ${TAGS.out} /newroot${GUEST_OUT} || fail "cannot mount the result share"
 # Nodes of modules that load on first open (tun's /dev/net/tun): devtmpfs shows them only once
@@ -69,29 +77,52 @@ fail "switch_root"
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
+/** What a POSIX shell accepts as a variable name: anything else in `export` would be run as shell text. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export interface Stage2Options {
   command: readonly string[];
   cwd: string;
   env: Record<string, string>;
+  /** Directories outside cwd that also get a writable layer (where cwd/node_modules really is). */
+  writable?: readonly string[];
 }
 
-export function stage2Script({ command, cwd, env }: Stage2Options): string {
+/** The guest's second stage; throws KernelRunnerError for an environment key that is no variable name. */
+export function stage2Script({ command, cwd, env, writable = [] }: Stage2Options): string {
+  const bad = Object.keys(env).find((k) => !ENV_NAME.test(k));
+  if (bad !== undefined) {
+    throw new KernelRunnerError(
+      `cannot pass ${JSON.stringify(bad)} to the guest: an environment variable name is letters, digits and _, not starting with a digit`,
+    );
+  }
   const exports = Object.entries(env)
     .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
     .join('\n');
+  // Paths go in once, single-quoted, and are used as "$cwd" and "$dir" after that: a path is data
+  // to the shell however it is spelled, and mount options never carry one.
   return `#!/bin/sh
 out=${GUEST_OUT}
 ${exports}
+cwd=${shellQuote(cwd)}
 # A working directory under /tmp, /run or /var/tmp is hidden by the guest's tmpfs there: mount
 # its own share in its place.
-[ -d ${shellQuote(cwd)} ] || { mkdir -p ${shellQuote(cwd)} && mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.cwd} ${shellQuote(cwd)}; } ||
-  echo "nslab-guest: cannot mount the working directory's share on ${cwd}"
+[ -d "$cwd" ] || { mkdir -p "$cwd" && mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.cwd} "$cwd"; } ||
+  echo "nslab-guest: cannot mount the working directory's share on $cwd"
 # The working directory gets a throwaway writable layer: tools write next to the project
 # (Vite bundles the config into node_modules/.vite-temp), and the host's copy stays untouched.
-mkdir -p /run/nslab-rw/upper /run/nslab-rw/work "$HOME"
-mount -t overlay overlay -o lowerdir=${shellQuote(cwd)},upperdir=/run/nslab-rw/upper,workdir=/run/nslab-rw/work ${shellQuote(cwd)} ||
-  echo "nslab-guest: no writable layer on ${cwd}: it stays read-only"
-cd ${shellQuote(cwd)} || { echo "${MARK.failed} cannot enter ${cwd}"; echo b > /proc/sysrq-trigger; }
+# The layer's lower directory is a bind mount at a fixed path, so that overlay's options (split
+# at commas and colons) never hold the path.
+n=0
+for dir in "$cwd"${writable.map((d) => ` ${shellQuote(d)}`).join('')}; do
+  n=$((n + 1))
+  rw=/run/nslab-rw/$n
+  { mkdir -p $rw/lower $rw/upper $rw/work && mount --bind "$dir" $rw/lower &&
+    mount -t overlay overlay -o lowerdir=$rw/lower,upperdir=$rw/upper,workdir=$rw/work "$dir"; } ||
+    echo "nslab-guest: no writable layer on $dir: it stays read-only"
+done
+mkdir -p "$HOME"
+cd "$cwd" || { echo "${MARK.failed} cannot enter $cwd"; echo b > /proc/sysrq-trigger; }
 echo "${MARK.running} $(cut -d' ' -f1 /proc/uptime)"
 ${command.map(shellQuote).join(' ')} </dev/null
 status=$?

@@ -51,10 +51,13 @@ export function kernelCommandLine(o: Pick<QemuOptions, 'append'>): string {
   ].join(' ');
 }
 
+/** A value inside a QEMU option list, where a comma ends the value unless doubled. */
+const qemuOptionValue = (value: string): string => value.replaceAll(',', ',,');
+
 export function qemuArgs(o: QemuOptions): string[] {
   const share = (id: string, path: string, tag: string, readonly: boolean): string[] => [
     '-fsdev',
-    `local,id=${id},path=${path},security_model=none,multidevs=remap${readonly ? ',readonly=on' : ''}`,
+    `local,id=${id},path=${qemuOptionValue(path)},security_model=none,multidevs=remap${readonly ? ',readonly=on' : ''}`,
     '-device',
     `virtio-9p-device,fsdev=${id},mount_tag=${tag}`,
   ];

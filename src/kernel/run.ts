@@ -4,9 +4,9 @@
 // and one deadline for the whole run. QEMU dies with this process (PR_SET_PDEATHSIG through
 // setpriv) and is killed on every error path, so no guest outlives its run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ClaimsReport } from '../report/claims-reporter.ts';
 import type { KernelReport } from '../report/kernels.ts';
 import { cacheDir as defaultCacheDir } from './cache.ts';
@@ -271,10 +271,32 @@ async function chooseAccel(requested: Accel | 'auto', kernel: KernelImage, o: Ru
   return choice;
 }
 
+/** Where cwd/node_modules really is when a symlink puts it outside cwd (a worktree sharing one): tools write there too. */
+function linkedNodeModules(cwd: string): string[] {
+  try {
+    const real = realpathSync(join(cwd, 'node_modules'));
+    return relative(realpathSync(cwd), real).startsWith('..') ? [real] : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
   const begin = performance.now();
   const deadline = begin + (options.timeoutMs ?? 20 * 60_000);
   const cwd = resolve(options.cwd ?? process.cwd());
+  const command = options.command ?? suitesCommand(cwd);
+  const env: Record<string, string> = {
+    PATH: `${join(cwd, 'node_modules', '.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    HOME: '/tmp/home',
+    // The console is a serial tty: keep Vitest from redrawing its summary in place.
+    CI: '1',
+    TERM: 'dumb',
+    NSLAB_REPORT_DIR: `${GUEST_OUT}/report`,
+    ...options.env,
+  };
+  // Built first: it refuses what the guest's shell cannot be given before anything is prepared.
+  const stage2 = stage2Script({ command, cwd, env, writable: linkedNodeModules(cwd) });
   const cache = options.cacheDir ?? defaultCacheDir();
   const pathEnv = options.path ?? process.env.PATH ?? '';
   const qemuName = options.qemu ?? QEMU;
@@ -293,17 +315,7 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
 
   const outDir = mkdtempSync(join(tmpdir(), 'nslab-guest-'));
   try {
-    const command = options.command ?? suitesCommand(cwd);
-    const env: Record<string, string> = {
-      PATH: `${join(cwd, 'node_modules', '.bin')}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
-      HOME: '/tmp/home',
-      // The console is a serial tty: keep Vitest from redrawing its summary in place.
-      CI: '1',
-      TERM: 'dumb',
-      NSLAB_REPORT_DIR: `${GUEST_OUT}/report`,
-      ...options.env,
-    };
-    writeFileSync(join(outDir, 'stage2.sh'), stage2Script({ command, cwd, env }), { mode: 0o755 });
+    writeFileSync(join(outDir, 'stage2.sh'), stage2, { mode: 0o755 });
     const setpriv = which('setpriv', pathEnv);
     const args = qemuArgs({
       kernel: kernel.bootPath,

@@ -10,6 +10,7 @@ import { parseMac } from '../netlink/mac.ts';
 import { DeviceNotFoundError, NameTakenError, UnsupportedKindError } from '../errors.ts';
 import { validateIndex, validateName } from './validate.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
+import { preloadKindModule } from '../sys/kind-module.ts';
 import { lastErrno, sys, SysError } from '../sys/libc.ts';
 
 const { EEXIST, ENODEV, EOPNOTSUPP } = constants.errno;
@@ -49,6 +50,8 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
     validateName(spec.peer.name);
     if (spec.peer.mac) parseMac(spec.peer.mac);
   }
+  // Before the kernel could autoload the kind's module with defaults that create devices.
+  preloadKindModule(spec.kind);
   // NLM_F_ECHO: the kernel (6.1 and later) sends the new link back, saving a GET.
   const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO).header(encodeIfinfomsg({}));
   linkHeader(w, spec.name, spec.mac);

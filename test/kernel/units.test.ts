@@ -1,7 +1,8 @@
 // The runner's parts checked against independent tools: busybox's cpio reads our archives,
 // kmod's modprobe orders module dependencies, Debian's /boot/config says whether the kernel has
-// a PVH entry; and the cross-kernel and shard merging of claims reports.
-import { execFileSync } from 'node:child_process';
+// a PVH entry, sh reads the guest script's quoting back, QEMU parses the share options; and the
+// cross-kernel and shard merging of claims reports, and how a guest's suites run is judged.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,11 @@ import { describe, expect, test } from 'vitest';
 import { cpioArchive } from '../../src/kernel/cpio.ts';
 import { bzImageRelease, defaultKernel, extractVmlinux, hasPvhNote, installedKernels } from '../../src/kernel/image.ts';
 import { BOOT_MODULES, moduleLoadOrder } from '../../src/kernel/modules.ts';
-import { which } from '../../src/kernel/qemu.ts';
+import { KernelRunnerError } from '../../src/kernel/errors.ts';
+import { stage2Script } from '../../src/kernel/guest-init.ts';
+import { QEMU, qemuArgs, which } from '../../src/kernel/qemu.ts';
+import { runGuest } from '../../src/kernel/run.ts';
+import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
 import type { ClaimsReport } from '../../src/report/claims-reporter.ts';
 import { crossKernel, mergeShards, renderCrossKernelMarkdown } from '../../src/report/kernels.ts';
 
@@ -114,5 +119,104 @@ describe('claims reports', () => {
     const md = renderCrossKernelMarkdown(x);
     expect(md).toContain('| claim | host 6.18 | 6.1.0 | same everywhere? |');
     expect(md).toMatch(/- \*\*C15\*\*:\n {2}- host 6\.18: skipped: no dummy\n {2}- 6\.1\.0: holds/);
+  });
+});
+
+describe('what the runner hands to the guest shell and to QEMU', () => {
+  const hostile = "/srv/it's $(echo INJECTED-$((6*7))) `id`, \"a\":b\\c";
+
+  test('the working directory appears in the guest script only where sh reads it back as the same path', () => {
+    const script = stage2Script({ command: ['true'], cwd: hostile, env: {} });
+    // The only occurrence of the path is one assignment; everything else uses the variable.
+    expect(script.replace(/^cwd=.*$/m, '')).not.toContain('$(echo INJECTED');
+    const assignment = /^cwd=.*$/m.exec(script)?.[0];
+    expect(assignment).toBeDefined();
+    expect(execFileSync('sh', ['-c', `${assignment}\nprintf %s "$cwd"`], { encoding: 'utf8' })).toBe(hostile);
+  });
+
+  test('arguments and environment values reach the guest shell unchanged', () => {
+    const script = stage2Script({ command: ['printf', '%s|', hostile, ''], cwd: '/x', env: { A_1: hostile, _B: "'" } });
+    const exports = script.split('\n').filter((l) => l.startsWith('export '));
+    const run = script.split('\n').find((l) => l.startsWith("'printf'")) ?? '';
+    const shell = `${exports.join('\n')}\nprintf '%s|' "$A_1" "$_B"; ${run.replace(' </dev/null', '')}`;
+    expect(execFileSync('sh', ['-c', shell], { encoding: 'utf8' })).toBe(`${hostile}|'|${hostile}||`);
+  });
+
+  const badKeys = ['A B', '1A', 'A;reboot', 'A=B', '', 'PATH$(id)', 'Ä'];
+  test.each(badKeys)('the environment key %j is refused: it is no shell variable name', (key) => {
+    const script = () => stage2Script({ command: ['true'], cwd: '/x', env: { [key]: 'v' } });
+    expect(script).toThrow(KernelRunnerError);
+    expect(script).toThrow(/environment variable name .*letters, digits and _/);
+  });
+
+  test('a bad environment key is refused before anything is prepared or started', async () => {
+    const guest = runGuest({ command: ['true'], env: { 'X;reboot': '1' }, qemu: '/nonexistent/qemu', kernel: '/nonexistent/vmlinuz' });
+    const e = await guest.then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(e).toBeInstanceOf(KernelRunnerError);
+    expect(e?.message).toMatch(/"X;reboot"/);
+  });
+
+  test('QEMU reads the shared paths back whole, commas included', ({ skip }) => {
+    if (!which(QEMU)) return skip(`no ${QEMU}`);
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-a,b-'));
+    try {
+      const missing = join(dir, 'no,such,dir');
+      const args = qemuArgs({ kernel: '/k', pvh: true, initramfs: '/i', outDir: dir, cwd: missing, accel: 'tcg', memoryMiB: 64, cpus: 1 });
+      // Each share is -fsdev VALUE -device VALUE.
+      const shares = args.flatMap((a, i) => (a === '-fsdev' ? args.slice(i, i + 4) : []));
+      // QEMU opens each share as it starts: the output share exists, the working directory does not.
+      const qemu = ['-M', 'microvm', '-accel', 'tcg', '-nodefaults', '-display', 'none', '-S', ...shares];
+      const r = spawnSync(QEMU, qemu, { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`cannot initialize fsdev 'cwd': failed to open '${missing}'`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a guest's run of the claim suites", () => {
+  // Vitest's own words (v5, as the guest's console shows them, colours and all).
+  const red = (s: string): string => `\x1b[1m\x1b[31m${s}\x1b[39m\x1b[22m\x1b[2m | \x1b[22m`;
+  const green = (s: string): string => `\x1b[1m\x1b[32m${s}\x1b[39m\x1b[22m`;
+  const summary = (failed: number, passed: number): string =>
+    `\x1b[2m      Tests \x1b[22m ${failed ? red(`${failed} failed`) : ''}${green(`${passed} passed`)} (${failed + passed})`;
+  const teardown = [
+    "error during close Error: the host's network namespace changed during the test run:",
+    '    at Object.teardown (test/global-setup.ts:37:13)',
+  ].join('\n');
+  const unhandled = '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
+  const claim = (state: string, i: number) => ({ id: `C${i + 1}`, verdict: '', tests: [{ name: `C${i + 1}: t`, state, observed: {} }] });
+  const run = (exitCode: number, output: string, states: string[] = ['passed']) => ({
+    exitCode,
+    output,
+    report: { ...report('6.1.0', []), claims: states.map(claim) },
+  });
+
+  test('a clean run, and one whose only failures are claims, are fine: those are findings about the kernel', () => {
+    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1'])).toBeUndefined();
+    expect(suitesRunProblem(run(1, summary(1, 1), ['passed', 'failed']), ['C1', 'C2'])).toBeUndefined();
+  });
+
+  test('a global teardown that throws fails the run, with its words, even when claims failed too', () => {
+    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(
+      /status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/,
+    );
+    expect(suitesRunProblem(run(1, `${summary(1, 1)}\n${teardown}`, ['passed', 'failed']))).toMatch(/namespace changed/);
+  });
+
+  test('an unhandled error, a failing test that is no claim, or a failure with no failed test at all fails the run', () => {
+    expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${unhandled}`))).toMatch(/: Unhandled Error: TypeError: boom/);
+    expect(suitesRunProblem(run(1, summary(2, 1), ['passed', 'failed']))).toMatch(/: 1 failed test\(s\) are no claim's/);
+    expect(suitesRunProblem(run(1, 'Killed'))).toMatch(/: no claim failed\n--- the guest's output \(last lines\) ---\nKilled$/);
+  });
+
+  test('a missing report, or one without some claims, fails the run and says which', () => {
+    const noReport = suitesRunProblem({ exitCode: 1, output: 'Startup Error', report: undefined });
+    expect(noReport).toMatch(/^the suites \(exit status 1\) wrote no claims report/);
+    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(/^the claims report lacks C7, E1: their tests did not run/);
   });
 });
