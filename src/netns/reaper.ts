@@ -8,17 +8,25 @@
 // kernel cannot hand the number to another group, so the reaper never kills a stranger.
 import { type ChildProcess, spawn } from 'node:child_process';
 
-const SCRIPT = [
-  "groups=' '",
-  'while read -r op g; do',
-  '  case $op in',
-  '    +) groups="$groups$g " ;;',
-  '    -) groups="${groups%% $g *} ${groups#* $g }" ;;',
-  '  esac',
-  'done',
-  // dash's kill takes a negative pid (a group) after a numeric signal only.
-  'for g in $groups; do kill -9 "-$g" 2>/dev/null; done',
-].join('\n');
+// dash's kill takes a negative pid (a group) after a numeric signal only.
+const KILL_GROUPS = 'for g in $groups; do kill -9 "-$g" 2>/dev/null; done';
+
+/** The reaper's shell script: it keeps the list of groups, then runs finalStep on $groups (tests swap the kill for an echo). */
+export function reaperScript(finalStep = KILL_GROUPS): string {
+  return [
+    "groups=' '",
+    'while read -r op g; do',
+    '  case $op in',
+    '    +) groups="$groups$g " ;;',
+    // Only a listed group is cut out: for any other, both halves would be the whole list.
+    '    -) case $groups in *" $g "*) groups="${groups%% $g *} ${groups#* $g }" ;; esac ;;',
+    '  esac',
+    'done',
+    finalStep,
+  ].join('\n');
+}
+
+const SCRIPT = reaperScript();
 
 let reaper: ChildProcess | undefined;
 
