@@ -6,6 +6,8 @@
 // it) reading "+PGID" and "-PGID" lines on a pipe, and the pipe's end (EOF) means we are gone.
 // A group is killed and unregistered as soon as its leader exits: while any member lives the
 // kernel cannot hand the number to another group, so the reaper never kills a stranger.
+// This process keeps the list too, so a reaper that is killed is replaced at once by one that
+// knows every live group.
 import { type ChildProcess, spawn } from 'node:child_process';
 
 // dash's kill takes a negative pid (a group) after a numeric signal only.
@@ -29,16 +31,35 @@ export function reaperScript(finalStep = KILL_GROUPS): string {
 const SCRIPT = reaperScript();
 
 let reaper: ChildProcess | undefined;
+/** The groups registered and not yet ended: what a new reaper must be told when one dies. */
+const live = new Set<number>();
 
-function tell(line: string): void {
+function startReaper(): ChildProcess {
+  const started = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  // Neither the reaper nor its pipe may keep this process's event loop alive.
+  started.unref();
+  started.stdin!.on('error', () => undefined);
+  (started.stdin as unknown as { unref(): void }).unref();
+  // Unheard, a failed spawn (EAGAIN, no sh) would crash this process; the next tell() tries again.
+  started.on('error', () => undefined);
+  started.once('exit', () => {
+    if (reaper === started) reaper = undefined;
+    // Only our own death closes the reaper's pipe, so a reaper that had started and exits was
+    // killed: its groups are unprotected until a new one knows them.
+    if (started.pid !== undefined && live.size) tell();
+  });
+  for (const g of live) started.stdin!.write(`+ ${g}\n`);
+  return started;
+}
+
+/** Sends line (if any) to the reaper, starting one that knows every live group if there is none. */
+function tell(line?: string): void {
   if (!reaper || reaper.exitCode !== null || reaper.signalCode !== null) {
-    reaper = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    // Neither the reaper nor its pipe may keep this process's event loop alive.
-    reaper.unref();
-    reaper.stdin!.on('error', () => undefined);
-    (reaper.stdin as unknown as { unref(): void }).unref();
+    reaper = startReaper();
+    // The new reaper was told every live group, the one this line is about included.
+    return;
   }
-  reaper.stdin!.write(`${line}\n`);
+  if (line) reaper.stdin!.write(`${line}\n`);
 }
 
 /** Kills every process of the group led by pid (a program and what it forked), now. */
@@ -58,9 +79,11 @@ function killGroup(pid: number): void {
 export function reapGroup(child: ChildProcess): () => void {
   const pid = child.pid;
   if (pid === undefined) return () => undefined;
+  live.add(pid);
   tell(`+ ${pid}`);
   child.once('exit', () => {
     killGroup(pid);
+    live.delete(pid);
     tell(`- ${pid}`);
   });
   return () => killGroup(pid);
