@@ -1,8 +1,11 @@
 // A tap holder's lifetime against its parent's calls: a holder that died, two calls at once,
 // and a holder that finishes starting after its namespace was destroyed.
 import koffi from 'koffi';
-import { expect, test } from 'vitest';
-import { createNetns } from '../../src/index.ts';
+import { expect, test, vi } from 'vitest';
+import { adoptNetns, createNetns, NamespaceDestroyedError, TapHolder } from '../../src/index.ts';
+import { ipLinkNames } from '../helpers/oracle.ts';
+import { pollUntil } from '../helpers/poll.ts';
+import { isRunning } from '../helpers/proc.ts';
 
 // waitid(P_PID, pid, WEXITED | WNOWAIT): blocks until the child has died, without reaping it,
 // so Node has not yet seen it exit when the next line runs.
@@ -31,4 +34,35 @@ test('two closeFd() calls at once both resolve, each on its own answer', async (
   // Once the holder is gone, a call still waiting can only reject: the first must have resolved by now.
   await holder!.exit();
   await expect(first).resolves.toBeUndefined();
+});
+
+test('a holder that finishes starting after its namespace was destroyed is killed, and addTap() says why', async () => {
+  const ns = await createNetns();
+  const started: TapHolder[] = [];
+  const original = TapHolder.start.bind(TapHolder);
+  const start = vi.spyOn(TapHolder, 'start').mockImplementationOnce(async (...args) => {
+    const holder = await original(...args);
+    started.push(holder);
+    return holder;
+  });
+  try {
+    // Caught at once: destroy() waits for the start, so addTap() fails before destroy() returns.
+    const adding = ns.addTap('tap0', { owner: 'holder' }).catch((error: unknown) => error);
+    await ns.destroy();
+    expect(await adding).toBeInstanceOf(NamespaceDestroyedError);
+  } finally {
+    start.mockRestore();
+  }
+  expect(started).toHaveLength(1);
+  const gone = await pollUntil(() => isRunning(started[0]!.pid), (alive) => !alive);
+  expect(gone.value).toBe(false);
+});
+
+test('in an adopted namespace, destroy() during a holder start also deletes the new tap: the namespace outlives the handle', async () => {
+  await using owner = await createNetns();
+  const adopted = await adoptNetns({ path: `/proc/${process.pid}/fd/${owner.fd}` });
+  const adding = adopted.addTap('tap0', { owner: 'holder' }).catch((error: unknown) => error);
+  await adopted.destroy();
+  expect(await adding).toBeInstanceOf(NamespaceDestroyedError);
+  expect(await ipLinkNames(owner)).toEqual(['lo']);
 });
