@@ -16,7 +16,8 @@ const KILL_GROUPS = 'for g in $groups; do kill -9 "-$g" 2>/dev/null; done';
 /** The reaper's shell script: it keeps the list of groups, then runs finalStep on $groups (tests swap the kill for an echo). */
 export function reaperScript(finalStep = KILL_GROUPS): string {
   return [
-    "groups=' '",
+    // The groups this reaper is started with (the live ones, when it replaces a dead one).
+    'groups=" $* "',
     'while read -r op g; do',
     '  case $op in',
     '    +) groups="$groups$g " ;;',
@@ -35,7 +36,8 @@ let reaper: ChildProcess | undefined;
 const live = new Set<number>();
 
 function startReaper(): ChildProcess {
-  const started = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  // The live groups go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
+  const started = spawn('sh', ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   // Neither the reaper nor its pipe may keep this process's event loop alive.
   started.unref();
   started.stdin!.on('error', () => undefined);
@@ -48,7 +50,6 @@ function startReaper(): ChildProcess {
     // killed: its groups are unprotected until a new one knows them.
     if (started.pid !== undefined && live.size) tell();
   });
-  for (const g of live) started.stdin!.write(`+ ${g}\n`);
   return started;
 }
 
@@ -56,7 +57,7 @@ function startReaper(): ChildProcess {
 function tell(line?: string): void {
   if (!reaper || reaper.exitCode !== null || reaper.signalCode !== null) {
     reaper = startReaper();
-    // The new reaper was told every live group, the one this line is about included.
+    // The new reaper starts with every live group, the one this line is about included.
     return;
   }
   if (line) reaper.stdin!.write(`${line}\n`);

@@ -5,9 +5,9 @@ import { realpathSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { reaperScript } from '../../src/netns/reaper.ts';
 
-/** The groups the reaper would kill after reading these lines, in list order. */
-const wouldKill = (lines: readonly string[]): string[] =>
-  execFileSync('sh', ['-c', reaperScript('echo $groups')], { input: lines.map((l) => `${l}\n`).join(''), encoding: 'utf8' })
+/** The groups a reaper started with these groups would kill after reading these lines, in list order. */
+const wouldKill = (lines: readonly string[], startedWith: readonly string[] = []): string[] =>
+  execFileSync('sh', ['-c', reaperScript('echo $groups'), 'nslab-reaper', ...startedWith], { input: lines.map((l) => `${l}\n`).join(''), encoding: 'utf8' })
     .split(/\s+/)
     .filter(Boolean);
 
@@ -25,4 +25,8 @@ test.each([
   { lines: ['+ 100', '+ 200', '- 300', '- 200', '- 100'], left: [] },
 ])('after $lines the reaper would kill $left', ({ lines, left }) => {
   expect(wouldKill(lines)).toEqual(left);
+});
+
+test('a reaper started with the live groups (replacing a dead one) keeps them until told otherwise', () => {
+  expect(wouldKill(['- 100', '+ 300'], ['100', '200'])).toEqual(['200', '300']);
 });
