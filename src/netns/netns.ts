@@ -56,7 +56,7 @@ export class Netns implements AsyncDisposable {
   private destroying: Promise<void> | undefined;
   /** Set once teardown has closed the descriptors; undos still run before that. */
   private closed = false;
-  /** Whether the last undo kills what programs left running in the namespace (owned ones only). */
+  /** Whether destroy() ends by killing what is left running in the namespace (see sweepOnDestroy). */
   private sweeping = false;
   /** When teardown stops waiting for what it killed (performance.now() time), set as it starts. */
   private stopBy: number | undefined;
@@ -125,11 +125,7 @@ export class Netns implements AsyncDisposable {
     // container's) only what carries this program's mark in its environment is its own.
     const strays = (): number[] => (this.owned ? processesIn(this.fdValue) : processesIn(this.fdValue).filter((pid) => carriesMark(pid, mark)));
     const program = { file, child, killGroup, strays, pipes: child.pid === undefined ? [] : stdioPipes(child.pid) };
-    if (this.owned && !this.sweeping) {
-      // Below every program's undo: what they left running after they ended goes last.
-      this.sweeping = true;
-      this.cleanup.defer('kill what is left running in the namespace', () => killOccupants(this.fdValue, this.stopDeadline(), this.label));
-    }
+    this.sweepOnDestroy();
     const drop = this.cleanup.defer(`stop ${file}`, () => stopProgram(program, this.stopDeadline(), this.label, this.owned ? SURVIVED_OWNED : SURVIVED_ADOPTED));
     child.finally(drop).catch(() => undefined);
     return child;
@@ -184,6 +180,7 @@ export class Netns implements AsyncDisposable {
   pin(): string {
     this.alive('pinning');
     if (!this.pinPath) {
+      this.sweepOnDestroy();
       const path = pin(this.fdValue, pinName(this.label));
       this.pinPath = path;
       this.cleanup.defer(`unpin ${path}`, () => {
@@ -192,6 +189,17 @@ export class Netns implements AsyncDisposable {
       });
     }
     return this.pinPath;
+  }
+
+  /**
+   * Once a process can have been started in a namespace nslab owns (by exec(), or through the
+   * pin), destroy() ends by killing every process in it: nothing else belongs there, and any
+   * of them would keep it alive. Registered below the programs' undos, so it runs after them.
+   */
+  private sweepOnDestroy(): void {
+    if (!this.owned || this.sweeping) return;
+    this.sweeping = true;
+    this.cleanup.defer('kill what is left running in the namespace', () => killOccupants(this.fdValue, this.stopDeadline(), this.label));
   }
 
   /** The one deadline of a teardown: every wait for a killed process ends by it. */

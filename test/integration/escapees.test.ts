@@ -1,7 +1,9 @@
 // What a program run with ns.exec() leaves behind outside its process group (setsid, a daemon
 // that forks): destroy() must still end in bounded time, close the namespace, kill what it can
 // prove is nslab's, and name what it could not kill.
+import { spawn } from 'node:child_process';
 import { fstatSync } from 'node:fs';
+import { basename } from 'node:path';
 import { expect, test } from 'vitest';
 import { adoptNetns, createNetns, ProcessesSurvivedError, type Netns } from '../../src/index.ts';
 import { ipLinkNames } from '../helpers/oracle.ts';
@@ -108,6 +110,23 @@ test('an adopted namespace: an escapee nslab cannot prove is its own (it cleared
     expect((survived as Error).message).toContain(`destroy() left pid ${pid} (sleep 600) running, holding the output of sh`);
     expect((survived as Error).message).toContain('kill these yourself');
     expect(isRunning(pid)).toBe(true);
+  } finally {
+    cleanUp(pid);
+  }
+});
+
+test('a pinned namespace: a process someone started in it through the pin (ip netns exec) is killed by destroy() too', async () => {
+  const ns = await createNetns({ label: 'pinned-esc', pin: true });
+  const inode = fstatSync(ns.fd).ino;
+  // Not through nslab at all, the way someone debugging would, in a session of its own.
+  const debug = spawn('ip', ['netns', 'exec', basename(ns.pinPath!), 'sleep', '600'], { detached: true, stdio: 'ignore' });
+  const pid = debug.pid!;
+  try {
+    const inside = await pollUntil(() => heldBy(inode, pid), (refs) => refs.some((path) => path.startsWith(`/proc/${pid}/`)));
+    expect(inside.met).toBe(true);
+    await ns.destroy();
+    const freed = await pollUntil(() => ({ running: isRunning(pid), refs: heldBy(inode, pid) }), (s) => !s.running && s.refs.length === 0, 15_000);
+    expect(freed.value).toEqual({ running: false, refs: [] });
   } finally {
     cleanUp(pid);
   }
