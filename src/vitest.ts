@@ -43,8 +43,8 @@ export const test = base
       if (ended) {
         await ns.destroy();
         throw new NslabError(
-          `makeNetns(): the test had already ended ("${task.name}" timed out, or did not await this call) and its namespaces were destroyed, ` +
-            'so this one was destroyed at once; await everything the test starts, or give it a longer timeout',
+          `makeNetns(): the test had already ended ("${task.name}" timed out, or did not await this call) and its namespaces ` +
+            'were destroyed, so this one was destroyed at once; await everything the test starts, or give it a longer timeout',
         );
       }
       made.push(ns);

@@ -83,7 +83,9 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
       // Registered before the holder answers: a destroy() meanwhile (a test that timed out)
       // waits for it and kills it, and keeps the namespace open until this function has
       // deleted the device (below, in the catch).
-      const drop = ns.cleanup.defer(`kill holder of ${name}`, () => starting.then((holder) => holder.kill(), () => undefined).then(() => undefined));
+      const drop = ns.cleanup.defer(`kill holder of ${name}`, async () => {
+        await starting.then((holder) => holder.kill(), () => undefined);
+      });
       let holder: TapHolder;
       try {
         holder = await starting;

@@ -118,15 +118,21 @@ export class Netns implements AsyncDisposable {
     const mark = `${process.pid}.${++programs}`;
     const env = { ...options.env, [MARK_VARIABLE]: mark };
     // Boxed: the subprocess is also a promise, which a namespace switch refuses to return.
-    const { child } = this.run(() => ({ child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, env, detached: true }) }));
+    const { child } = this.run(() => ({
+      child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, env, detached: true }),
+    }));
     // Outside the switch: the reaper, started on first use, must not be born in this namespace.
     const killGroup = reapGroup(child.nodeChildProcess);
     // Nothing but what nslab ran lives in a namespace it created; in an adopted one (a
     // container's) only what carries this program's mark in its environment is its own.
-    const strays = (): number[] => (this.owned ? processesIn(this.fdValue) : processesIn(this.fdValue).filter((pid) => carriesMark(pid, mark)));
+    const strays = (): number[] => {
+      const inside = processesIn(this.fdValue);
+      return this.owned ? inside : inside.filter((pid) => carriesMark(pid, mark));
+    };
     const program = { file, child, killGroup, strays, pipes: child.pid === undefined ? [] : stdioPipes(child.pid) };
     this.sweepOnDestroy();
-    const drop = this.cleanup.defer(`stop ${file}`, () => stopProgram(program, this.stopDeadline(), this.label, this.owned ? SURVIVED_OWNED : SURVIVED_ADOPTED));
+    const why = this.owned ? SURVIVED_OWNED : SURVIVED_ADOPTED;
+    const drop = this.cleanup.defer(`stop ${file}`, () => stopProgram(program, this.stopDeadline(), this.label, why));
     child.finally(drop).catch(() => undefined);
     return child;
   }

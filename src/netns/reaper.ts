@@ -37,7 +37,8 @@ const live = new Set<number>();
 
 function startReaper(): ChildProcess {
   // The live groups go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
-  const started = spawn('sh', ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const args = ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)];
+  const started = spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
   // Neither the reaper nor its pipe may keep this process's event loop alive.
   started.unref();
   started.stdin!.on('error', () => undefined);

@@ -70,7 +70,9 @@ export async function stopProgram(program: Program, deadline: number, label: str
   if (stopped.met) return;
   const holders = processesHolding(program.pipes);
   for (const stream of [program.child.stdin, program.child.stdout, program.child.stderr]) stream?.destroy();
-  if (holders.length) throw new ProcessesSurvivedError(label, survivorsOf(holders), `holding the output of ${program.file}, which nslab let go of. ${why}`);
+  if (holders.length) {
+    throw new ProcessesSurvivedError(label, survivorsOf(holders), `holding the output of ${program.file}, which nslab let go of. ${why}`);
+  }
 }
 
 /** Kills every process in the namespace fd refers to until none is left or deadline passes; names those left. */
@@ -85,6 +87,7 @@ export async function killOccupants(fd: number, deadline: number, label: string)
     { timeout: remaining(deadline), recheckMs: RECHECK_MS },
   );
   if (!left.met) {
-    throw new ProcessesSurvivedError(label, survivorsOf(left.value), `not ended by SIGKILL within ${STOP_TIMEOUT_MS} ms (stuck in the kernel?); the namespace lives until they end`);
+    const why = `not ended by SIGKILL within ${STOP_TIMEOUT_MS} ms (stuck in the kernel?); the namespace lives until they end`;
+    throw new ProcessesSurvivedError(label, survivorsOf(left.value), why);
   }
 }

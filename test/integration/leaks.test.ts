@@ -79,7 +79,7 @@ test('after SIGKILL of the process that made them, nothing is left: processes, n
   expect(hostDevices()).toEqual(hostBefore);
 });
 
-test('a reaper that was killed is replaced at once, and the new one knows every live group: a SIGKILL later still takes what programs forked', async () => {
+test('a killed reaper is replaced at once by one that knows every live group: a later SIGKILL still takes what was forked', async () => {
   const { child, report, exited } = await startFixture<{ pid: number; reapers: number[]; forked: number[] }>('reaper-respawn.ts');
   try {
     expect(report.reapers).toHaveLength(1);

@@ -7,7 +7,10 @@ import { reaperScript } from '../../src/netns/reaper.ts';
 
 /** The groups a reaper started with these groups would kill after reading these lines, in list order. */
 const wouldKill = (lines: readonly string[], startedWith: readonly string[] = []): string[] =>
-  execFileSync('sh', ['-c', reaperScript('echo $groups'), 'nslab-reaper', ...startedWith], { input: lines.map((l) => `${l}\n`).join(''), encoding: 'utf8' })
+  execFileSync('sh', ['-c', reaperScript('echo $groups'), 'nslab-reaper', ...startedWith], {
+    input: lines.map((l) => `${l}\n`).join(''),
+    encoding: 'utf8',
+  })
     .split(/\s+/)
     .filter(Boolean);
 
