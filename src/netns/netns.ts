@@ -30,7 +30,8 @@ const { EPERM } = constants.errno;
 let counter = 0;
 /** Numbers the programs ns.exec() runs, for their marks. */
 let programs = 0;
-const SURVIVED_OWNED = `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
+const SURVIVED_OWNED =
+  `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
 const SURVIVED_ADOPTED =
   `In a namespace it did not create, nslab kills only processes whose environment has the ${MARK_VARIABLE} mark of a program it ran ` +
   '(a program that clears its environment drops it): kill these yourself, or run daemons in the foreground.';
