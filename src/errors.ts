@@ -125,3 +125,15 @@ export class NamespaceDestroyedError extends NslabError {
     super(`${operation}: namespace ${label} was already destroyed; create a new one (createNetns())`);
   }
 }
+
+/** destroy() could not kill every process that held on to what it tore down; it went on without them. */
+export class ProcessesSurvivedError extends NslabError {
+  readonly namespace: string;
+  readonly survivors: ReadonlyArray<{ pid: number; command: string }>;
+  constructor(namespace: string, survivors: ReadonlyArray<{ pid: number; command: string }>, why: string) {
+    const list = survivors.map((s) => `pid ${s.pid} (${s.command})`).join(', ');
+    super(`namespace ${namespace}: destroy() left ${list} running, ${why}`);
+    this.namespace = namespace;
+    this.survivors = survivors;
+  }
+}

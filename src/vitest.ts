@@ -2,6 +2,7 @@
 // `import { test } from 'nslab/vitest'` adds the namespace fixtures.
 import { expect, test as base } from 'vitest';
 import { matchers, type NslabMatchers } from './assert/index.ts';
+import { NslabError } from './errors.ts';
 import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
 import { describeTopology } from './netns/topology.ts';
 import { appendEvidence } from './report/error-evidence.ts';
@@ -22,7 +23,9 @@ export type MakeNetns = (options?: CreateNetnsOptions) => Promise<Netns>;
 export const test = base
   .extend('makeNetns', async ({ task }, { onCleanup }): Promise<MakeNetns> => {
     const made: Netns[] = [];
+    let ended = false;
     onCleanup(async () => {
+      ended = true;
       // Fixture cleanup runs before onTestFailed handlers, so the dump is taken here, while
       // the namespaces still exist.
       const error = task.result?.errors?.[0];
@@ -36,6 +39,15 @@ export const test = base
     });
     return async (options) => {
       const ns = await createNetns(options);
+      // A timed-out test's body runs on after the cleanup (which may also have begun while this
+      // one was created): what it makes now would never be destroyed.
+      if (ended) {
+        await ns.destroy();
+        throw new NslabError(
+          `makeNetns(): the test had already ended ("${task.name}" timed out, or did not await this call) and its namespaces ` +
+            'were destroyed, so this one was destroyed at once; await everything the test starts, or give it a longer timeout',
+        );
+      }
       made.push(ns);
       // Start listening at once, so a failure report has the events from the beginning.
       void ns.events;

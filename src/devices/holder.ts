@@ -21,17 +21,19 @@ export class TapHolder {
   readonly exited: Promise<HolderExit>;
   private readonly child: ChildProcess;
   private readonly lines: Interface;
-  private readonly waiting = new Map<string, () => void>();
+  /** Who waits for each answer, oldest first: the holder answers each request in order. */
+  private readonly waiting = new Map<string, Array<() => void>>();
   private ended = false;
 
   private constructor(child: ChildProcess) {
     this.child = child;
     this.pid = child.pid!;
     this.lines = createInterface({ input: child.stdout! });
-    this.lines.on('line', (line) => {
-      this.waiting.get(line)?.();
-      this.waiting.delete(line);
-    });
+    this.lines.on('line', (line) => this.waiting.get(line)?.shift()?.());
+    // A holder that has just died makes the next write fail with EPIPE; unheard, that error
+    // would crash this process. The caller learns of the death through exited instead.
+    child.stdin!.on('error', () => undefined);
+    child.on('error', () => undefined);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.ended = true;
@@ -62,7 +64,9 @@ export class TapHolder {
   /** Resolves when the holder prints expected; rejects if it ends first. */
   private reply(expected: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.waiting.set(expected, resolve);
+      const queue = this.waiting.get(expected) ?? [];
+      queue.push(resolve);
+      this.waiting.set(expected, queue);
       void this.exited.then(() => reject(new NslabError(`tap holder ${this.pid} ended before answering "${expected}"`)));
     });
   }

@@ -5,7 +5,7 @@ import type { Netns } from '../netns/netns.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
 import { requireOneOf, validateName } from '../rtnl/validate.ts';
 import { parseMac } from '../netlink/mac.ts';
-import { InvalidArgumentError, NameTakenError, NslabError } from '../errors.ts';
+import { InvalidArgumentError, NamespaceDestroyedError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';
 import { TUN_MODES, TunFile, type TunMode } from './tun-file.ts';
@@ -85,10 +85,23 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
       // An open tun descriptor holds a reference on its namespace: it must close for the namespace to go.
       ns.cleanup.defer(`close ${name} descriptor`, () => file.close());
     } else if (owner === 'holder') {
-      const holder = await TapHolder.start(file, `${ns.label}/${name}`);
+      const starting = TapHolder.start(file, `${ns.label}/${name}`);
+      // Registered before the holder answers: a destroy() meanwhile (a test that timed out)
+      // waits for it and kills it, and keeps the namespace open until this function has
+      // deleted the device (below, in the catch).
+      const drop = ns.cleanup.defer(`kill holder of ${name}`, async () => {
+        await starting.then((holder) => holder.kill(), () => undefined);
+      });
+      let holder: TapHolder;
+      try {
+        holder = await starting;
+      } catch (error) {
+        drop();
+        throw error;
+      }
       file.close();
+      if (ns.destroyed) throw new NamespaceDestroyedError(ns.label, `starting the holder of tap ${name}`);
       tap = new Tap(link, owner, undefined, holder);
-      ns.cleanup.defer(`kill holder of ${name}`, () => holder.kill().then(() => undefined));
     } else {
       file.close();
       tap = new Tap(link, owner);

@@ -3,6 +3,7 @@
 // it, so a crashed test run cannot leave one behind. Everything nslab does in a namespace goes
 // through the handle's netlink socket, opened inside it, or through a synchronous switch.
 import { constants } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
 import { sys, SysError } from '../sys/libc.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
@@ -12,6 +13,8 @@ import { EVENT_GROUPS, EventStream } from './events.ts';
 import { openNetnsFile } from './ns-file.ts';
 import { pin, pinName, unpin } from './pin.ts';
 import { reapGroup } from './reaper.ts';
+import { carriesMark, MARK_VARIABLE, processesIn, stdioPipes } from './occupants.ts';
+import { killOccupants, STOP_TIMEOUT_MS, stopProgram } from './stop.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
 import { tryBind, type BindResult } from './bind-probe.ts';
 import { linkGet, linkList } from '../rtnl/link.ts';
@@ -25,6 +28,13 @@ import { readLinkState, type LinkState } from '../devices/state.ts';
 
 const { EPERM } = constants.errno;
 let counter = 0;
+/** Numbers the programs ns.exec() runs, for their marks. */
+let programs = 0;
+const SURVIVED_OWNED =
+  `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
+const SURVIVED_ADOPTED =
+  `In a namespace it did not create, nslab kills only processes whose environment has the ${MARK_VARIABLE} mark of a program it ran ` +
+  '(a program that clears its environment drops it): kill these yourself, or run daemons in the foreground.';
 
 export interface CreateNetnsOptions {
   /** A short label for messages and for the pin name. */
@@ -47,6 +57,10 @@ export class Netns implements AsyncDisposable {
   private destroying: Promise<void> | undefined;
   /** Set once teardown has closed the descriptors; undos still run before that. */
   private closed = false;
+  /** Whether destroy() ends by killing what is left running in the namespace (see sweepOnDestroy). */
+  private sweeping = false;
+  /** When teardown stops waiting for what it killed (performance.now() time), set as it starts. */
+  private stopBy: number | undefined;
 
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
@@ -97,17 +111,29 @@ export class Netns implements AsyncDisposable {
    * the main thread is switched in, so it starts there; `setpriv --pdeathsig KILL` makes it die
    * with this process, and it leads a process group of its own that the reaper kills when this
    * process goes, so neither it nor anything it forked can keep the namespace alive after a
-   * crash. What it leaves running in the background ends when it exits.
+   * crash. What it leaves running in the background ends when it exits. What escapes the
+   * group (setsid, a daemon) is killed by destroy(): in a namespace nslab created, every process
+   * in it; in an adopted one, those carrying this program's mark (NSLAB_EXEC in the environment).
    */
   exec(file: string, args: readonly string[] = [], options: ExecaOptions = {}): ResultPromise {
+    const mark = `${process.pid}.${++programs}`;
+    const env = { ...options.env, [MARK_VARIABLE]: mark };
     // Boxed: the subprocess is also a promise, which a namespace switch refuses to return.
-    const { child } = this.run(() => ({ child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, detached: true }) }));
+    const { child } = this.run(() => ({
+      child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, env, detached: true }),
+    }));
     // Outside the switch: the reaper, started on first use, must not be born in this namespace.
     const killGroup = reapGroup(child.nodeChildProcess);
-    const drop = this.cleanup.defer(`stop ${file}`, async () => {
-      killGroup();
-      await child.catch(() => undefined);
-    });
+    // Nothing but what nslab ran lives in a namespace it created; in an adopted one (a
+    // container's) only what carries this program's mark in its environment is its own.
+    const strays = (): number[] => {
+      const inside = processesIn(this.fdValue);
+      return this.owned ? inside : inside.filter((pid) => carriesMark(pid, mark));
+    };
+    const program = { file, child, killGroup, strays, pipes: child.pid === undefined ? [] : stdioPipes(child.pid) };
+    this.sweepOnDestroy();
+    const why = this.owned ? SURVIVED_OWNED : SURVIVED_ADOPTED;
+    const drop = this.cleanup.defer(`stop ${file}`, () => stopProgram(program, this.stopDeadline(), this.label, why));
     child.finally(drop).catch(() => undefined);
     return child;
   }
@@ -161,6 +187,7 @@ export class Netns implements AsyncDisposable {
   pin(): string {
     this.alive('pinning');
     if (!this.pinPath) {
+      this.sweepOnDestroy();
       const path = pin(this.fdValue, pinName(this.label));
       this.pinPath = path;
       this.cleanup.defer(`unpin ${path}`, () => {
@@ -172,11 +199,31 @@ export class Netns implements AsyncDisposable {
   }
 
   /**
+   * Once a process can have been started in a namespace nslab owns (by exec(), or through the
+   * pin), destroy() ends by killing every process in it: nothing else belongs there, and any
+   * of them would keep it alive. Registered below the programs' undos, so it runs after them.
+   */
+  private sweepOnDestroy(): void {
+    if (!this.owned || this.sweeping) return;
+    this.sweeping = true;
+    this.cleanup.defer('kill what is left running in the namespace', () => killOccupants(this.fdValue, this.stopDeadline(), this.label));
+  }
+
+  /** The one deadline of a teardown: every wait for a killed process ends by it. */
+  private stopDeadline(): number {
+    this.stopBy ??= performance.now() + STOP_TIMEOUT_MS;
+    return this.stopBy;
+  }
+
+  /**
    * Undoes everything registered (holders, processes, pins, and for adopted namespaces the
    * devices created in them), then closes the descriptors. Idempotent; concurrent calls share one teardown.
+   * It ends within STOP_TIMEOUT_MS of waiting for killed processes; a ProcessesSurvivedError
+   * (thrown after the descriptors are closed) names any it could not kill.
    */
   destroy(): Promise<void> {
     this.destroying ??= (async () => {
+      this.stopDeadline();
       try {
         await this.cleanup.unwind();
       } finally {

@@ -6,31 +6,62 @@
 // it) reading "+PGID" and "-PGID" lines on a pipe, and the pipe's end (EOF) means we are gone.
 // A group is killed and unregistered as soon as its leader exits: while any member lives the
 // kernel cannot hand the number to another group, so the reaper never kills a stranger.
+// This process keeps the list too, so a reaper that is killed is replaced at once by one that
+// knows every live group.
 import { type ChildProcess, spawn } from 'node:child_process';
 
-const SCRIPT = [
-  "groups=' '",
-  'while read -r op g; do',
-  '  case $op in',
-  '    +) groups="$groups$g " ;;',
-  '    -) groups="${groups%% $g *} ${groups#* $g }" ;;',
-  '  esac',
-  'done',
-  // dash's kill takes a negative pid (a group) after a numeric signal only.
-  'for g in $groups; do kill -9 "-$g" 2>/dev/null; done',
-].join('\n');
+// dash's kill takes a negative pid (a group) after a numeric signal only.
+const KILL_GROUPS = 'for g in $groups; do kill -9 "-$g" 2>/dev/null; done';
+
+/** The reaper's shell script: it keeps the list of groups, then runs finalStep on $groups (tests swap the kill for an echo). */
+export function reaperScript(finalStep = KILL_GROUPS): string {
+  return [
+    // The groups this reaper is started with (the live ones, when it replaces a dead one).
+    'groups=" $* "',
+    'while read -r op g; do',
+    '  case $op in',
+    '    +) groups="$groups$g " ;;',
+    // Only a listed group is cut out: for any other, both halves would be the whole list.
+    '    -) case $groups in *" $g "*) groups="${groups%% $g *} ${groups#* $g }" ;; esac ;;',
+    '  esac',
+    'done',
+    finalStep,
+  ].join('\n');
+}
+
+const SCRIPT = reaperScript();
 
 let reaper: ChildProcess | undefined;
+/** The groups registered and not yet ended: what a new reaper must be told when one dies. */
+const live = new Set<number>();
 
-function tell(line: string): void {
+function startReaper(): ChildProcess {
+  // The live groups go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
+  const args = ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)];
+  const started = spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  // Neither the reaper nor its pipe may keep this process's event loop alive.
+  started.unref();
+  started.stdin!.on('error', () => undefined);
+  (started.stdin as unknown as { unref(): void }).unref();
+  // Unheard, a failed spawn (EAGAIN, no sh) would crash this process; the next tell() tries again.
+  started.on('error', () => undefined);
+  started.once('exit', () => {
+    if (reaper === started) reaper = undefined;
+    // Only our own death closes the reaper's pipe, so a reaper that had started and exits was
+    // killed: its groups are unprotected until a new one knows them.
+    if (started.pid !== undefined && live.size) tell();
+  });
+  return started;
+}
+
+/** Sends line (if any) to the reaper, starting one that knows every live group if there is none. */
+function tell(line?: string): void {
   if (!reaper || reaper.exitCode !== null || reaper.signalCode !== null) {
-    reaper = spawn('sh', ['-c', SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-    // Neither the reaper nor its pipe may keep this process's event loop alive.
-    reaper.unref();
-    reaper.stdin!.on('error', () => undefined);
-    (reaper.stdin as unknown as { unref(): void }).unref();
+    reaper = startReaper();
+    // The new reaper starts with every live group, the one this line is about included.
+    return;
   }
-  reaper.stdin!.write(`${line}\n`);
+  if (line) reaper.stdin!.write(`${line}\n`);
 }
 
 /** Kills every process of the group led by pid (a program and what it forked), now. */
@@ -50,9 +81,11 @@ function killGroup(pid: number): void {
 export function reapGroup(child: ChildProcess): () => void {
   const pid = child.pid;
   if (pid === undefined) return () => undefined;
+  live.add(pid);
   tell(`+ ${pid}`);
   child.once('exit', () => {
     killGroup(pid);
+    live.delete(pid);
     tell(`- ${pid}`);
   });
   return () => killGroup(pid);

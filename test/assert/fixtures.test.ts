@@ -223,3 +223,47 @@ test('after the timeout', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a makeNetns() call from a timed-out test body, after the fixture cleaned up: refused, nothing left open', async () => {
+  const dir = childProject({
+    'late.test.ts': `import { readdirSync, readlinkSync } from 'node:fs';
+import { test } from ${NSLAB_VITEST};
+let release;
+const released = new Promise((resolve) => (release = resolve));
+let settle;
+const late = new Promise((resolve) => (settle = resolve));
+test('times out, and carries on afterwards', { timeout: 1000 }, async ({ makeNetns }) => {
+  await released; // until the next test, which runs after this one's cleanup
+  const made = makeNetns({ label: 'late' });
+  settle(await made.then((ns) => ({ made: ns.label, destroyed: ns.destroyed }), (e) => ({ error: e.name + ': ' + e.message })));
+});
+test('after the timeout', async () => {
+  release();
+  const outcome = await late;
+  // Descriptors of namespaces other than the one this process runs in (which nslab keeps open to switch back).
+  const home = readlinkSync('/proc/self/ns/net');
+  const namespaces = readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const link = readlinkSync('/proc/self/fd/' + fd);
+      return link.startsWith('net:[') && link !== home ? [link] : [];
+    } catch {
+      return [];
+    }
+  });
+  console.log('NSLAB-LATE ' + JSON.stringify({ outcome, namespaces }));
+});
+`,
+  });
+  try {
+    const { exitCode, output } = await runVitest(dir);
+    expect(exitCode, output).toBe(1);
+    expect(output).toContain('Test timed out in 1000ms');
+    type Late = { outcome: { error?: string }; namespaces: string[] };
+    const late = JSON.parse(/^NSLAB-LATE (.*)$/m.exec(output)?.[1] ?? 'null') as Late | null;
+    expect(late, output).not.toBeNull();
+    expect(late!.outcome).toEqual({ error: expect.stringMatching(/^NslabError: makeNetns\(\): the test had already ended/) });
+    expect(late!.namespaces).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -30,6 +30,16 @@ export function isRunning(pid: number): boolean {
   }
 }
 
+/** The session pid belongs to (stat field 6), or undefined once it is gone. */
+export function sessionOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The children of pid (its main thread's, which is where a single-threaded program forks from). */
 export function childrenOf(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);

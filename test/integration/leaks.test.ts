@@ -12,6 +12,7 @@ import { startFixture } from '../helpers/fixture.ts';
 import { ipLinkNames } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { isRunning, netnsMounts, netnsReferences, nsInodeOfFd } from '../helpers/proc.ts';
+import { reapersOf } from '../helpers/reaper.ts';
 
 interface Report {
   pid: number;
@@ -112,4 +113,25 @@ describe('ns.events failing to start', () => {
     expect(report.delivered).toBe(true);
     expect(report.socketsAtEnd).toBe(report.socketsBefore - 1);
   });
+});
+
+test('a killed reaper is replaced at once by one that knows every live group: a later SIGKILL still takes what was forked', async () => {
+  const { child, report, exited } = await startFixture<{ pid: number; reapers: number[]; forked: number[] }>('reaper-respawn.ts');
+  try {
+    expect(report.reapers).toHaveLength(1);
+    expect(report.forked).toHaveLength(1);
+    const [first] = report.reapers;
+    process.kill(first!, 'SIGKILL');
+    const replaced = await pollUntil(
+      () => reapersOf(report.pid).filter((pid) => pid !== first && isRunning(pid)),
+      (pids) => pids.length === 1,
+    );
+    expect(replaced.value).toHaveLength(1);
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  // The forked sleep has no parent-death signal: only the new reaper can end it.
+  const gone = await pollUntil(() => report.forked.filter(isRunning), (running) => running.length === 0);
+  expect(gone.value).toEqual([]);
 });
