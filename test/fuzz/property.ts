@@ -4,9 +4,21 @@
 // replayed, and each property's figures appended to NSLAB_FUZZ_FIGURES for the harness's report.
 import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
-import type { FuzzFigure } from '../reliability/report.ts';
 
-function envCount(name: string, fallback: number): number {
+/** One fuzz property's figures, as the fuzz tests write them (checkProperty below). */
+export interface FuzzFigure {
+  property: string;
+  /** Cases tried (for the differential check: topologies built and compared). */
+  runs: number;
+  seed: number;
+  /** Whether the cases are topologies compared with iproute2, not codec inputs. */
+  differential: boolean;
+  /** fast-check's report of the counterexample, when one was found. */
+  failure?: string;
+}
+
+/** A whole number from the environment, or the fallback when it is unset. */
+export function envCount(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   if (!/^\d+$/.test(text)) throw new Error(`${name} must be a whole number, not ${JSON.stringify(text)}`);
