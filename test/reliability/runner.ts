@@ -76,10 +76,10 @@ export class Keeper {
    * Starts a program inside the keeper's mount namespace, as the leader of a new process group
    * (so the whole group can be killed, as Ctrl-C or a CI cancel would).
    */
-  spawn(file: string, args: string[]): Child {
+  spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
     const child = spawn('nsenter', [`--mount=/proc/${this.pid}/ns/mnt`, `--wd=${ROOT}`, '--', file, ...args], {
       cwd: ROOT,
-      env: childEnv(),
+      env: { ...childEnv(), ...env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
