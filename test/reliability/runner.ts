@@ -13,9 +13,13 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VITEST = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
 export const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
-/** Our environment without the variables Vitest sets for its workers, so a child Vitest starts as from a shell. */
+/**
+ * Our environment without the variables Vitest sets for its workers, and without the harness's
+ * own counts (a run's fuzz tests take their `npm test` defaults), so a child Vitest starts as
+ * from a shell.
+ */
 export function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|VITEST_.*|TEST)$/.test(k)));
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|VITEST_.*|TEST|NSLAB_RELIABILITY.*|NSLAB_FUZZ_.*|NSLAB_DIFF_.*)$/.test(k)));
 }
 
 export interface Exit {
