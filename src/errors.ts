@@ -114,7 +114,10 @@ export class MalformedMessageError extends NslabError {
   readonly length: number;
 
   constructor(what: string, offset: number, length: number) {
-    super(`malformed netlink message: ${what} at offset ${offset} of ${length}; the kernel does not send this, so report it (with uname -r) as a bug in nslab's decoder`);
+    super(
+      `malformed netlink message: ${what} at offset ${offset} of ${length}; ` +
+        "the kernel does not send this, so report it (with uname -r) as a bug in nslab's decoder",
+    );
     this.offset = offset;
     this.length = length;
   }

@@ -148,7 +148,9 @@ export function parseAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>):
 /** An attribute's payload, checked to hold a value of `size` bytes. */
 function sized(a: Attrs, t: number, size: number): Buffer | undefined {
   const b = a.get(t);
-  if (b && b.length < size) throw new MalformedMessageError(`attribute ${t} of ${b.length} bytes, read as a ${size}-byte value,`, 0, b.length);
+  if (b && b.length < size) {
+    throw new MalformedMessageError(`attribute ${t} of ${b.length} bytes, read as a ${size}-byte value,`, 0, b.length);
+  }
   return b;
 }
 

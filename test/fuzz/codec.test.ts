@@ -12,7 +12,8 @@ import { formatBridgeId, parseBridgeId } from '../../src/devices/bridge-id.ts';
 import { NslabError } from '../../src/errors.ts';
 import { decodeAck } from '../../src/netlink/ack.ts';
 import { decodeAddr } from '../../src/netlink/addr.ts';
-import { align4, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages, type Attrs, type NetlinkMessage } from '../../src/netlink/codec.ts';
+import { align4, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages } from '../../src/netlink/codec.ts';
+import type { Attrs, NetlinkMessage } from '../../src/netlink/codec.ts';
 import { decodeLink } from '../../src/netlink/link.ts';
 import { formatMac, parseMac } from '../../src/netlink/mac.ts';
 import { addrAdd, addrDel } from '../../src/rtnl/addr.ts';
@@ -20,7 +21,8 @@ import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { checkProperty } from './property.ts';
-import { ackCase, addrCase, deviceName, encodeAck, encodeAddrMessage, encodeLinkMessage, linkMessage, s32, u16, u32, unicastMac } from './messages.ts';
+import { ackCase, addrCase, deviceName, encodeAck, encodeAddrMessage, encodeLinkMessage, linkMessage } from './messages.ts';
+import { optional, s32, u16, u32, u8, unicastMac } from './messages.ts';
 
 const one = (bytes: Buffer): NetlinkMessage => {
   const msgs = parseMessages(bytes);
@@ -35,7 +37,7 @@ describe('round trips', () => {
     }));
   });
 
-  test('address messages: header fields, flags (IFA_FLAGS or ifa_flags), label, and the address text parses back to its bytes', async () => {
+  test('address messages: header fields, flags (IFA_FLAGS or ifa_flags), label; the address text parses back to its bytes', async () => {
     await checkProperty('decodeAddr round trip', fc.property(addrCase, (c) => {
       const { address, ...rest } = decodeAddr(encodeAddrMessage(c));
       expect(rest).toEqual(c.message);
@@ -47,7 +49,8 @@ describe('round trips', () => {
   test('acknowledgements and errors: errno, the kernel\'s message and offset, whatever the echoed request\'s length', async () => {
     await checkProperty('decodeAck round trip', fc.property(ackCase, (c) => {
       const failed = c.errno !== 0;
-      expect(decodeAck(one(encodeAck(c)))).toEqual({ errno: c.errno, extack: failed ? c.extack : undefined, extackOffset: failed ? c.offset : undefined });
+      const want = { errno: c.errno, extack: failed ? c.extack : undefined, extackOffset: failed ? c.offset : undefined };
+      expect(decodeAck(one(encodeAck(c)))).toEqual(want);
     }));
   });
 
@@ -61,7 +64,8 @@ describe('round trips', () => {
         b.writeUInt32LE(m.pid, 12);
         return b;
       }));
-      expect(parseMessages(bytes).map((m) => ({ ...m, payload: new Uint8Array(m.payload) }))).toEqual(msgs.map((m) => ({ ...m, payload: new Uint8Array(m.payload) })));
+      const plain = (m: { payload: Uint8Array }): object => ({ ...m, payload: new Uint8Array(m.payload) });
+      expect(parseMessages(bytes).map(plain)).toEqual(msgs.map(plain));
     }));
   });
 
@@ -69,7 +73,10 @@ describe('round trips', () => {
     type Tree = Array<{ type: number; value: Uint8Array | Tree }>;
     const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
       tree: fc.array(
-        fc.record({ type: fc.integer({ min: 0, max: 0x3fff }), value: fc.oneof({ depthSize: 'small' }, fc.uint8Array({ maxLength: 24 }), tie('tree')) }),
+        fc.record({
+          type: fc.integer({ min: 0, max: 0x3fff }),
+          value: fc.oneof({ depthSize: 'small' }, fc.uint8Array({ maxLength: 24 }), tie('tree')),
+        }),
         { maxLength: 5 },
       ),
     }));
@@ -83,9 +90,15 @@ describe('round trips', () => {
       }
     };
     // What parseAttrs keeps: the last attribute of each type, nests parsed recursively.
-    const expected = (t: Tree): Map<number, unknown> => new Map(t.map((a) => [a.type, a.value instanceof Uint8Array ? Buffer.from(a.value) : expected(a.value)]));
+    const expected = (t: Tree): Map<number, unknown> =>
+      new Map(t.map((a) => [a.type, a.value instanceof Uint8Array ? Buffer.from(a.value) : expected(a.value)]));
     const read = (attrs: Attrs, like: Map<number, unknown>): Map<number, unknown> =>
-      new Map([...attrs].map(([type, b]) => [type, like.get(type) instanceof Map ? read(parseAttrs(b), like.get(type) as Map<number, unknown>) : b]));
+      new Map(
+        [...attrs].map(([type, b]) => {
+          const inner = like.get(type);
+          return [type, inner instanceof Map ? read(parseAttrs(b), inner as Map<number, unknown>) : b];
+        }),
+      );
     await checkProperty('MessageWriter/parseAttrs round trip', fc.property(tree, (t) => {
       const w = new MessageWriter(C.RTM_NEWLINK, 0, 8);
       write(w, t);
@@ -98,12 +111,15 @@ describe('round trips', () => {
     const spec = fc.record({
       name: deviceName,
       kind: fc.constantFrom('bridge', 'veth', 'dummy', 'vxlan'),
-      mac: fc.option(unicastMac, { nil: undefined }),
-      peer: fc.option(fc.record({ name: deviceName, mac: fc.option(unicastMac, { nil: undefined }), nsFd: fc.option(fc.nat(1 << 20), { nil: undefined }) }), { nil: undefined }),
+      mac: optional(unicastMac),
+      peer: optional(
+        fc.record({ name: deviceName, mac: optional(unicastMac), nsFd: optional(fc.nat(1 << 20)) }),
+      ),
     });
     await checkProperty('linkAdd request round trip', fc.property(spec, (s) => {
       const m = one(capture((sock) => linkAdd(sock, s)));
-      expect({ type: m.type, flags: m.flags }).toEqual({ type: C.RTM_NEWLINK, flags: C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO });
+      const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO;
+      expect({ type: m.type, flags: m.flags }).toEqual({ type: C.RTM_NEWLINK, flags });
       const a = parseAttrs(m.payload, 16);
       const link = decodeLink(m.payload);
       expect({ name: link.name, kind: link.kind, mac: link.mac }).toEqual({ name: s.name, kind: s.kind, mac: s.mac?.toLowerCase() });
@@ -112,7 +128,8 @@ describe('round trips', () => {
       expect(peer === undefined).toBe(s.peer === undefined);
       if (peer && s.peer) {
         const p = decodeLink(peer);
-        expect({ name: p.name, mac: p.mac, nsFd: parseAttrs(peer, 16).get(C.IFLA_NET_NS_FD)?.readUInt32LE(0) }).toEqual({ name: s.peer.name, mac: s.peer.mac?.toLowerCase(), nsFd: s.peer.nsFd });
+        const nsFd = parseAttrs(peer, 16).get(C.IFLA_NET_NS_FD)?.readUInt32LE(0);
+        expect({ name: p.name, mac: p.mac, nsFd }).toEqual({ name: s.peer.name, mac: s.peer.mac?.toLowerCase(), nsFd: s.peer.nsFd });
       }
     }));
   });
@@ -129,7 +146,14 @@ describe('round trips', () => {
         mac: a.has(C.IFLA_ADDRESS) ? formatMac(a.get(C.IFLA_ADDRESS)!) : undefined,
         master: a.get(C.IFLA_MASTER)?.readUInt32LE(0),
         nsFd: a.get(C.IFLA_NET_NS_FD)?.readUInt32LE(0),
-      }).toEqual({ index, flags: ch.up ? C.IFF_UP : 0, change: ch.up === undefined ? 0 : C.IFF_UP, mac: ch.mac?.toLowerCase(), master: ch.master, nsFd: ch.nsFd });
+      }).toEqual({
+        index,
+        flags: ch.up ? C.IFF_UP : 0,
+        change: ch.up === undefined ? 0 : C.IFF_UP,
+        mac: ch.mac?.toLowerCase(),
+        master: ch.master,
+        nsFd: ch.nsFd,
+      });
     }));
   });
 
@@ -138,12 +162,14 @@ describe('round trips', () => {
       fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 })),
       fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 128 })),
     );
-    await checkProperty('addrAdd/addrDel request round trip', fc.property(cidr, u32, fc.boolean(), fc.boolean(), ([raw, prefix], index, nodad, add) => {
+    const request = fc.tuple(cidr, u32, fc.boolean(), fc.boolean());
+    await checkProperty('addrAdd/addrDel request round trip', fc.property(request, ([[raw, prefix], index, nodad, add]) => {
       const c = parseCidr(`${formatIp(raw)}/${prefix}`);
       const m = one(capture((sock) => (add ? addrAdd(sock, index, c, { nodad }) : addrDel(sock, index, c))));
       const flags = add && nodad ? C.IFA_F_NODAD : 0;
       const a = parseAttrs(m.payload, 8);
-      expect({ type: m.type, family: m.payload.readUInt8(0), prefix: m.payload.readUInt8(1), index: m.payload.readUInt32LE(4), flags: a.get(C.IFA_FLAGS)?.readUInt32LE(0) }).toEqual({
+      const header = { type: m.type, family: m.payload.readUInt8(0), prefix: m.payload.readUInt8(1), index: m.payload.readUInt32LE(4) };
+      expect({ ...header, flags: a.get(C.IFA_FLAGS)?.readUInt32LE(0) }).toEqual({
         type: add ? C.RTM_NEWADDR : C.RTM_DELADDR,
         family: raw.length === 4 ? C.AF_INET : C.AF_INET6,
         prefix,
@@ -175,7 +201,8 @@ function terminating<T>(decode: () => T): T {
   try {
     return runJob.runInContext(guard, { timeout: HANG_MS }) as T;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw new Error(`the decoder did not return within ${HANG_MS} ms: it loops`);
+    const timedOut = (error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+    if (timedOut) throw new Error(`the decoder did not return within ${HANG_MS} ms: it loops`);
     throw error;
   }
 }
@@ -199,7 +226,7 @@ function damaged(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
     valid.chain((b) => fc.integer({ min: 0, max: Math.max(0, b.length - 1) }).map((n) => Buffer.from(b.subarray(0, n)))),
     valid.chain((b) =>
-      fc.array(fc.tuple(fc.nat(Math.max(0, b.length - 1)), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }).map((edits) => {
+      fc.array(fc.tuple(fc.nat(Math.max(0, b.length - 1)), u8), { minLength: 1, maxLength: 6 }).map((edits) => {
         const c = Buffer.from(b);
         for (const [at, v] of edits) if (at < c.length) c[at] = v;
         return c;
@@ -224,7 +251,11 @@ describe('malformed bytes', () => {
   });
 
   test('parseMessages: returns or raises NslabError; what it returns lies within the datagram', async () => {
-    const datagrams = fc.oneof(linkBytes.map((p) => asDatagram(p, C.RTM_NEWLINK)), addrBytes.map((p) => asDatagram(p, C.RTM_NEWADDR)), ackCase.map(encodeAck));
+    const datagrams = fc.oneof(
+      linkBytes.map((p) => asDatagram(p, C.RTM_NEWLINK)),
+      addrBytes.map((p) => asDatagram(p, C.RTM_NEWADDR)),
+      ackCase.map(encodeAck),
+    );
     await checkProperty('parseMessages on damaged bytes', fc.property(damaged(datagrams), (b) => {
       const out = outcome(() => parseMessages(b));
       if (out instanceof NslabError) return;
@@ -236,20 +267,25 @@ describe('malformed bytes', () => {
 
   test('decodeAck: an error or acknowledgement cut short or overwritten returns or raises NslabError, never a silent success', async () => {
     const acks = ackCase.filter((c) => c.errno !== 0).map(encodeAck);
-    await checkProperty('decodeAck on damaged bytes', fc.property(damaged(acks), fc.constantFrom(C.NLMSG_ERROR, C.NLMSG_DONE), (b, type) => {
-      const m = { type, flags: b.length >= 8 ? b.readUInt16LE(6) : 0, seq: 1, pid: 0, payload: b.subarray(Math.min(b.length, NLMSG_HDRLEN)) };
+    const types = fc.constantFrom(C.NLMSG_ERROR, C.NLMSG_DONE);
+    await checkProperty('decodeAck on damaged bytes', fc.property(damaged(acks), types, (b, type) => {
+      const flags = b.length >= 8 ? b.readUInt16LE(6) : 0;
+      const m = { type, flags, seq: 1, pid: 0, payload: b.subarray(Math.min(b.length, NLMSG_HDRLEN)) };
       const out = outcome(() => decodeAck(m));
       if (out instanceof NslabError) return;
       const ack = out as ReturnType<typeof decodeAck>;
       // An error message too short to hold its errno cannot be read as success.
-      if (type === C.NLMSG_ERROR && m.payload.length < 4) expect.fail(`a ${m.payload.length}-byte NLMSG_ERROR payload was read as ${JSON.stringify(ack)}`);
+      if (type === C.NLMSG_ERROR && m.payload.length < 4) {
+        expect.fail(`a ${m.payload.length}-byte NLMSG_ERROR payload was read as ${JSON.stringify(ack)}`);
+      }
       expect(sized(ack)).toBeLessThanOrEqual(JSON_BOUND(b.length));
     }));
   });
 
   test('integers and signed fields read at every width: the decoders take s32 and u16 values whole', async () => {
     await checkProperty('signed and 16-bit fields', fc.property(s32, u16, (netnsId, priority) => {
-      const m = decodeLink(encodeLinkMessage({ family: 0, type: 1, index: -1, flags: 0, name: 'x', linkNetnsId: netnsId, kind: 'bridge', bridge: { priority } }));
+      const sent = { family: 0, type: 1, index: -1, flags: 0, name: 'x', linkNetnsId: netnsId, kind: 'bridge', bridge: { priority } };
+      const m = decodeLink(encodeLinkMessage(sent));
       expect({ netnsId: m.linkNetnsId, priority: m.bridge?.priority, index: m.index }).toEqual({ netnsId, priority, index: -1 });
     }));
   });

@@ -30,7 +30,9 @@ test(`nslab and ip -json -details agree on ${diffTopologies()} random topologies
       await using b = await build(t, `diff${++built}`);
       for (const ns of b.namespaces) {
         const r = await pollUntil(() => read(ns), settled, SETTLE_MS);
-        expect(r.met, `the state kept changing for ${SETTLE_MS} ms: ${JSON.stringify(r.value.before)} then ${JSON.stringify(r.value.after)}`).toBe(true);
+        const { before, after } = r.value;
+        const moving = `the state kept changing for ${SETTLE_MS} ms: ${JSON.stringify(before)} then ${JSON.stringify(after)}`;
+        expect(r.met, moving).toBe(true);
         expect(r.value.before).toEqual(r.value.ip);
       }
     }),

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
 import type { AddrMessage } from '../../src/netlink/addr.ts';
-import type { BridgeId, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
+import type { BridgeId, BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
 import { formatMac } from '../../src/netlink/mac.ts';
 import * as C from '../../src/sys/constants.ts';
 
@@ -93,10 +93,14 @@ export function encodeLinkMessage(m: LinkMessage): Buffer {
   return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
 }
 
-const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+export const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
 
 /** Drops the keys whose value is undefined: the decoder leaves absent attributes out. */
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+const bridgeInfo: fc.Arbitrary<BridgeInfo> = fc
+  .record({ bridgeId: optional(bridgeId), rootId: optional(bridgeId), stpState: optional(u32), priority: optional(u16) })
+  .map(defined);
 
 const tunInfo: fc.Arbitrary<TunInfo> = fc
   .record({ mode: fc.constantFrom('tun' as const, 'tap' as const), persist: fc.boolean(), queues: optional(u32) })
@@ -124,7 +128,7 @@ export const linkMessage: fc.Arbitrary<LinkMessage> = fc
     kindInfo: fc.oneof(
       fc.constant({}),
       fc.record({ kind: text(16, 1).filter((k) => k !== 'bridge' && k !== 'tun') }),
-      fc.record({ kind: fc.constant('bridge'), bridge: optional(fc.record({ bridgeId: optional(bridgeId), rootId: optional(bridgeId), stpState: optional(u32), priority: optional(u16) }).map(defined)) }),
+      fc.record({ kind: fc.constant('bridge'), bridge: optional(bridgeInfo) }),
       fc.record({ kind: fc.constant('tun'), tun: optional(tunInfo) }),
     ),
   })

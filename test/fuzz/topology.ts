@@ -4,6 +4,7 @@
 // down, some flapped on the way. build() makes one in namespaces it creates.
 import fc from 'fast-check';
 import { createNetns, type Link, type Netns } from '../../src/index.ts';
+import { optional, unicastMac } from './messages.ts';
 
 export interface Topology {
   bridges: Array<{ mac?: string | undefined }>;
@@ -16,15 +17,20 @@ export interface Topology {
 }
 
 const octet = fc.integer({ min: 1, max: 254 });
-const v4 = fc.tuple(fc.constantFrom('192.0.2', '198.51.100', '203.0.113'), octet, fc.constantFrom(24, 25, 32)).map(([net, host, len]) => `${net}.${host}/${len}`);
-const v6 = fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 0xffff }), fc.constantFrom(48, 64, 128)).map(([sub, host, len]) => `2001:db8:${sub.toString(16)}::${host.toString(16)}/${len}`);
-const unicastMac = fc.uint8Array({ minLength: 5, maxLength: 5 }).map((b) => ['52', ...Array.from(b, (x) => x.toString(16).padStart(2, '0'))].join(':'));
-const bridgeIndex = (n: number): fc.Arbitrary<number | undefined> => (n === 0 ? fc.constant(undefined) : fc.option(fc.nat(n - 1), { nil: undefined }));
+const v4 = fc
+  .tuple(fc.constantFrom('192.0.2', '198.51.100', '203.0.113'), octet, fc.constantFrom(24, 25, 32))
+  .map(([net, host, len]) => `${net}.${host}/${len}`);
+const v6 = fc
+  .tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 0xffff }), fc.constantFrom(48, 64, 128))
+  .map(([sub, host, len]) => `2001:db8:${sub.toString(16)}::${host.toString(16)}/${len}`);
+const bridgeIndex = (n: number): fc.Arbitrary<number | undefined> => (n === 0 ? fc.constant(undefined) : optional(fc.nat(n - 1)));
 
 export const topology: fc.Arbitrary<Topology> = fc.integer({ min: 0, max: 2 }).chain((nBridges) =>
   fc.record({
-    bridges: fc.array(fc.record({ mac: fc.option(unicastMac, { nil: undefined }) }), { minLength: nBridges, maxLength: nBridges }),
-    taps: fc.array(fc.record({ owner: fc.constantFrom('self' as const, 'none' as const), bridge: bridgeIndex(nBridges) }), { maxLength: 3 }),
+    bridges: fc.array(fc.record({ mac: optional(unicastMac) }), { minLength: nBridges, maxLength: nBridges }),
+    taps: fc.array(fc.record({ owner: fc.constantFrom('self' as const, 'none' as const), bridge: bridgeIndex(nBridges) }), {
+      maxLength: 3,
+    }),
     veths: fc.array(fc.record({ elsewhere: fc.boolean(), bridge: bridgeIndex(nBridges), peerUp: fc.boolean() }), { maxLength: 2 }),
     addresses: fc.array(fc.record({ device: fc.nat(20), cidr: fc.oneof(v4, v6), dad: fc.boolean() }), { maxLength: 5 }),
     states: fc.array(fc.record({ up: fc.boolean(), flap: fc.boolean() }), { maxLength: 8 }),

@@ -48,15 +48,23 @@ export async function nslabView(ns: Netns): Promise<DeviceView[]> {
         linkNetnsId: m?.linkNetnsId,
         bridge:
           s.kind === 'bridge'
-            ? { bridgeId: s.bridgeId!, rootId: m?.bridge?.rootId ? formatBridgeId(m.bridge.rootId) : '', stpState: m?.bridge?.stpState ?? -1, priority: m?.bridge?.priority ?? -1, ports: [...(s.ports ?? [])].sort() }
+            ? {
+                bridgeId: s.bridgeId!,
+                rootId: m?.bridge?.rootId ? formatBridgeId(m.bridge.rootId) : '',
+                stpState: m?.bridge?.stpState ?? -1,
+                priority: m?.bridge?.priority ?? -1,
+                ports: [...(s.ports ?? [])].sort(),
+              }
             : undefined,
         tun: s.tun ? { mode: s.tun.mode, persist: s.tun.persist } : undefined,
-        addresses: sortAddrs(s.addresses.map((a) => ({ cidr: a.cidr, scope: a.scope, flags: [...a.flags.filter((f) => ADDR_FLAGS.includes(f)), ...(a.flags.includes('permanent') ? [] : ['dynamic'])].sort() }))),
+        addresses: sortAddrs(s.addresses.map((a) => ({ cidr: a.cidr, scope: a.scope, flags: nslabAddrFlags(a.flags) }))),
       };
     })
     .sort((a, b) => a.index - b.index);
 }
 
+const nslabAddrFlags = (flags: string[]): string[] =>
+  [...flags.filter((f) => ADDR_FLAGS.includes(f)), ...(flags.includes('permanent') ? [] : ['dynamic'])].sort();
 const ipAddrFlags = (a: IpAddrInfo): string[] => [...ADDR_FLAGS, 'dynamic'].filter((f) => a[f] === true).sort();
 
 export async function ipView(ns: Netns): Promise<DeviceView[]> {
@@ -90,7 +98,13 @@ export async function ipView(ns: Netns): Promise<DeviceView[]> {
               }
             : undefined,
         tun: kind === 'tun' ? { mode: String(data?.type), persist: data?.persist === true } : undefined,
-        addresses: sortAddrs((addrs.find((a) => a.ifindex === l.ifindex)?.addr_info ?? []).map((a) => ({ cidr: `${a.local}/${a.prefixlen}`, scope: SCOPES[a.scope] ?? -1, flags: ipAddrFlags(a) }))),
+        addresses: sortAddrs(
+          (addrs.find((a) => a.ifindex === l.ifindex)?.addr_info ?? []).map((a) => ({
+            cidr: `${a.local}/${a.prefixlen}`,
+            scope: SCOPES[a.scope] ?? -1,
+            flags: ipAddrFlags(a),
+          })),
+        ),
       };
     })
     .sort((a, b) => a.index - b.index);

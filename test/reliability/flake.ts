@@ -68,10 +68,14 @@ function failuresOf(report: JsonReport | undefined, child: Child, exit: FlakeRun
   const relative = (name: string): string => name.replace(/^.*?\/(suites|test)\//, '$1/');
   const failures = (report?.testResults ?? []).flatMap((file) => [
     ...(file.message ? [`${relative(file.name)}: ${firstLine(file.message)}`] : []),
-    ...file.assertionResults.filter((a) => a.status === 'failed').map((a) => `${relative(file.name)} > ${a.fullName}: ${firstLine(a.failureMessages[0])}`),
+    ...file.assertionResults
+      .filter((a) => a.status === 'failed')
+      .map((a) => `${relative(file.name)} > ${a.fullName}: ${firstLine(a.failureMessages[0])}`),
   ]);
   // A run that failed outside any test (the global setup's host check, a crash) has no test to blame.
-  if (exit.code !== 0 && failures.length === 0) failures.push(`the run itself failed (${JSON.stringify(exit)}): ${child.stderr().trim().split('\n').slice(-5).join(' | ')}`);
+  if (exit.code !== 0 && failures.length === 0) {
+    failures.push(`the run itself failed (${JSON.stringify(exit)}): ${child.stderr().trim().split('\n').slice(-5).join(' | ')}`);
+  }
   return failures;
 }
 
@@ -84,7 +88,8 @@ export async function flakeRun(run: number, options: RunOptions): Promise<FlakeR
   const hog = options.hog ? startHog(options.maxMs) : undefined;
   try {
     const hostDevicesBefore = hostDevices();
-    const child = keeper.spawn(NODE, [VITEST, 'run', ...TARGET_ARGS[target], `--maxWorkers=${maxWorkers}`, '--reporter=json', `--outputFile=${out}`]);
+    const args = [VITEST, 'run', ...TARGET_ARGS[target], `--maxWorkers=${maxWorkers}`, '--reporter=json', `--outputFile=${out}`];
+    const child = keeper.spawn(NODE, args);
     const tracker = new GroupTracker(child.pid);
     let exit: FlakeRun['exit'] | undefined;
     void child.exited.then((e) => (exit = e));

@@ -26,7 +26,9 @@ const PARTS = ['bad-inputs', 'kills', 'flakes', 'runs', 'fuzz'] as const;
 type Part = (typeof PARTS)[number];
 const chosen = (process.env.NSLAB_RELIABILITY_PARTS ?? PARTS.join(',')).split(',').map((p) => p.trim());
 const unknownParts = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
-if (unknownParts.length) throw new Error(`NSLAB_RELIABILITY_PARTS: unknown part(s) ${unknownParts.join(', ')}; choose among ${PARTS.join(', ')}`);
+if (unknownParts.length) {
+  throw new Error(`NSLAB_RELIABILITY_PARTS: unknown part(s) ${unknownParts.join(', ')}; choose among ${PARTS.join(', ')}`);
+}
 const runs = (part: Part): boolean => chosen.includes(part);
 const ALL_PARTS = PARTS.every(runs);
 
@@ -44,7 +46,9 @@ const COUNTS = {
   fuzzRuns: count('NSLAB_FUZZ_RUNS', 20_000, 0),
   topologies: count('NSLAB_DIFF_TOPOLOGIES', 100, 0),
 };
-if (COUNTS.hogRuns > COUNTS.wholeRuns) throw new Error(`NSLAB_RELIABILITY_HOG_RUNS (${COUNTS.hogRuns}) cannot exceed NSLAB_RELIABILITY_RUNS (${COUNTS.wholeRuns})`);
+if (COUNTS.hogRuns > COUNTS.wholeRuns) {
+  throw new Error(`NSLAB_RELIABILITY_HOG_RUNS (${COUNTS.hogRuns}) cannot exceed NSLAB_RELIABILITY_RUNS (${COUNTS.wholeRuns})`);
+}
 /** More workers than this machine has cores. */
 const MANY_WORKERS = 6;
 const SEED = Number(process.env.NSLAB_RELIABILITY_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -79,11 +83,15 @@ const runOptions = (target: RunOptions['target']): RunOptions => ({ target, maxW
 /** One line a test run, as it ends, and a line for each failure and each leftover. */
 function sayRun(label: string, r: FlakeRun): void {
   const details = [...r.failures, ...r.leftovers.map((l) => `left behind: ${l}`)];
-  process.stdout.write(
-    `${label} ${r.run} (${r.maxWorkers} workers${r.hog ? ', CPU hog' : ''}): ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${(r.wallMs / 1000).toFixed(1)} s, ` +
-      `${r.leftovers.length ? `${r.leftovers.length} left behind` : 'nothing left'}${details.length ? `\n    ${details.join('\n    ')}` : ''}\n`,
-  );
+  const counts = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${(r.wallMs / 1000).toFixed(1)} s`;
+  const left = r.leftovers.length ? `${r.leftovers.length} left behind` : 'nothing left';
+  const lines = details.map((d) => `\n    ${d}`).join('');
+  process.stdout.write(`${label} ${r.run} (${r.maxWorkers} workers${r.hog ? ', CPU hog' : ''}): ${counts}, ${left}${lines}\n`);
 }
+
+/** Every failure and leftover of these runs, each labelled with its run. */
+const problemsOf = (runs: FlakeRun[], label: (r: FlakeRun) => string): string[] =>
+  runs.flatMap((r) => [...r.failures, ...r.leftovers].map((f) => `${label(r)}: ${f}`));
 
 /** One line a kill trial, as it ends. */
 function sayTrial(label: string, r: TrialResult): void {
@@ -100,7 +108,8 @@ async function timed<T>(section: string, fn: () => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  process.stdout.write(`reliability harness: ${FULL ? 'full' : 'CI'} counts ${JSON.stringify(COUNTS)}, parts ${chosen.join(',')}, seed ${SEED}\n`);
+  const mode = `${FULL ? 'full' : 'CI'} counts ${JSON.stringify(COUNTS)}`;
+  process.stdout.write(`reliability harness: ${mode}, parts ${chosen.join(',')}, seed ${SEED}\n`);
   hostBefore = hostNetwork();
   sysctlsBefore = hostSysctls();
   keeper = await Keeper.start();
@@ -177,13 +186,13 @@ describe.runIf(runs('flakes'))('flake rate', () => {
       figures.flakes.push(r);
       sayRun('flake run', r);
     }
-    expect(figures.flakes.flatMap((r) => [...r.failures, ...r.leftovers].map((f) => `run ${r.run} (${r.maxWorkers} workers): ${f}`))).toEqual([]);
+    expect(problemsOf(figures.flakes, (r) => `run ${r.run} (${r.maxWorkers} workers)`)).toEqual([]);
   }, 60 * MINUTE);
 });
 
 describe.runIf(runs('runs'))('the whole test run', () => {
   test.skipIf(COUNTS.wholeRuns === 0)(
-    `vitest run without the guest and this harness, ${COUNTS.wholeRuns} times, ${COUNTS.hogRuns} of them under a CPU hog: no failures, nothing left behind`,
+    `vitest run without the guest and this harness ${COUNTS.wholeRuns} times, ${COUNTS.hogRuns} under a CPU hog: no failure, nothing left`,
     async () => {
       // The hog runs spread evenly among the others, so a load-only failure shows wherever the run order puts it.
       const hogAt = new Set(Array.from({ length: COUNTS.hogRuns }, (_, i) => Math.floor(((i + 0.5) * COUNTS.wholeRuns) / COUNTS.hogRuns)));
@@ -192,7 +201,7 @@ describe.runIf(runs('runs'))('the whole test run', () => {
         figures.wholeRuns.push(r);
         sayRun('whole run', r);
       }
-      expect(figures.wholeRuns.flatMap((r) => [...r.failures, ...r.leftovers].map((f) => `run ${r.run}${r.hog ? ' (CPU hog)' : ''}: ${f}`))).toEqual([]);
+      expect(problemsOf(figures.wholeRuns, (r) => `run ${r.run}${r.hog ? ' (CPU hog)' : ''}`)).toEqual([]);
     },
     COUNTS.wholeRuns * WHOLE_RUN_MAX_MS + MINUTE,
   );
@@ -200,12 +209,17 @@ describe.runIf(runs('runs'))('the whole test run', () => {
 
 describe.runIf(runs('fuzz'))('fuzzing', () => {
   test.skipIf(COUNTS.fuzzRuns === 0 && COUNTS.topologies === 0)(
-    `the codec's properties with ${COUNTS.fuzzRuns} cases each and ${COUNTS.topologies} differential topologies (seed ${FUZZ_SEED}): no counterexample`,
+    `the codec's properties, ${COUNTS.fuzzRuns} cases each, and ${COUNTS.topologies} differential topologies (seed ${FUZZ_SEED})`,
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'nslab-fuzz-'));
       try {
         const out = join(dir, 'figures.jsonl');
-        const env = { NSLAB_FUZZ_RUNS: String(COUNTS.fuzzRuns), NSLAB_DIFF_TOPOLOGIES: String(COUNTS.topologies), NSLAB_FUZZ_SEED: String(FUZZ_SEED), NSLAB_FUZZ_FIGURES: out };
+        const env = {
+          NSLAB_FUZZ_RUNS: String(COUNTS.fuzzRuns),
+          NSLAB_DIFF_TOPOLOGIES: String(COUNTS.topologies),
+          NSLAB_FUZZ_SEED: String(FUZZ_SEED),
+          NSLAB_FUZZ_FIGURES: out,
+        };
         const child = keeper.spawn(NODE, [VITEST, 'run', 'test/fuzz/', '--reporter=dot'], env);
         const exit = await timed('fuzzing', () => child.exited);
         let lines: string[] = [];
@@ -215,7 +229,9 @@ describe.runIf(runs('fuzz'))('fuzzing', () => {
           lines = [];
         }
         figures.fuzz.properties = lines.map((l) => JSON.parse(l) as FuzzFigure);
-        for (const p of figures.fuzz.properties) process.stdout.write(`fuzz ${p.property}: ${p.runs} cases${p.failure ? `, FAILED: ${p.failure}` : ''}\n`);
+        for (const p of figures.fuzz.properties) {
+          process.stdout.write(`fuzz ${p.property}: ${p.runs} cases${p.failure ? `, FAILED: ${p.failure}` : ''}\n`);
+        }
         expect({ exit, failures: figures.fuzz.properties.flatMap((p) => p.failure ?? []) }, child.lines.slice(-40).join('\n')).toEqual({
           exit: { code: 0, signal: null },
           failures: [],

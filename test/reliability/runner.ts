@@ -19,7 +19,8 @@ export const here = (name: string): string => fileURLToPath(new URL(name, import
  * from a shell.
  */
 export function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|VITEST_.*|TEST|NSLAB_RELIABILITY.*|NSLAB_FUZZ_.*|NSLAB_DIFF_.*)$/.test(k)));
+  const dropped = /^(VITEST|VITEST_.*|TEST|NSLAB_RELIABILITY.*|NSLAB_FUZZ_.*|NSLAB_DIFF_.*)$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !dropped.test(k)));
 }
 
 export interface Exit {

@@ -223,7 +223,11 @@ describe('malformed messages raise MalformedMessageError', () => {
       return payloadOf(w);
     };
     expect(() => decodeLink(link((w) => w.bytes(C.IFLA_MTU, u16le(1500))))).toThrow(/attribute 4 of 2 bytes, read as a 4-byte value/);
-    expect(() => decodeLink(link((w) => w.nest(C.IFLA_LINKINFO, (i) => i.string(C.IFLA_INFO_KIND, 'bridge').nest(C.IFLA_INFO_DATA, (d) => d.u8(C.IFLA_BR_PRIORITY, 8)))))).toThrow(MalformedMessageError);
+    const bridgeData = (d: MessageWriter): MessageWriter => d.u8(C.IFLA_BR_PRIORITY, 8);
+    const shortPriority = link((w) =>
+      w.nest(C.IFLA_LINKINFO, (i) => i.string(C.IFLA_INFO_KIND, 'bridge').nest(C.IFLA_INFO_DATA, bridgeData)),
+    );
+    expect(() => decodeLink(shortPriority)).toThrow(MalformedMessageError);
     expect(() => decodeLink(link((w) => w.bytes(C.IFLA_CARRIER, Buffer.alloc(0))))).toThrow(MalformedMessageError);
   });
 });
@@ -253,6 +257,7 @@ describe('decodeAck', () => {
   });
 
   test('an echoed request longer than the message is malformed', () => {
-    expect(() => decodeAck(errorMessage(Buffer.concat([errno(22), request(16)]).fill(0xff, 4, 8), C.NLM_F_ACK_TLVS))).toThrow(MalformedMessageError);
+    const echoTooLong = Buffer.concat([errno(22), request(16)]).fill(0xff, 4, 8);
+    expect(() => decodeAck(errorMessage(echoTooLong, C.NLM_F_ACK_TLVS))).toThrow(MalformedMessageError);
   });
 });
