@@ -137,3 +137,24 @@ export class ProcessesSurvivedError extends NslabError {
     this.survivors = survivors;
   }
 }
+
+/**
+ * Bytes that do not form the message they claim to be: a length that runs past its buffer, a
+ * fixed header or attribute too short for its type. The kernel does not send such messages; the
+ * error stops the decoder from reading past the end or returning a guess.
+ */
+export class MalformedMessageError extends NslabError {
+  /** Offset of the part that does not fit, within the bytes being decoded. */
+  readonly offset: number;
+  /** How many bytes there were. */
+  readonly length: number;
+
+  constructor(what: string, offset: number, length: number) {
+    super(
+      `malformed netlink message: ${what} at offset ${offset} of ${length}; ` +
+        "the kernel does not send this, so report it (with uname -r) as a bug in nslab's decoder",
+    );
+    this.offset = offset;
+    this.length = length;
+  }
+}

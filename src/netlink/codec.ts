@@ -2,6 +2,7 @@
 // Pure functions over bytes (host byte order, as netlink is), kept apart from sockets so that
 // the unit tests can check them against golden bytes.
 import { NLA_F_NESTED, NLA_TYPE_MASK } from '../sys/constants.ts';
+import { MalformedMessageError } from '../errors.ts';
 
 export const NLMSG_HDRLEN = 16;
 const NLA_HDRLEN = 4;
@@ -15,7 +16,8 @@ export class MessageWriter {
   private readonly nests: number[] = [];
 
   constructor(type: number, flags: number, capacity = 256) {
-    this.buf = Buffer.alloc(capacity);
+    // The header is written at once, so the buffer holds at least that.
+    this.buf = Buffer.alloc(Math.max(capacity, NLMSG_HDRLEN));
     this.buf.writeUInt16LE(type, 4);
     this.buf.writeUInt16LE(flags, 6);
   }
@@ -107,9 +109,7 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
   let at = 0;
   while (at + NLMSG_HDRLEN <= buf.length) {
     const len = buf.readUInt32LE(at);
-    if (len < NLMSG_HDRLEN || at + len > buf.length) {
-      throw new RangeError(`malformed netlink message: length ${len} at offset ${at} of ${buf.length}`);
-    }
+    if (len < NLMSG_HDRLEN || at + len > buf.length) throw new MalformedMessageError(`length ${len}`, at, buf.length);
     out.push({
       type: buf.readUInt16LE(at + 4),
       flags: buf.readUInt16LE(at + 6),
@@ -119,7 +119,7 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
     });
     at += align4(len);
   }
-  if (at < buf.length) throw new RangeError(`malformed netlink message: ${buf.length - at} trailing bytes at offset ${at} of ${buf.length}`);
+  if (at < buf.length) throw new MalformedMessageError(`${buf.length - at} trailing bytes`, at, buf.length);
   return out;
 }
 
@@ -131,6 +131,8 @@ export type Attrs = Map<number, Buffer>;
  * Buffer view per attribute is most of the decoding cost, so the others are skipped.
  */
 export function parseAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>): Attrs {
+  // offset is where the fixed header before the attributes ends: a message shorter than that is cut.
+  if (offset > buf.length) throw new MalformedMessageError(`a ${offset}-byte fixed header`, 0, buf.length);
   const attrs: Attrs = new Map();
   let at = offset;
   while (at + NLA_HDRLEN <= buf.length) {
@@ -143,8 +145,19 @@ export function parseAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>):
   return attrs;
 }
 
-export const attrU8 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt8(0);
-export const attrU32 = (a: Attrs, t: number): number | undefined => a.get(t)?.readUInt32LE(0);
+/** An attribute's payload, checked to hold a value of `size` bytes. */
+function sized(a: Attrs, t: number, size: number): Buffer | undefined {
+  const b = a.get(t);
+  if (b && b.length < size) {
+    throw new MalformedMessageError(`attribute ${t} of ${b.length} bytes, read as a ${size}-byte value,`, 0, b.length);
+  }
+  return b;
+}
+
+export const attrU8 = (a: Attrs, t: number): number | undefined => sized(a, t, 1)?.readUInt8(0);
+export const attrU16 = (a: Attrs, t: number): number | undefined => sized(a, t, 2)?.readUInt16LE(0);
+export const attrU32 = (a: Attrs, t: number): number | undefined => sized(a, t, 4)?.readUInt32LE(0);
+export const attrS32 = (a: Attrs, t: number): number | undefined => sized(a, t, 4)?.readInt32LE(0);
 export const attrNested = (a: Attrs, t: number, only?: ReadonlySet<number>): Attrs | undefined => {
   const b = a.get(t);
   return b ? parseAttrs(b, 0, only) : undefined;

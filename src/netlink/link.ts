@@ -1,6 +1,6 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
-import { attrNested, attrString, attrU32, attrU8, parseAttrs } from './codec.ts';
+import { attrNested, attrS32, attrString, attrU16, attrU32, attrU8, parseAttrs } from './codec.ts';
 import { formatMac } from './mac.ts';
 
 export const IFINFOMSG_LEN = 16;
@@ -85,7 +85,7 @@ function decodeBridge(data: Buffer): BridgeInfo {
   if (rootId) info.rootId = rootId;
   const stp = attrU32(a, C.IFLA_BR_STP_STATE);
   if (stp !== undefined) info.stpState = stp;
-  const prio = a.get(C.IFLA_BR_PRIORITY)?.readUInt16LE(0);
+  const prio = attrU16(a, C.IFLA_BR_PRIORITY);
   if (prio !== undefined) info.priority = prio;
   return info;
 }
@@ -136,7 +136,7 @@ export function decodeLink(payload: Buffer): LinkMessage {
     carrierDownCount: attrU32(a, C.IFLA_CARRIER_DOWN_COUNT),
     master: attrU32(a, C.IFLA_MASTER),
     link: attrU32(a, C.IFLA_LINK),
-    linkNetnsId: a.get(C.IFLA_LINK_NETNSID)?.readInt32LE(0),
+    linkNetnsId: attrS32(a, C.IFLA_LINK_NETNSID),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (msg as unknown as Record<string, unknown>)[k] = v;
   const carrier = attrU8(a, C.IFLA_CARRIER);

@@ -9,7 +9,8 @@
 // and GETs and dumps (never changes) are asked for again.
 import * as C from '../sys/constants.ts';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
-import { attrString, attrU32, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages, type NetlinkMessage } from './codec.ts';
+import { decodeAck } from './ack.ts';
+import { MessageWriter, parseMessages, type NetlinkMessage } from './codec.ts';
 import { NetlinkError, type RequestSummary } from './errors.ts';
 import { NslabError } from '../errors.ts';
 import { constants } from 'node:os';
@@ -129,12 +130,8 @@ export class NetlinkSocket {
   }
 
   private errorOf(m: NetlinkMessage, request: RequestSummary): NetlinkError | null {
-    const errno = m.payload.length >= 4 ? -m.payload.readInt32LE(0) : 0;
-    if (errno === 0) return null;
-    // NLMSG_DONE echoes nothing; with NETLINK_CAP_ACK an error echoes only the request's header.
-    const echoed = m.type === C.NLMSG_DONE ? 0 : m.flags & C.NLM_F_CAPPED ? NLMSG_HDRLEN : m.payload.readUInt32LE(4);
-    const tlvs = m.flags & C.NLM_F_ACK_TLVS ? parseAttrs(m.payload, 4 + echoed) : new Map();
-    return new NetlinkError(errno, request, attrString(tlvs, C.NLMSGERR_ATTR_MSG), attrU32(tlvs, C.NLMSGERR_ATTR_OFFS));
+    const { errno, extack, extackOffset } = decodeAck(m);
+    return errno === 0 ? null : new NetlinkError(errno, request, extack, extackOffset);
   }
 
   /**

@@ -31,6 +31,8 @@ export interface IpAddrInfo {
   nodad?: boolean;
   dadfailed?: boolean;
   permanent?: boolean;
+  /** iproute2 prints the other IFA_F_* flags as booleans of these names (and "dynamic" for not permanent). */
+  [flag: string]: unknown;
 }
 
 export interface IpAddrLink {
@@ -55,6 +57,9 @@ export async function ipLink(ns: Netns, dev: string): Promise<IpLink | undefined
   if (r.exitCode !== 0) return undefined;
   return (JSON.parse(String(r.stdout)) as IpLink[])[0];
 }
+
+/** `ip -json addr show`: every device of the namespace with its addresses. */
+export const ipAddrLinks = (ns: Netns): Promise<IpAddrLink[]> => ipJson(ns, ['addr', 'show']);
 
 /** `ip -json addr show dev NAME`: that device's addresses. */
 export async function ipAddrs(ns: Netns, dev: string): Promise<IpAddrInfo[]> {
@@ -93,7 +98,8 @@ export function iffFromIp(ipFlags: string[]): string[] {
   return [...flags].sort();
 }
 
-const SCOPES: Record<string, number> = { global: 0, link: 253, host: 254 };
+/** iproute2's scope names, as RT_SCOPE_* numbers. */
+export const SCOPES: Record<string, number> = { global: 0, link: 253, host: 254 };
 
 /**
  * What iproute2 and sysfs say about one device, in the shape of the same fields of nslab's

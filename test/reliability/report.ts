@@ -5,6 +5,7 @@ import { release } from 'node:os';
 import type { FlakeRun } from './flake.ts';
 import type { RowResult } from './bad-inputs.ts';
 import type { TrialResult } from './trials.ts';
+import type { FuzzFigure } from '../fuzz/property.ts';
 
 export interface Figures {
   mode: 'full' | 'ci';
@@ -15,6 +16,11 @@ export interface Figures {
   containers: string;
   rows: RowResult[];
   flakes: FlakeRun[];
+  /** The whole test run (without the guest and this harness), some runs under a CPU hog. */
+  wholeRuns: FlakeRun[];
+  fuzz: { seed: number; properties: FuzzFigure[] };
+  /** The parts this run ran (NSLAB_RELIABILITY_PARTS). */
+  parts: string[];
   host: { network: 'identical' | 'changed'; sysctls: number; sysctlChanges: string[] };
   wallMs: Record<string, number>;
 }
@@ -25,6 +31,19 @@ function spread(xs: number[]): string {
   if (!xs.length) return '-';
   const s = [...xs].sort((a, b) => a - b);
   return `${secs(s[0]!)} / ${secs(s[Math.floor(s.length / 2)]!)} / ${secs(s[s.length - 1]!)}`;
+}
+
+const fuzzCases = (f: Figures, differential: boolean): number => sum(f.fuzz.properties.filter((p) => p.differential === differential).map((p) => p.runs));
+
+function wholeRunLine(f: Figures): string {
+  const w = f.wholeRuns;
+  const failed = w.filter((r) => r.failures.length > 0);
+  return `whole test runs (no guest, no harness): ${w.length} (${w.filter((r) => r.hog).length} under a CPU hog), failed runs: ${failed.length} (${failed.filter((r) => r.hog).length} under the hog), failed tests: ${sum(w.map((r) => r.failures.length))}, runs that left something behind: ${w.filter((r) => r.leftovers.length).length}`;
+}
+
+function fuzzLine(f: Figures): string {
+  const failed = f.fuzz.properties.filter((p) => p.failure);
+  return `fuzzing (seed ${f.fuzz.seed}, replay: NSLAB_FUZZ_SEED=${f.fuzz.seed}): ${fuzzCases(f, false)} codec cases over ${f.fuzz.properties.filter((p) => !p.differential).length} properties, ${fuzzCases(f, true)} differential topologies compared with iproute2, counterexamples: ${failed.length}`;
 }
 
 export function headline(f: Figures): string[] {
@@ -39,7 +58,10 @@ export function headline(f: Figures): string[] {
     `forking program, runner killed alone: ${f.forkingTrials.length} trials, leaks found: ${sum(f.forkingTrials.map((t) => t.leaks.length))}`,
     `host: links/addresses/routes ${f.host.network}; ${f.host.sysctls} sysctls compared, ${f.host.sysctlChanges.length} changed`,
     `bad inputs tried: ${tried.length} (${asExpected} refused as expected, ${tried.length - asExpected} not: ${tried.filter((r) => r.problems.length).map((r) => r.row.input).join('; ') || 'none'}), skipped: ${f.rows.length - tried.length}`,
-    `flake runs: ${f.flakes.length} (${f.flakes.map((r) => r.maxWorkers).filter((v, i, a) => a.indexOf(v) === i).map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`).join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
+    `flake runs (suites/): ${f.flakes.length} (${f.flakes.map((r) => r.maxWorkers).filter((v, i, a) => a.indexOf(v) === i).map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`).join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
+    wholeRunLine(f),
+    fuzzLine(f),
+    `parts run: ${f.parts.join(', ')}`,
     `wall: ${Object.entries(f.wallMs).map(([k, v]) => `${k} ${secs(v)}`).join(', ')}`,
   ];
 }
@@ -51,6 +73,19 @@ function trialTable(trials: TrialResult[]): string[] {
     ...trials.map(
       (t) =>
         `| ${t.trial} | ${t.kind} | ${t.killed} | ${t.delayMs} ms | ${t.progress} | ${t.namespacesSeen} | ${t.processesSeen} | ${t.pinsBeforeSweep} | ${t.containersBeforeSweep ?? '-'} | ${t.zombies} | ${secs(t.settleMs)} | ${t.leaks.length ? t.leaks.join('<br>') : 0} |`,
+    ),
+  ];
+}
+
+/** Per run: pass or fail, the failing tests with their first error line, wall time, leftovers. */
+function runTable(runs: FlakeRun[]): string[] {
+  const cell = (xs: string[]): string => xs.join('<br>').replaceAll('|', '\\|') || '-';
+  return [
+    '| # | CPU hog | result | passed | failed | skipped | wall | failures | left behind |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...runs.map(
+      (r) =>
+        `| ${r.run} | ${r.hog ? 'yes' : 'no'} | ${r.failures.length ? '**fail**' : 'pass'} | ${r.passed} | ${r.failed} | ${r.skipped} | ${secs(r.wallMs)} | ${cell(r.failures)} | ${cell(r.leftovers)} |`,
     ),
   ];
 }
@@ -107,6 +142,24 @@ export function renderMarkdown(f: Figures): string {
       const failed = runs.filter((r) => r.failures.length);
       return `| ${runs.length} | ${w} | ${failed.length} | ${failed.flatMap((r) => r.failures.map((x) => `run ${r.run}: ${x}`)).join('<br>').replaceAll('|', '\\|') || '-'} |`;
     }),
+    '',
+    '## Whole test run, some runs under a CPU hog',
+    '',
+    `Everything \`vitest run\` runs (what \`npm test\` runs after the build and the type check), except the QEMU guest (test/kernel/guest.test.ts) and this harness, ${f.wholeRuns.length} times in a row with 2 workers, ${f.wholeRuns.filter((r) => r.hog).length} of them (spread evenly) while a CPU hog keeps every core busy (test/reliability/hog.ts: one busy process per core, each ending at its own deadline, with the harness, or when the run ends). After each run, the census (as after a kill trial, without the sweep) counts what it left behind: processes of its group or descended from it, namespaces they held, pins, host devices, containers. Wall per run min / median / max: without the hog ${spread(f.wholeRuns.filter((r) => !r.hog).map((r) => r.wallMs))}, with it ${spread(f.wholeRuns.filter((r) => r.hog).map((r) => r.wallMs))}. \`npm run reliability:runs\` runs this part alone; NSLAB_RELIABILITY_RUNS and NSLAB_RELIABILITY_HOG_RUNS set the counts (30 and 10 by default), e.g. \`NSLAB_RELIABILITY_RUNS=2 NSLAB_RELIABILITY_HOG_RUNS=1 npm run reliability:runs\` for a quick check.`,
+    '',
+    `- ${wholeRunLine(f)}`,
+    '',
+    ...runTable(f.wholeRuns),
+    '',
+    '## Fuzzing and the differential check',
+    '',
+    'Property-based tests (fast-check) of the codec (test/fuzz/): every message and attribute nslab encodes or decodes round-trips; random and truncated bytes make the decoders raise only MalformedMessageError (never another error, a hang or an unbounded allocation); and randomly built topologies (bridges, taps, veths, documentation-range addresses, up and down) in namespaces nslab creates read the same through nslab and through `ip -json -details`, field by field. `npm test` runs them with a few cases each; this harness with NSLAB_FUZZ_RUNS cases per property and NSLAB_DIFF_TOPOLOGIES topologies (20000 and 100 by default). The same variables work on `npx vitest run test/fuzz/`; a counterexample is printed with the seed, and NSLAB_FUZZ_SEED replays it.',
+    '',
+    `- ${fuzzLine(f)}`,
+    '',
+    '| property | kind | cases | result |',
+    '|---|---|---|---|',
+    ...f.fuzz.properties.map((p) => `| ${p.property.replaceAll('|', '\\|')} | ${p.differential ? 'differential (topologies)' : 'codec'} | ${p.runs} | ${p.failure ? `**counterexample**: ${p.failure.replaceAll('|', '\\|').replaceAll('\n', ' ')}` : 'ok'} |`),
     '',
   ].join('\n');
 }

@@ -13,9 +13,14 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VITEST = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
 export const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
-/** Our environment without the variables Vitest sets for its workers, so a child Vitest starts as from a shell. */
+/**
+ * Our environment without the variables Vitest sets for its workers, and without the harness's
+ * own counts (a run's fuzz tests take their `npm test` defaults), so a child Vitest starts as
+ * from a shell.
+ */
 export function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|VITEST_.*|TEST)$/.test(k)));
+  const dropped = /^(VITEST|VITEST_.*|TEST|NSLAB_RELIABILITY.*|NSLAB_FUZZ_.*|NSLAB_DIFF_.*)$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !dropped.test(k)));
 }
 
 export interface Exit {
@@ -76,10 +81,10 @@ export class Keeper {
    * Starts a program inside the keeper's mount namespace, as the leader of a new process group
    * (so the whole group can be killed, as Ctrl-C or a CI cancel would).
    */
-  spawn(file: string, args: string[]): Child {
+  spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
     const child = spawn('nsenter', [`--mount=/proc/${this.pid}/ns/mnt`, `--wd=${ROOT}`, '--', file, ...args], {
       cwd: ROOT,
-      env: childEnv(),
+      env: { ...childEnv(), ...env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

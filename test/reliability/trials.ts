@@ -61,7 +61,8 @@ async function killAt(run: Child, tracker: GroupTracker, killAtMs: number, mode:
   await run.exited;
 }
 
-function leaksOf(l: Leftovers, witnessLeft: string[]): string[] {
+/** Everything in a census that counts as left behind (witnessLeft: veths of namespaces still alive). */
+export function leaksOf(l: Leftovers, witnessLeft: string[]): string[] {
   return [
     ...l.processes.map((p) => `process still running: ${p}`),
     ...l.namespaceRefs.map((r) => `namespace still referenced: ${r}`),

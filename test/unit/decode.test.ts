@@ -1,11 +1,13 @@
 // decodeLink / decodeAddr on synthetic kernel messages whose bytes are laid out here, field by
 // field, the way the kernel's rtnl_fill_ifinfo / inet_fill_ifaddr / inet6_fill_ifaddr put them.
 import { describe, expect, test } from 'vitest';
-import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
+import { MessageWriter, NLMSG_HDRLEN, type NetlinkMessage } from '../../src/netlink/codec.ts';
 import { decodeFlags, decodeLink, OPERSTATES } from '../../src/netlink/link.ts';
 import { decodeAddr, decodeAddrFlags } from '../../src/netlink/addr.ts';
 import { linkState } from '../../src/devices/state.ts';
 import * as C from '../../src/sys/constants.ts';
+import { decodeAck } from '../../src/netlink/ack.ts';
+import { MalformedMessageError } from '../../src/errors.ts';
 
 /** struct ifinfomsg as the kernel fills it: family, pad, ARPHRD type, index, flags, change. */
 function ifinfomsg(type: number, index: number, flags: number): Buffer {
@@ -229,5 +231,62 @@ describe('decodeAddr', () => {
   test('IFA_FLAGS of 0 is taken as 0, not as "absent"', () => {
     const a = decodeAddr(payloadOf(new MessageWriter(0, 0).header(ifaddrmsg(C.AF_INET, 24, C.IFA_F_PERMANENT, 0, 2)).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])).u32(C.IFA_FLAGS, 0)));
     expect(a.flags).toBe(0);
+  });
+});
+
+// Found by the fuzzer (test/fuzz/codec.test.ts): these bytes made the decoders throw Node's
+// RangeError (or worse, read an error as success) instead of nslab's typed error.
+describe('malformed messages raise MalformedMessageError', () => {
+  test('a link payload shorter than struct ifinfomsg', () => {
+    expect(() => decodeLink(Buffer.alloc(3))).toThrow(MalformedMessageError);
+  });
+
+  test('an address payload shorter than struct ifaddrmsg', () => {
+    expect(() => decodeAddr(Buffer.alloc(0))).toThrow(MalformedMessageError);
+  });
+
+  test('an attribute too short for its type: a 2-byte IFLA_MTU, a 1-byte IFLA_BR_PRIORITY, an empty IFLA_CARRIER', () => {
+    const link = (fill: (w: MessageWriter) => void): Buffer => {
+      const w = new MessageWriter(C.RTM_NEWLINK, 0).header(ifinfomsg(1, 2, 0));
+      fill(w);
+      return payloadOf(w);
+    };
+    expect(() => decodeLink(link((w) => w.bytes(C.IFLA_MTU, u16le(1500))))).toThrow(/attribute 4 of 2 bytes, read as a 4-byte value/);
+    const bridgeData = (d: MessageWriter): MessageWriter => d.u8(C.IFLA_BR_PRIORITY, 8);
+    const shortPriority = link((w) =>
+      w.nest(C.IFLA_LINKINFO, (i) => i.string(C.IFLA_INFO_KIND, 'bridge').nest(C.IFLA_INFO_DATA, bridgeData)),
+    );
+    expect(() => decodeLink(shortPriority)).toThrow(MalformedMessageError);
+    expect(() => decodeLink(link((w) => w.bytes(C.IFLA_CARRIER, Buffer.alloc(0))))).toThrow(MalformedMessageError);
+  });
+});
+
+describe('decodeAck', () => {
+  const errorMessage = (payload: Buffer, flags = 0): NetlinkMessage => ({ type: C.NLMSG_ERROR, flags, seq: 1, pid: 0, payload });
+  const errno = (e: number): Buffer => Buffer.from(Int32Array.of(-e).buffer);
+  /** A request of `len` bytes as the kernel echoes it: its header (nlmsg_len first), then the rest. */
+  const request = (len: number): Buffer => {
+    const b = Buffer.alloc(len);
+    b.writeUInt32LE(len, 0);
+    return b;
+  };
+  const extack = (text: string): Buffer => payloadOf(new MessageWriter(0, 0).string(C.NLMSGERR_ATTR_MSG, text));
+
+  test('an NLMSG_ERROR too short to hold its errno is malformed, not an acknowledgement', () => {
+    expect(() => decodeAck(errorMessage(Buffer.alloc(2)))).toThrow(MalformedMessageError);
+  });
+
+  test('success is errno 0 (not -0)', () => {
+    expect(Object.is(decodeAck(errorMessage(Buffer.concat([errno(0), request(16)]))).errno, 0)).toBe(true);
+  });
+
+  test('the kernel\'s message after a whole echoed request whose length is not a multiple of 4 (the kernel pads the echo)', () => {
+    const payload = Buffer.concat([errno(22), request(18), Buffer.alloc(2), extack('bad attribute')]);
+    expect(decodeAck(errorMessage(payload, C.NLM_F_ACK_TLVS))).toEqual({ errno: 22, extack: 'bad attribute', extackOffset: undefined });
+  });
+
+  test('an echoed request longer than the message is malformed', () => {
+    const echoTooLong = Buffer.concat([errno(22), request(16)]).fill(0xff, 4, 8);
+    expect(() => decodeAck(errorMessage(echoTooLong, C.NLM_F_ACK_TLVS))).toThrow(MalformedMessageError);
   });
 });

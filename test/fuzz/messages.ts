@@ -1,0 +1,219 @@
+// Random messages as the kernel would send them, for the codec's round-trip properties: each
+// arbitrary yields a decoded value and the bytes the kernel would put on the wire for it. The
+// fixed headers are written from the UAPI layouts (if_link.h, if_addr.h, netlink.h) with plain
+// Buffer writes, not with nslab's encoders; attributes with MessageWriter, which the golden-byte
+// tests (test/unit/codec.test.ts) pin to the wire format.
+import fc from 'fast-check';
+import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
+import type { AddrMessage } from '../../src/netlink/addr.ts';
+import type { BridgeId, BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
+import { formatMac } from '../../src/netlink/mac.ts';
+import * as C from '../../src/sys/constants.ts';
+
+export const u8 = fc.integer({ min: 0, max: 0xff });
+export const u16 = fc.integer({ min: 0, max: 0xffff });
+export const u32 = fc.integer({ min: 0, max: 0xffffffff });
+export const s32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+
+/** A string the kernel could carry in an NLA_STRING: no NUL (it would end the string). */
+const text = (maxLength: number, minLength = 0): fc.Arbitrary<string> =>
+  fc.string({ minLength, maxLength, unit: 'grapheme' }).filter((s) => !s.includes('\0'));
+
+const macBytes = fc.uint8Array({ minLength: 6, maxLength: 6 });
+const mac = macBytes.map((b) => formatMac(b));
+/** A MAC nslab accepts as a device address: unicast, not all zero, in either case. */
+export const unicastMac = fc
+  .tuple(macBytes, fc.boolean())
+  .filter(([b]) => (b[0]! & 1) === 0 && b.some((x) => x !== 0))
+  .map(([b, upper]) => (upper ? formatMac(b).toUpperCase() : formatMac(b)));
+/** A device name validateName() accepts. */
+export const deviceName = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,14}$/).filter((n) => n !== '..');
+
+const bridgeId: fc.Arbitrary<BridgeId> = fc.record({ priority: u16, mac });
+
+/** Bytes of struct ifinfomsg: family, pad, type (u16), index (s32), flags (u32), change (u32). */
+function ifinfomsg(m: LinkMessage): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt8(m.family, 0);
+  b.writeUInt16LE(m.type, 2);
+  b.writeInt32LE(m.index, 4);
+  b.writeUInt32LE(m.flags, 8);
+  return b;
+}
+
+/** struct ifla_bridge_id: priority big-endian (as the kernel's bridge_id struct holds it), then the MAC. */
+function bridgeIdBytes(id: BridgeId): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16BE(id.priority, 0);
+  Buffer.from(id.mac.split(':').map((h) => Number.parseInt(h, 16))).copy(b, 2);
+  return b;
+}
+
+const macOf = (text: string): Buffer => Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
+
+/** The payload (after nlmsghdr) of an RTM_NEWLINK the kernel would send for m. */
+export function encodeLinkMessage(m: LinkMessage): Buffer {
+  const w = new MessageWriter(C.RTM_NEWLINK, 0).header(ifinfomsg(m));
+  // The kernel sends attributes nslab does not read too (here IFLA_TXQLEN, 13): the decoder skips them.
+  w.u32(13, 1000);
+  w.string(C.IFLA_IFNAME, m.name);
+  if (m.mtu !== undefined) w.u32(C.IFLA_MTU, m.mtu);
+  if (m.operstate !== undefined) w.u8(C.IFLA_OPERSTATE, m.operstate);
+  if (m.carrier !== undefined) w.u8(C.IFLA_CARRIER, m.carrier ? 1 : 0);
+  if (m.carrierChanges !== undefined) w.u32(C.IFLA_CARRIER_CHANGES, m.carrierChanges);
+  if (m.carrierUpCount !== undefined) w.u32(C.IFLA_CARRIER_UP_COUNT, m.carrierUpCount);
+  if (m.carrierDownCount !== undefined) w.u32(C.IFLA_CARRIER_DOWN_COUNT, m.carrierDownCount);
+  if (m.master !== undefined) w.u32(C.IFLA_MASTER, m.master);
+  if (m.link !== undefined) w.u32(C.IFLA_LINK, m.link);
+  if (m.linkNetnsId !== undefined) w.s32(C.IFLA_LINK_NETNSID, m.linkNetnsId);
+  if (m.mac !== undefined) w.bytes(C.IFLA_ADDRESS, macOf(m.mac));
+  if (m.kind !== undefined || m.slaveKind !== undefined) {
+    w.nest(C.IFLA_LINKINFO, (info) => {
+      if (m.kind !== undefined) info.string(C.IFLA_INFO_KIND, m.kind);
+      const { bridge, tun } = m;
+      if (bridge) {
+        info.nest(C.IFLA_INFO_DATA, (d) => {
+          d.u32(C.IFLA_BR_FORWARD_DELAY, 1500);
+          if (bridge.bridgeId) d.bytes(C.IFLA_BR_BRIDGE_ID, bridgeIdBytes(bridge.bridgeId));
+          if (bridge.rootId) d.bytes(C.IFLA_BR_ROOT_ID, bridgeIdBytes(bridge.rootId));
+          if (bridge.stpState !== undefined) d.u32(C.IFLA_BR_STP_STATE, bridge.stpState);
+          if (bridge.priority !== undefined) d.bytes(C.IFLA_BR_PRIORITY, Buffer.from(Uint16Array.of(bridge.priority).buffer));
+        });
+      }
+      if (tun) {
+        info.nest(C.IFLA_INFO_DATA, (d) => {
+          d.u8(C.IFLA_TUN_TYPE, tun.mode === 'tun' ? C.IFF_TUN : C.IFF_TAP);
+          d.u8(C.IFLA_TUN_PERSIST, tun.persist ? 1 : 0);
+          if (tun.queues !== undefined) d.u32(C.IFLA_TUN_NUM_QUEUES, tun.queues);
+        });
+      }
+      if (m.slaveKind !== undefined) info.string(C.IFLA_INFO_SLAVE_KIND, m.slaveKind);
+    });
+  }
+  return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
+}
+
+export const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+
+/** Drops the keys whose value is undefined: the decoder leaves absent attributes out. */
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+const bridgeInfo: fc.Arbitrary<BridgeInfo> = fc
+  .record({ bridgeId: optional(bridgeId), rootId: optional(bridgeId), stpState: optional(u32), priority: optional(u16) })
+  .map(defined);
+
+const tunInfo: fc.Arbitrary<TunInfo> = fc
+  .record({ mode: fc.constantFrom('tun' as const, 'tap' as const), persist: fc.boolean(), queues: optional(u32) })
+  .map(defined);
+
+/** Any link message the kernel could send: the device's own (AF_UNSPEC) or a bridge port's (AF_BRIDGE). */
+export const linkMessage: fc.Arbitrary<LinkMessage> = fc
+  .record({
+    family: fc.constantFrom(C.AF_UNSPEC, C.AF_BRIDGE),
+    type: u16,
+    index: s32,
+    flags: u32,
+    name: text(15),
+    mtu: optional(u32),
+    mac: optional(mac),
+    operstate: optional(u8),
+    carrier: optional(fc.boolean()),
+    carrierChanges: optional(u32),
+    carrierUpCount: optional(u32),
+    carrierDownCount: optional(u32),
+    master: optional(u32),
+    link: optional(u32),
+    linkNetnsId: optional(s32),
+    slaveKind: optional(text(16, 1)),
+    kindInfo: fc.oneof(
+      fc.constant({}),
+      fc.record({ kind: text(16, 1).filter((k) => k !== 'bridge' && k !== 'tun') }),
+      fc.record({ kind: fc.constant('bridge'), bridge: optional(bridgeInfo) }),
+      fc.record({ kind: fc.constant('tun'), tun: optional(tunInfo) }),
+    ),
+  })
+  .map(({ kindInfo, ...rest }) => defined({ ...rest, ...kindInfo }) as LinkMessage);
+
+/** An address message with the raw address bytes it carries (the decoded text is checked by parsing it back). */
+export interface AddrCase {
+  message: Omit<AddrMessage, 'address'>;
+  raw: Buffer;
+  /** IPv4 point-to-point: the peer, sent as IFA_ADDRESS beside IFA_LOCAL. */
+  peer: Buffer | undefined;
+  /** Whether the kernel sent IFA_FLAGS (all 32 bits) or only ifa_flags (the low 8). */
+  flagsAttr: boolean;
+}
+
+export const addrCase: fc.Arbitrary<AddrCase> = fc.constantFrom(4 as const, 6 as const).chain((family) => {
+  const bytes = fc.uint8Array({ minLength: family === 4 ? 4 : 16, maxLength: family === 4 ? 4 : 16 }).map((b) => Buffer.from(b));
+  return fc.record({
+    family: fc.constant(family),
+    index: u32,
+    prefixLength: fc.integer({ min: 0, max: family === 4 ? 32 : 128 }),
+    scope: u8,
+    flagsAttr: fc.boolean(),
+    flags: u32,
+    label: optional(text(15, 1)),
+    raw: bytes,
+    peer: family === 4 ? optional(bytes) : fc.constant(undefined),
+  }).map(({ raw, peer, flagsAttr, flags, ...m }) => ({
+    message: defined({ ...m, flags: flagsAttr ? flags : flags & 0xff }),
+    raw,
+    peer,
+    flagsAttr,
+  }));
+});
+
+/** The payload of an RTM_NEWADDR the kernel would send for c. */
+export function encodeAddrMessage(c: AddrCase): Buffer {
+  const { message: m } = c;
+  const header = Buffer.alloc(8);
+  header.writeUInt8(m.family === 4 ? C.AF_INET : C.AF_INET6, 0);
+  header.writeUInt8(m.prefixLength, 1);
+  header.writeUInt8(m.flags & 0xff, 2);
+  header.writeUInt8(m.scope, 3);
+  header.writeUInt32LE(m.index, 4);
+  const w = new MessageWriter(C.RTM_NEWADDR, 0).header(header);
+  // IPv4: IFA_ADDRESS is the peer on point-to-point links, else the address itself; IPv6 sends IFA_ADDRESS only.
+  w.bytes(C.IFA_ADDRESS, c.peer ?? c.raw);
+  if (m.family === 4) w.bytes(C.IFA_LOCAL, c.raw);
+  if (m.label !== undefined) w.string(C.IFA_LABEL, m.label);
+  if (c.flagsAttr) w.u32(C.IFA_FLAGS, m.flags);
+  return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
+}
+
+/** An NLMSG_ERROR the kernel would send: errno (0 is an acknowledgement), the echoed request, extack TLVs. */
+export interface AckCase {
+  errno: number;
+  extack: string | undefined;
+  offset: number | undefined;
+  /** NETLINK_CAP_ACK: only the request's header is echoed. */
+  capped: boolean;
+  request: Buffer;
+}
+
+export const ackCase: fc.Arbitrary<AckCase> = fc.record({
+  errno: fc.integer({ min: 0, max: 4095 }),
+  extack: optional(text(80, 1)),
+  offset: optional(u32),
+  capped: fc.boolean(),
+  request: fc.uint8Array({ minLength: 0, maxLength: 64 }).map((body) => {
+    const b = Buffer.alloc(NLMSG_HDRLEN + body.length);
+    b.writeUInt32LE(b.length, 0);
+    b.set(body, NLMSG_HDRLEN);
+    return b;
+  }),
+});
+
+/** The whole NLMSG_ERROR message (header included) for c. */
+export function encodeAck(c: AckCase): Buffer {
+  const tlvs = c.errno !== 0 && (c.extack !== undefined || c.offset !== undefined);
+  const flags = (c.capped ? C.NLM_F_CAPPED : 0) | (tlvs ? C.NLM_F_ACK_TLVS : 0);
+  const errno = Buffer.alloc(4);
+  errno.writeInt32LE(-c.errno);
+  const echoed = c.capped ? c.request.subarray(0, NLMSG_HDRLEN) : c.request;
+  const w = new MessageWriter(C.NLMSG_ERROR, flags).header(Buffer.concat([errno, echoed]));
+  if (tlvs && c.extack !== undefined) w.string(C.NLMSGERR_ATTR_MSG, c.extack);
+  if (tlvs && c.offset !== undefined) w.u32(C.NLMSGERR_ATTR_OFFS, c.offset);
+  return Buffer.from(w.finish(7));
+}
