@@ -1,6 +1,7 @@
 // RTM_*ADDR messages: struct ifaddrmsg followed by IFA_* attributes.
 import * as C from '../sys/constants.ts';
 import { attrString, attrU32, parseAttrs } from './codec.ts';
+import { MalformedMessageError } from '../errors.ts';
 import { formatIp } from '../addr/ip.ts';
 
 export const IFADDRMSG_LEN = 8;
@@ -36,24 +37,23 @@ export interface AddrMessage {
 
 const ADDRESS_BYTES = { 4: 4, 6: 16 } as const;
 
-/** Malformed input is a RangeError, as the codec reports it (parseMessages). */
-function malformed(what: string): never {
-  throw new RangeError(`malformed netlink message: ${what}`);
+function malformed(what: string, payload: Buffer): never {
+  throw new MalformedMessageError(what, 0, payload.length);
 }
 
 export function decodeAddr(payload: Buffer): AddrMessage {
   if (payload.length < IFADDRMSG_LEN) {
-    malformed(`an address message of ${payload.length} bytes, shorter than struct ifaddrmsg (${IFADDRMSG_LEN})`);
+    malformed(`an address message of ${payload.length} bytes, shorter than struct ifaddrmsg (${IFADDRMSG_LEN})`, payload);
   }
   const ifaFamily = payload.readUInt8(0);
   const family = ifaFamily === C.AF_INET ? 4 : ifaFamily === C.AF_INET6 ? 6 : undefined;
-  if (!family) malformed(`an address of family ${ifaFamily}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) addresses`);
+  if (!family) malformed(`an address of family ${ifaFamily}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) addresses`, payload);
   const a = parseAttrs(payload, IFADDRMSG_LEN);
   // For IPv4 IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer on point-to-point
   // links); IPv6 sends only IFA_ADDRESS.
   const raw = a.get(C.IFA_LOCAL) ?? a.get(C.IFA_ADDRESS);
   if (raw && raw.length !== ADDRESS_BYTES[family]) {
-    malformed(`an IPv${family} address of ${raw.length} bytes (expected ${ADDRESS_BYTES[family]})`);
+    malformed(`an IPv${family} address of ${raw.length} bytes (expected ${ADDRESS_BYTES[family]})`, payload);
   }
   const msg: AddrMessage = {
     family,

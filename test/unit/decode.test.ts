@@ -208,7 +208,7 @@ describe('decodeAddr', () => {
     ['AF_NETLINK', C.AF_NETLINK],
   ])('a message of family %s is refused as malformed, not read as IPv4', (_name, family) => {
     const payload = payloadOf(message(family).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])));
-    expect(() => decodeAddr(payload)).toThrow(RangeError);
+    expect(() => decodeAddr(payload)).toThrow(MalformedMessageError);
     const words = `^malformed netlink message: an address of family ${family}; nslab reads AF_INET \\(2\\) and AF_INET6 \\(10\\) addresses`;
     expect(() => decodeAddr(payload)).toThrow(new RegExp(words));
   });
