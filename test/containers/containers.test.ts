@@ -4,7 +4,7 @@
 // inodes, process states), the engine's own view (docker inspect through its API), and
 // busybox's ip run inside the container.
 import { spawn } from 'node:child_process';
-import { fstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
@@ -142,6 +142,9 @@ describe('adopting a container', () => {
     await eth0.up();
     await expect(host).toHaveCarrier();
     const inode = fstatSync(guest.ns.fd).ino;
+    // Our own reference keeps the namespace, and so its inode number, from being freed and handed
+    // to another namespace before the processes in it are counted.
+    const held = openSync(`/proc/self/fd/${guest.ns.fd}`, 'r');
 
     netns.events.flush();
     const deleted: number[] = [];
@@ -158,13 +161,14 @@ describe('adopting a container', () => {
     expect(guest.running).toBe(false);
     expect(guest.ns.destroyed).toBe(true);
     expect(() => guest.ns.rtnl).toThrow(NamespaceDestroyedError);
+    // No process of this machine is in that namespace any more: only our reference holds it.
+    expect(processesIn(inode)).toEqual([]);
+    closeSync(held);
 
     const gone = await until(netns, () => deleted, (d) => d.includes(host.index), NAMESPACE_FREED_MS);
     stopListening();
     expect(gone.met).toBe(true);
     expect(await ipLink(netns, 'veth-vm')).toBeUndefined();
-    // No process of this machine is in that namespace any more.
-    expect(processesIn(inode)).toEqual([]);
   });
 
   test('while another handle holds the namespace, it outlives the stopped container and the veth stays up; releasing it lets the kernel delete the pair', async ({ netns, skip }) => {

@@ -15,7 +15,11 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 };
 const exportTargets = Object.values(pkg.exports).flatMap((e) => [e.types, e.default].map((p) => posix.normalize(p)));
 
-const run = (file: string, args: string[], cwd: string) => execa(file, args, { cwd, env: childEnv(), extendEnv: false, all: true, reject: false, timeout: 60_000 });
+const CHILD_TIMEOUT_MS = 60_000;
+const run = (file: string, args: string[], cwd: string) => execa(file, args, { cwd, env: childEnv(), extendEnv: false, all: true, reject: false, timeout: CHILD_TIMEOUT_MS });
+// A hook or test that runs children gets their time limits and a margin, so that under load a slow
+// child ends with its own message (what it printed) rather than Vitest's bare 30 s timeout.
+const limitFor = (children: number): number => children * CHILD_TIMEOUT_MS + 10_000;
 
 /** Newest modification time of the files under dir. */
 function newest(dir: string): number {
@@ -153,7 +157,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'wrong'));
   writeFileSync(join(dir, 'wrong', 'calls.ts'), WRONG_CALLS);
   await building;
-});
+}, limitFor(2));
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -186,7 +190,7 @@ test('tsc type-checks the project (strict, with the library checks on), and a wr
   expect(wrong.exitCode).not.toBe(0);
   expect(wrong.all).toMatch(/wrong\/calls\.ts\(7,\d+\): error TS2345: Argument of type '(number|42)' is not assignable to parameter of type '[^']+'/);
   expect(wrong.all).toMatch(/wrong\/calls\.ts\(8,\d+\): error TS2551: Property 'toHaveCarier' does not exist on type 'Assertion<void, Bridge>'\. Did you mean 'toHaveCarrier'\?/);
-});
+}, limitFor(2));
 
 test("vitest runs the project's tests, with its fixtures and matchers, and they pass", async () => {
   const { exitCode, output } = await runVitest(dir, ['--reporter=json', '--outputFile=results.json']);
@@ -203,7 +207,7 @@ test("vitest runs the project's tests, with its fixtures and matchers, and they 
     ['makeNetns: a veth between two namespaces', 'passed'],
   ]);
   expect(results.success).toBe(true);
-});
+}, limitFor(1));
 
 /** The fields of an interface in a built declaration file, each with whether it may be left out. */
 function declaredFields(declaration: string, name: string): Record<string, boolean> {
