@@ -9,6 +9,7 @@
 // This process keeps the list too, so a reaper that is killed is replaced at once by one that
 // knows every live group.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { homeNetns, withNetns } from './switch.ts';
 
 // dash's kill takes a negative pid (a group) after a numeric signal only.
 const KILL_GROUPS = 'for g in $groups; do kill -9 "-$g" 2>/dev/null; done';
@@ -38,7 +39,9 @@ const live = new Set<number>();
 function startReaper(): ChildProcess {
   // The live groups go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
   const args = ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)];
-  const started = spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  // A child starts in the namespace of the thread that forks it, and exec() may be called inside
+  // another namespace's switch: born there, the reaper would hold that namespace until we exit.
+  const started = withNetns(homeNetns(), () => spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] }));
   // Neither the reaper nor its pipe may keep this process's event loop alive.
   started.unref();
   started.stdin!.on('error', () => undefined);

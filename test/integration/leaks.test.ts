@@ -135,3 +135,12 @@ test('a killed reaper is replaced at once by one that knows every live group: a 
   const gone = await pollUntil(() => report.forked.filter(isRunning), (running) => running.length === 0);
   expect(gone.value).toEqual([]);
 });
+
+test("the reaper is born in the home namespace, even when the first exec() is made inside another namespace's switch", async () => {
+  const { child, report, exited } = await startFixture<{ home: string; outer: string; reapers: string[] }>('reaper-namespace.ts');
+  child.kill('SIGKILL');
+  await exited;
+  expect(report.outer).not.toBe(report.home);
+  // Born in a test namespace, the reaper would hold it for the rest of the process's life.
+  expect(report.reapers).toEqual([report.home]);
+});
