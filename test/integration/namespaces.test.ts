@@ -16,7 +16,7 @@ import {
   type AdoptTarget,
   type Netns,
 } from '../../src/index.ts';
-import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
+import { ipLinkNames, ipLinks, ipNetnsIds, viaIpNetnsExec } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
@@ -217,7 +217,7 @@ describe('destroy', () => {
     void ns.events;
     const sleeper = ns.exec('sleep', ['30']);
     await ns.addVeth('v-gone', { peerName: 'v-witness', peerNs: witness });
-    const nsids = async (): Promise<unknown[]> => JSON.parse(String((await witness.exec('ip', ['-json', 'netns', 'list-id'])).stdout) || '[]') as unknown[];
+    const nsids = () => ipNetnsIds(witness);
     expect(await nsids()).toHaveLength(1);
     expect(netnsReferences([inode]).length).toBeGreaterThan(0);
 
@@ -243,8 +243,7 @@ describe('pins', () => {
     expect(netnsMounts()).toContain(ns.pinPath);
     expect(statSync(ns.pinPath!).ino).toBe(fstatSync(ns.fd).ino);
     await ns.addBridge('br-pinned');
-    const viaIp = await ns.exec('ip', ['netns', 'exec', name, 'ip', '-json', 'link']);
-    expect((JSON.parse(String(viaIp.stdout)) as Array<{ ifname: string }>).map((l) => l.ifname)).toEqual(['lo', 'br-pinned']);
+    expect(await ipLinkNames(viaIpNetnsExec(ns, name))).toEqual(['br-pinned', 'lo']);
     const pinPath = ns.pinPath!;
     await ns.destroy();
     expect(existsSync(pinPath)).toBe(false);

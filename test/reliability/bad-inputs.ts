@@ -33,7 +33,7 @@ import {
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipLink, ipLinks } from '../helpers/oracle.ts';
+import { ipAddrLinks, ipLink, ipLinks } from '../helpers/oracle.ts';
 import { heldNetnsDescriptors } from '../helpers/proc.ts';
 import { cmdline, procInfo } from './census.ts';
 import { here } from './runner.ts';
@@ -82,8 +82,7 @@ function holders(): number[] {
 /** Everything a refused call could have left behind, read independently of nslab. */
 export async function snapshot(w: World): Promise<unknown> {
   const side = async (ns: Netns): Promise<unknown> => {
-    const { stdout } = await ns.exec('ip', ['-json', 'addr', 'show']);
-    const addrs = (JSON.parse(String(stdout) || '[]') as Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>).map((l) => ({
+    const addrs = (await ipAddrLinks(ns)).map((l) => ({
       dev: l.ifname,
       addrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort(),
     }));

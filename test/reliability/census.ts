@@ -4,6 +4,7 @@
 // (by inode), pins, devices in the host's namespace, and containers.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { hostIpLinks } from '../helpers/oracle.ts';
 import { netnsReferences } from '../helpers/proc.ts';
 
 const entries = (dir: string): string[] => {
@@ -159,8 +160,7 @@ export function netnsMountsVia(viaPid: number): string[] {
 
 /** The host's devices, read only: name, index and kind. */
 export function hostDevices(): string[] {
-  const links = JSON.parse(execFileSync('ip', ['-json', '-details', 'link', 'show'], { encoding: 'utf8' }) || '[]') as Array<{ ifindex: number; ifname: string; linkinfo?: { info_kind?: string } }>;
-  return links.map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
+  return hostIpLinks().map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
 }
 
 const isQemu = (p: ProcInfo): boolean => /^qemu/.test(p.comm);
