@@ -2,7 +2,7 @@
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
 import { execFileSync } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -18,7 +18,7 @@ import {
 } from '../../src/index.ts';
 import { ipLinkNames, ipLinks, ipNetnsIds, viaIpNetnsExec } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences, procStat } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
@@ -26,9 +26,7 @@ const inodeOf = (path: string): number => statSync(path).ino;
 const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
 /** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
 function ownerPrefix(pid: number, proc: number | 'self'): string {
-  const stat = readFileSync(`/proc/${proc}/stat`, 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  return `nslab-${pid}.${start}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
+  return `nslab-${pid}.${procStat(proc)!.startTime}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
 }
 async function nsInodeFromInside(ns: Netns): Promise<number> {
   const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);

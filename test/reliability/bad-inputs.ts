@@ -34,8 +34,8 @@ import {
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
 import { ipAddrLinks, ipLink, ipLinks } from '../helpers/oracle.ts';
-import { heldNetnsDescriptors } from '../helpers/proc.ts';
-import { cmdline, procInfo } from './census.ts';
+import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
+import { cmdline } from './census.ts';
 import { here } from './runner.ts';
 
 /** What each row works on: a namespace with a bridge, a tap held by a holder process on it, a veth pair and an address; a second namespace; a destroyed one. */
@@ -74,7 +74,7 @@ function holders(): number[] {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((pid) => {
-      const p = procInfo(pid);
+      const p = procStat(pid);
       return p?.ppid === process.pid && p.state !== 'Z' && cmdline(pid).includes('holder-process');
     });
 }
