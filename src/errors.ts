@@ -1,6 +1,7 @@
 // Errors users can catch by class. Each message says what happened and what to do about it;
 // the fields carry the same facts for programs.
 
+/** The base of every error nslab throws on purpose: `catch (e) { if (e instanceof NslabError) ... }`. */
 export class NslabError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -10,6 +11,7 @@ export class NslabError extends Error {
 
 /** The process lacks a capability the kernel demands for this operation. */
 export class PermissionError extends NslabError {
+  /** The capability that was missing. */
   readonly capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN';
   constructor(capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN', operation: string, options?: ErrorOptions) {
     super(
@@ -35,7 +37,9 @@ const kernelOptionOfKind: Record<string, string> = {
 
 /** The running kernel cannot create devices of this kind (driver not built, module missing). */
 export class UnsupportedKindError extends NslabError {
+  /** The device kind asked for ("dummy", "bridge", ...). */
   readonly kind: string;
+  /** The kernel option that provides it (CONFIG_DUMMY, ...). */
   readonly kernelOption: string;
   constructor(kind: string, kernelText: string | undefined, options?: ErrorOptions) {
     const option = kernelOptionOfKind[kind] ?? `the kernel option providing "${kind}"`;
@@ -56,7 +60,9 @@ export class UnsupportedKindError extends NslabError {
  * create them in the host's namespace.
  */
 export class ModuleLoadError extends NslabError {
+  /** The device kind asked for. */
   readonly kind: string;
+  /** The kernel module that provides it. */
   readonly module: string;
   /** What to run as root before the test, e.g. `modprobe dummy numdummies=0`. */
   readonly command: string;
@@ -76,6 +82,7 @@ export class ModuleLoadError extends NslabError {
 
 /** A value was rejected before anything was sent to the kernel. */
 export class InvalidArgumentError extends NslabError {
+  /** The value as it was passed. */
   readonly value: unknown;
   constructor(message: string, value: unknown) {
     super(message);
@@ -89,8 +96,15 @@ export class InvalidAddressError extends InvalidArgumentError {}
 
 /** A device name is already used in the namespace. */
 export class NameTakenError extends NslabError {
+  /** The name asked for. */
   readonly deviceName: string;
-  readonly existing: { index: number; kind: string | undefined };
+  /** The device that has it. */
+  readonly existing: {
+    /** Its ifindex. */
+    index: number;
+    /** Its kind, if it has one. */
+    kind: string | undefined;
+  };
   constructor(name: string, existing: { index: number; kind: string | undefined }, options?: ErrorOptions) {
     super(
       `a device named "${name}" already exists in this namespace (index ${existing.index}, kind ${existing.kind ?? 'unknown'}); ` +
@@ -102,7 +116,9 @@ export class NameTakenError extends NslabError {
   }
 }
 
+/** No device of this name or index is in the namespace. */
 export class DeviceNotFoundError extends NslabError {
+  /** The name or index looked for. */
   readonly device: string | number;
   constructor(device: string | number, options?: ErrorOptions) {
     super(`no device ${typeof device === 'number' ? `with index ${device}` : `named "${device}"`} in this namespace; it was deleted or never created`, options);
@@ -110,8 +126,11 @@ export class DeviceNotFoundError extends NslabError {
   }
 }
 
+/** attachTo() was given a device that is no bridge: only bridges take ports. */
 export class NotABridgeError extends NslabError {
+  /** The device's name. */
   readonly deviceName: string;
+  /** Its kind, if it has one. */
   readonly kind: string | undefined;
   constructor(name: string, kind: string | undefined) {
     super(`"${name}" is a ${kind ?? 'device without a kind'}, not a bridge: only bridges take ports`);
@@ -120,6 +139,7 @@ export class NotABridgeError extends NslabError {
   }
 }
 
+/** The namespace handle was used after destroy(). */
 export class NamespaceDestroyedError extends NslabError {
   constructor(label: string, operation: string) {
     super(`${operation}: namespace ${label} was already destroyed; create a new one (createNetns())`);
@@ -128,8 +148,15 @@ export class NamespaceDestroyedError extends NslabError {
 
 /** destroy() could not kill every process that held on to what it tore down; it went on without them. */
 export class ProcessesSurvivedError extends NslabError {
+  /** The namespace's label. */
   readonly namespace: string;
-  readonly survivors: ReadonlyArray<{ pid: number; command: string }>;
+  /** The processes still running. */
+  readonly survivors: ReadonlyArray<{
+    /** Its pid. */
+    pid: number;
+    /** Its command line. */
+    command: string;
+  }>;
   constructor(namespace: string, survivors: ReadonlyArray<{ pid: number; command: string }>, why: string) {
     const list = survivors.map((s) => `pid ${s.pid} (${s.command})`).join(', ');
     super(`namespace ${namespace}: destroy() left ${list} running, ${why}`);

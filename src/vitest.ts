@@ -13,6 +13,7 @@ declare module 'vitest' {
   interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends NslabMatchers<void> {}
 }
 
+/** The makeNetns fixture: another namespace for this test, destroyed with it. */
 export type MakeNetns = (options?: CreateNetnsOptions) => Promise<Netns>;
 
 /**
@@ -56,6 +57,7 @@ export const test = base
   })
   .extend('netns', async ({ makeNetns }) => makeNetns());
 
+/** test, by its other name. */
 export const it = test;
 export { expect };
 export { configureWaits, waitDefaults, until, pollUntil } from './wait/until.ts';

@@ -6,7 +6,8 @@ import { linkGet } from '../src/rtnl/link.ts';
 import { decodeFlags } from '../src/netlink/link.ts';
 import { linkStatus } from '../src/devices/state.ts';
 import { IFF_LOWER_UP, IFF_RUNNING, IFF_UP } from '../src/sys/constants.ts';
-import { ipLink, recordLinks, settledState, sysfsNet, type LinkNote } from './helpers.ts';
+import { ipLinkOf, sysfs } from '../test/helpers/oracle.ts';
+import { recordLinks, settledState, type LinkNote } from './helpers.ts';
 
 const hex = (flags: number): string => `0x${flags.toString(16)}`;
 
@@ -29,7 +30,7 @@ test('C6: a bridge and its tap can be admin up with no carrier and not operation
     expect(s.running).toBe(false);
     expect(s.operstate).not.toBe('up');
     // iproute2 derives its own view from the same message: UP together with NO-CARRIER.
-    const ip = await ipLink(netns, dev.name);
+    const ip = await ipLinkOf(netns, dev.name);
     expect(ip.flags).toContain('UP');
     expect(ip.flags).toContain('NO-CARRIER');
     expect(ip.operstate).not.toBe('UP');
@@ -131,13 +132,13 @@ test('X4: an admin-up bridge that never had a port', async ({ netns, task }) => 
   await expect(br).toBeAdminUp();
   await expect(br).toHavePorts([]);
   const s = await settledState(br);
-  const ip = await ipLink(netns, 'br0');
-  const sys = await sysfsNet(netns, ['br0/carrier', 'br0/operstate']);
+  const ip = await ipLinkOf(netns, 'br0');
+  const sys = await sysfs(netns, 'br0', ['carrier', 'operstate']);
   c.observe('carrier', s.carrier);
   c.observe('operstate', s.operstate);
   c.observe('flags', s.flags);
-  expect(sys['br0/carrier']).toBe(s.carrier ? '1' : '0');
-  expect(sys['br0/operstate']).toBe(s.operstate);
+  expect(sys.carrier).toBe(s.carrier ? '1' : '0');
+  expect(sys.operstate).toBe(s.operstate);
   expect(ip.operstate).toBe(s.operstate.toUpperCase());
   expect(ip.flags.includes('NO-CARRIER')).toBe(s.carrier === false);
 
@@ -162,7 +163,7 @@ test('X4: an admin-up bridge whose ports have all left', async ({ netns, task })
   await expect(br).toHavePorts([]);
   // The bridge's carrier goes with its last port at once; its operstate when linkwatch runs.
   const s = await settledState(br);
-  const ip = await ipLink(netns, 'br0');
+  const ip = await ipLinkOf(netns, 'br0');
   expect(ip.operstate).toBe(s.operstate.toUpperCase());
   c.observe('afterPortsLeft', { carrier: s.carrier, operstate: s.operstate, flags: s.flags });
   c.observe('neverHadPorts', { carrier: fresh.carrier, operstate: fresh.operstate });

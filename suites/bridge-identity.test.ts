@@ -5,24 +5,14 @@
 import { test, expect } from '../src/vitest.ts';
 import { formatBridgeId, parseBridgeId, type Bridge, type Link, type Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { ipLink, settledState, sysfsNet } from './helpers.ts';
+import { ipBridgeId, ipLinkOf, sysfs } from '../test/helpers/oracle.ts';
+import { settledState } from './helpers.ts';
 
 // dev->addr_assign_type values (include/linux/netdevice.h), as sysfs prints them.
 const NET_ADDR_PERM = 0;
 const NET_ADDR_RANDOM = 1;
 const NET_ADDR_SET = 3;
 const assignTypeName: Record<string, string> = { [NET_ADDR_PERM]: 'permanent', [NET_ADDR_RANDOM]: 'random', 2: 'stolen', [NET_ADDR_SET]: 'set' };
-
-/**
- * iproute2 prints bridge IDs with unpadded MAC octets ("8000.52:54:0:0:0:a"); this turns them
- * into the sysfs notation nslab uses ("8000.52540000000a"), so both can be compared.
- */
-function ipBridgeId(text: string | undefined): string | undefined {
-  const m = text === undefined ? null : /^([0-9a-f]{1,4})\.([0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5})$/i.exec(text);
-  if (!m) return undefined;
-  const mac = m[2]!.split(':').map((o) => o.padStart(2, '0')).join('');
-  return `${m[1]!.padStart(4, '0')}.${mac}`.toLowerCase();
-}
 
 /** I/G bit (0x01: group address) and U/L bit (0x02: locally administered) of the first octet. */
 function macBits(mac: string): { unicast: boolean; locallyAdministered: boolean } {
@@ -60,12 +50,12 @@ async function taps(ns: Netns, macs: Record<string, string>): Promise<Record<str
 /** The bridge ID and MAC as iproute2 and sysfs see them: both must agree with nslab's read. */
 async function expectOraclesAgree(ns: Netns, br: Bridge): Promise<{ bridgeId: string | undefined; mac: string | undefined }> {
   const s = await br.state();
-  const ip = await ipLink(ns, br.name);
-  const sys = await sysfsNet(ns, [`${br.name}/address`, `${br.name}/bridge/bridge_id`]);
+  const ip = await ipLinkOf(ns, br.name);
+  const sys = await sysfs(ns, br.name, ['address', 'bridge/bridge_id']);
   expect(ipBridgeId(ip.linkinfo?.info_data?.bridge_id)).toBe(s.bridgeId);
-  expect(sys[`${br.name}/bridge/bridge_id`]).toBe(s.bridgeId);
+  expect(sys['bridge/bridge_id']).toBe(s.bridgeId);
   expect(ip.address).toBe(s.mac);
-  expect(sys[`${br.name}/address`]).toBe(s.mac);
+  expect(sys.address).toBe(s.mac);
   return { bridgeId: s.bridgeId, mac: s.mac };
 }
 
@@ -88,15 +78,15 @@ test('C1: a bridge created without ports gets a random locally administered unic
   expect(mac).not.toBe(twinMac);
 
   // The kernel's own record of where the address came from, independent of the value.
-  const sys = await sysfsNet(netns, ['br0/addr_assign_type', 'br0/address', 'br0/bridge/bridge_id']);
-  const assigned = sys['br0/addr_assign_type'];
+  const sys = await sysfs(netns, 'br0', ['addr_assign_type', 'address', 'bridge/bridge_id']);
+  const assigned = sys.addr_assign_type;
   c.observe('addrAssignType', `${assigned} (${assignTypeName[assigned ?? ''] ?? '?'})`);
   expect(assigned).toBe(String(NET_ADDR_RANDOM));
-  expect(sys['br0/address']).toBe(mac);
+  expect(sys.address).toBe(mac);
 
-  const ip = await ipLink(netns, 'br0');
+  const ip = await ipLinkOf(netns, 'br0');
   c.observe('bridgeIdBeforeAnyPort', s.bridgeId);
-  expect(sys['br0/bridge/bridge_id']).toBe(s.bridgeId);
+  expect(sys['bridge/bridge_id']).toBe(s.bridgeId);
   expect(ipBridgeId(ip.linkinfo?.info_data?.bridge_id)).toBe(s.bridgeId);
   if (idMac(s.bridgeId) !== mac) {
     c.nuance(`the random MAC is only the device address: until a port joins, the bridge ID reads ${s.bridgeId}, not the random ${mac}`);
@@ -248,8 +238,8 @@ test('X1: a MAC given when the bridge is created pins the bridge ID against lowe
   const explicit = '52:54:00:00:00:50';
   const br = await netns.addBridge('br0', { mac: explicit });
   const before = await br.state();
-  const sys = await sysfsNet(netns, ['br0/addr_assign_type']);
-  const assigned = sys['br0/addr_assign_type'];
+  const sys = await sysfs(netns, 'br0', ['addr_assign_type']);
+  const assigned = sys.addr_assign_type;
   c.observe('addrAssignType', `${assigned} (${assignTypeName[assigned ?? ''] ?? '?'})`);
   c.observe('bridgeIdBeforePorts', before.bridgeId);
   expect(assigned).toBe(String(NET_ADDR_SET));
@@ -293,9 +283,9 @@ test('X1: setting the MAC of a bridge that has ports also pins it', async ({ net
   const pinned = await idWith(br, explicit);
   await expect(br).toHaveMac(explicit);
   await expect(br).toHaveBridgeId(pinned);
-  const sys = await sysfsNet(netns, ['br0/addr_assign_type']);
-  c.observe('addrAssignTypeAfterSet', sys['br0/addr_assign_type']);
-  expect(sys['br0/addr_assign_type']).toBe(String(NET_ADDR_SET));
+  const sys = await sysfs(netns, 'br0', ['addr_assign_type']);
+  c.observe('addrAssignTypeAfterSet', sys.addr_assign_type);
+  expect(sys.addr_assign_type).toBe(String(NET_ADDR_SET));
 
   const { low } = await taps(netns, { low: '52:54:00:00:00:01' });
   await low!.attachTo(br);

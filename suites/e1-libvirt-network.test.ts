@@ -14,8 +14,9 @@ import type { Netns } from '../src/index.ts';
 import { formatIp } from '../src/addr/ip.ts';
 import { claim } from '../src/report/claim.ts';
 import { adoptContainer, startContainer } from '../src/container/index.ts';
-import { containerSuite, followOutput, processRuns } from '../test/containers/helpers.ts';
+import { containerSuite, followOutput } from '../test/containers/helpers.ts';
 import { ipLink } from '../test/helpers/oracle.ts';
+import { isRunning } from '../test/helpers/proc.ts';
 
 const BRIDGE_V4 = '192.0.2.1/24';
 const BRIDGE_V6 = '2001:db8::1/64';
@@ -56,7 +57,7 @@ function tempDir(): string {
 function sweepStaleDirs(): void {
   for (const name of readdirSync(tmpdir())) {
     const owner = /^nslab-e1-(\d+)-/.exec(name)?.[1];
-    if (owner && !processRuns(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (owner && !isRunning(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 sweepStaleDirs();
@@ -215,7 +216,7 @@ test('E1: dnsmasq serves DHCP on a libvirt-style bridge once DAD is over, a VM c
   const [from, to] = RANGE.map((a) => Number(a.split('.')[3]));
   expect(Number(ip.split('.')[3])).toBeGreaterThanOrEqual(from!);
   expect(Number(ip.split('.')[3])).toBeLessThanOrEqual(to!);
-  expect(dnsmasq.pid && processRuns(dnsmasq.pid)).toBe(true);
+  expect(dnsmasq.pid && isRunning(dnsmasq.pid)).toBe(true);
   // And the guest reaches the host side of the network.
   const ping = await vm.exec(['ping', '-c', '1', '-W', '5', '192.0.2.1']);
   expect(ping.exitCode, ping.output).toBe(0);
@@ -239,7 +240,7 @@ test('E1: dnsmasq serves DHCP on a libvirt-style bridge once DAD is over, a VM c
   dnsmasq.kill('SIGTERM');
   const ended = await dnsmasq.catch((e: { exitCode?: number; signal?: string }) => e);
   expect({ exitCode: ended.exitCode, signal: ended.signal }).toEqual({ exitCode: 0, signal: undefined });
-  expect(processRuns(pid)).toBe(false);
+  expect(isRunning(pid)).toBe(false);
   mark('dnsmasqStopped');
 
   const wallMs = Math.round(performance.now() - t0);

@@ -1,55 +1,10 @@
-// Oracles and recorders the claim suites share. The oracles read the kernel by other routes
-// than nslab's own netlink code (iproute2's JSON, sysfs), so a suite can cross-check what the
-// matchers saw; the recorder keeps link notifications with their arrival times.
+// What the claim suites share besides the oracle (test/helpers/oracle.ts, the tests' own): a
+// wait for a device's state to settle, and a recorder that keeps link notifications with their
+// arrival times.
 import type { Link, LinkState, Netns } from '../src/index.ts';
 import { linkStatus } from '../src/devices/state.ts';
 import { until } from '../src/wait/until.ts';
 import * as C from '../src/sys/constants.ts';
-
-/** One device as `ip -json -details link show` prints it (only the fields the suites use). */
-export interface IpLink {
-  ifname: string;
-  flags: string[];
-  operstate: string;
-  address?: string;
-  master?: string;
-  linkinfo?: {
-    info_kind?: string;
-    info_data?: { bridge_id?: string };
-    info_slave_kind?: string;
-    info_slave_data?: { state?: string };
-  };
-}
-
-/** `ip -json -details link show [dev NAME]`, run inside the namespace. */
-export async function ipLinks(ns: Netns, name?: string): Promise<IpLink[]> {
-  const { stdout } = await ns.exec('ip', ['-json', '-details', 'link', 'show', ...(name ? ['dev', name] : [])]);
-  return JSON.parse(String(stdout) || '[]') as IpLink[];
-}
-
-export async function ipLink(ns: Netns, name: string): Promise<IpLink> {
-  const [link] = await ipLinks(ns, name);
-  if (!link) throw new Error(`ip link show dev ${name} printed nothing`);
-  return link;
-}
-
-/**
- * Reads files under /sys/class/net as the namespace sees them. sysfs shows the network
- * namespace of whoever mounted it, so the reader mounts a fresh sysfs in a private mount
- * namespace of its own (gone when it exits). A file the kernel refuses to read (carrier of a
- * device that is down: EINVAL) comes back undefined.
- */
-export async function sysfsNet(ns: Netns, files: readonly string[]): Promise<Record<string, string | undefined>> {
-  const script = 'mount -t sysfs sysfs /sys || exit 1; for f in "$@"; do if v=$(cat "/sys/class/net/$f" 2>/dev/null); then printf "%s\\t%s\\n" "$f" "$v"; else printf "%s\\n" "$f"; fi; done';
-  const { stdout } = await ns.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...files]);
-  const out: Record<string, string | undefined> = {};
-  for (const line of String(stdout).split('\n')) {
-    if (!line) continue;
-    const [file, value] = line.split('\t');
-    out[file!] = value;
-  }
-  return out;
-}
 
 /**
  * The device's state once its operational state has caught up with its carrier. The carrier bit

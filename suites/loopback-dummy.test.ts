@@ -2,7 +2,8 @@
 import { test, expect } from '../src/vitest.ts';
 import { ModuleLoadError, UnsupportedKindError, type Link, type Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { ipLink, ipLinks, settledState } from './helpers.ts';
+import { ipLinkOf, ipLinks } from '../test/helpers/oracle.ts';
+import { settledState } from './helpers.ts';
 
 test('C14: a new namespace holds exactly one device, its loopback, and it starts admin down', async ({ netns, makeNetns, task }) => {
   const c = claim(task);
@@ -54,7 +55,7 @@ test('C15: an up dummy is operationally up with no process, and keeps a bridge i
   // IFF_RUNNING is the kernel's own "operationally up" (operstate up or unknown).
   await expect(dummy).toBeRunning();
   const s = await dummy.state();
-  const ip = await ipLink(netns, 'dummy0');
+  const ip = await ipLinkOf(netns, 'dummy0');
   expect(ip.flags).toContain('LOWER_UP');
   expect(ip.operstate).toBe(s.operstate.toUpperCase());
   c.observe('dummyOperstate', s.operstate);
@@ -68,7 +69,7 @@ test('C15: an up dummy is operationally up with no process, and keeps a bridge i
   await br.up();
   await expect(br).toHaveCarrier();
   await expect(br).toBeRunning();
-  const port = await ipLink(netns, 'dummy0');
+  const port = await ipLinkOf(netns, 'dummy0');
   expect(port.linkinfo?.info_slave_data?.state).toBe('forwarding');
   const b = await settledState(br);
   c.observe('bridge', { carrier: b.carrier, operstate: b.operstate, portState: port.linkinfo?.info_slave_data?.state });
@@ -93,7 +94,7 @@ test('C16: setting the dummy admin down takes the carrier from it and from its b
   const d = await dummy.state();
   // The bridge's carrier went at once; its operstate follows when linkwatch gets to it.
   const b = await settledState(br);
-  const port = await ipLink(netns, 'dummy0');
+  const port = await ipLinkOf(netns, 'dummy0');
   expect(port.linkinfo?.info_slave_data?.state).toBe('disabled');
   c.observe('dummy', { carrierAttribute: d.carrier, flags: d.flags, operstate: d.operstate });
   c.observe('bridge', { carrier: b.carrier, operstate: b.operstate, portState: port.linkinfo?.info_slave_data?.state });

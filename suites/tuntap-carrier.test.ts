@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { test, expect, until } from '../src/vitest.ts';
 import type { Netns, TapHolder } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { ipLink, ipLinks, recordLinks, settledState, sysfsNet } from './helpers.ts';
+import { ipLinkOf, ipLinks, sysfs } from '../test/helpers/oracle.ts';
+import { recordLinks, settledState } from './helpers.ts';
 
 /**
  * Which tun device a process's descriptor is attached to, from the kernel's fdinfo for it
@@ -36,12 +37,12 @@ test('C8: a persistent tap nobody holds open has no carrier, even admin up', asy
   const s = await settledState(tap);
   expect(s.tun?.persist).toBe(true);
   expect(s.operstate).not.toBe('up');
-  const sys = await sysfsNet(netns, ['tap0/carrier', 'tap0/operstate']);
-  expect(sys['tap0/carrier']).toBe('0');
-  expect(sys['tap0/operstate']).toBe(s.operstate);
-  const ip = await ipLink(netns, 'tap0');
+  const sys = await sysfs(netns, 'tap0', ['carrier', 'operstate']);
+  expect(sys.carrier).toBe('0');
+  expect(sys.operstate).toBe(s.operstate);
+  const ip = await ipLinkOf(netns, 'tap0');
   expect(ip.flags).toContain('NO-CARRIER');
-  c.observe('tap0', { adminUp: s.adminUp, carrier: s.carrier, operstate: s.operstate, persist: s.tun?.persist, sysfsCarrier: sys['tap0/carrier'], ipFlags: ip.flags });
+  c.observe('tap0', { adminUp: s.adminUp, carrier: s.carrier, operstate: s.operstate, persist: s.tun?.persist, sysfsCarrier: sys.carrier, ipFlags: ip.flags });
 });
 
 const endings: ReadonlyArray<{ how: string; key: string; end: (h: TapHolder) => Promise<unknown> }> = [
@@ -98,7 +99,7 @@ test('C10: a bridge whose only port is that tap loses carrier when the holder go
   const after = await br.state();
   expect(after.ports).toEqual(['tap0']);
   expect(after.operstate).not.toBe('up');
-  const ip = await ipLink(netns, 'br0');
+  const ip = await ipLinkOf(netns, 'br0');
   expect(ip.flags).toContain('NO-CARRIER');
   c.observe('bridgeWhileHeld', { carrier: before.carrier, operstate: before.operstate });
   c.observe('bridgeAfterHolderKilled', { carrier: after.carrier, operstate: after.operstate, ipFlags: ip.flags });
@@ -158,7 +159,7 @@ test('C13: a bridge keeps carrier while any of its VM holders lives and loses it
     // RUNNING (some kernels run it on a targeted read, others up to a second later). Only then
     // does the bridge's carrier say anything; its port state (iproute2's oracle) confirms it.
     await expect(tap).not.toBeRunning();
-    const port = await ipLink(netns, tap.name);
+    const port = await ipLinkOf(netns, tap.name);
     expect(port.linkinfo?.info_slave_data?.state).toBe('disabled');
     const left = vms.length - i - 1;
     if (left > 0) await expect(br).toHaveCarrier();

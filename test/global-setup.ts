@@ -1,26 +1,25 @@
 // Once per run: refuse to run without the privileges the tests need (saying how to get them),
 // sweep pins left by killed runs, and prove afterwards that the host's namespace is untouched.
-import { execFileSync } from 'node:child_process';
 import { sweepStalePins } from '../src/netns/pin.ts';
 import { hostSysctls, sysctlChanges } from './helpers/host.ts';
+import { type IpAddrLink, hostIpJson, hostIpLinks } from './helpers/oracle.ts';
 
 export function hostNetwork(): string {
-  const ip = (args: string[]): unknown => JSON.parse(execFileSync('ip', ['-json', ...args], { encoding: 'utf8' }) || '[]');
   // Counters, carrier and operstate change on their own; compare what configuration could change.
-  const links = (ip(['-details', 'link', 'show']) as Array<{ flags: string[] } & Record<string, unknown>>).map(({ ifindex, ifname, flags, mtu, master, address, linkinfo }) => ({
+  const links = hostIpLinks().map(({ ifindex, ifname, flags, mtu, master, address, linkinfo }) => ({
     ifindex,
     ifname,
     up: flags.includes('UP'),
     mtu,
     master,
     address,
-    kind: (linkinfo as { info_kind?: string } | undefined)?.info_kind,
+    kind: linkinfo?.info_kind,
   }));
-  const addrs = (ip(['addr', 'show']) as Array<{ ifname: string; addr_info: Array<Record<string, unknown>> }>).map(({ ifname, addr_info }) => ({
+  const addrs = hostIpJson<IpAddrLink[]>(['addr', 'show']).map(({ ifname, addr_info }) => ({
     ifname,
     addr_info: addr_info.map(({ local, prefixlen, scope }) => ({ local, prefixlen, scope })),
   }));
-  const routes = ip(['route', 'show', 'table', 'all']);
+  const routes = hostIpJson<unknown>(['route', 'show', 'table', 'all']);
   return JSON.stringify({ links, addrs, routes }, null, 1);
 }
 

@@ -6,6 +6,7 @@ import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
 import { until, waitDefaults } from '../wait/until.ts';
 
+/** How long a matcher waits for the kernel. */
 export interface WaitOption {
   /** Milliseconds to wait for the state before failing (default: waitDefaults.timeout). */
   timeout?: number;

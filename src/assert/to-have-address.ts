@@ -2,6 +2,7 @@ import type { MatcherState } from 'vitest';
 import { parseCidr } from '../addr/ip.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
+/** toHaveAddress's options: the wait, and the DAD state wanted. */
 export interface AddressOptions extends WaitOption {
   /** Also require the address to be tentative (true: DAD still running) or not (false: usable). */
   tentative?: boolean;

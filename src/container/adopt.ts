@@ -12,8 +12,14 @@ import { ContainerNotRunningError } from './errors.ts';
 import { runtimeClient } from './runtime.ts';
 
 /** What a container is to adopt: a started testcontainers container, or an id or name. */
-export type ContainerRef = { getId(): string } | string;
+export type ContainerRef =
+  | {
+      /** The container's id. */
+      getId(): string;
+    }
+  | string;
 
+/** How an adopted container's run ended. */
 export interface ContainerExit {
   /** The container's exit status, when the engine reported one. */
   exitCode: number | undefined;
@@ -23,18 +29,28 @@ export interface ContainerExit {
   error?: string;
 }
 
+/** The veth pair ContainerNetns.plug makes between a namespace and the container. */
 export interface PlugOptions {
   /** The end in ns. */
   name: string;
   /** The end in the container (eth0, typically). */
   peerName: string;
+  /** The MAC of the end in ns; the kernel picks one when absent. */
   mac?: string;
+  /** The MAC of the end in the container. */
   peerMac?: string;
 }
 
+/**
+ * A running container's network namespace, adopted as an nslab namespace handle (adoptContainer),
+ * for as long as the container runs.
+ */
 export class ContainerNetns implements AsyncDisposable {
+  /** The container's full id. */
   readonly id: string;
+  /** The container's name, without Docker's leading slash. */
   readonly name: string;
+  /** The container's init process, as the host sees it, through which its namespace was found. */
   readonly pid: number;
   /** The container's namespace; destroyed (released) once the container stops. */
   readonly ns: Netns;
@@ -119,6 +135,7 @@ export class ContainerNetns implements AsyncDisposable {
     }
   }
 
+  /** destroy(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.destroy();
   }

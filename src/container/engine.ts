@@ -6,14 +6,28 @@ import { existsSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:http';
 import { DockerUnavailableError } from './errors.ts';
 
+/** A Docker engine that answered. */
 export interface DockerEngine {
   /** Where it answered: the unix socket path or host:port. */
   endpoint: string;
+  /** The engine's version, as GET /version reports it. */
   version: string;
+  /** The newest API version it speaks. */
   apiVersion: string;
 }
 
-export type DockerCheck = ({ available: true } & DockerEngine) | { available: false; reason: string };
+/** What checkDocker found: an engine, or the reason there is none (for a skip note). */
+export type DockerCheck =
+  | ({
+      /** An engine answered. */
+      available: true;
+    } & DockerEngine)
+  | {
+      /** No engine answered. */
+      available: false;
+      /** Why, in a few words. */
+      reason: string;
+    };
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 

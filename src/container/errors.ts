@@ -13,7 +13,9 @@ export class DockerUnavailableError extends NslabError {
 
 /** The container is not running, so it has no network namespace to adopt. */
 export class ContainerNotRunningError extends NslabError {
+  /** The container's id or name, as given. */
   readonly container: string;
+  /** Docker's word for its state: "exited", "created", "paused", ... */
   readonly status: string;
   constructor(container: string, status: string, exitCode: number | undefined) {
     super(
@@ -27,6 +29,7 @@ export class ContainerNotRunningError extends NslabError {
 
 /** The image is not in the engine's store, and nslab never pulls (no registry needs to be reachable). */
 export class ImageNotFoundError extends NslabError {
+  /** The image reference that was asked for. */
   readonly image: string;
   constructor(image: string) {
     super(

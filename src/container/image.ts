@@ -11,20 +11,47 @@ import { dirname, join } from 'node:path';
 import { NslabError } from '../errors.ts';
 import { runtimeClient } from './runtime.ts';
 
+/** The label on every image nslab builds, so they can be told from the user's own. */
 export const IMAGE_LABEL = 'nslab.image';
 
+/** One entry of a built image; every path is absolute in the image, modes default to 0o644. */
 export type ImageFile =
-  | { path: string; content: string | Uint8Array; mode?: number }
-  /** A copy of a file on this machine. */
-  | { path: string; from: string; mode?: number }
-  | { path: string; symlink: string }
-  | { path: string; directory: true };
+  | {
+      /** Where in the image. */
+      path: string;
+      /** A file with this content (bytes, or text as UTF-8). */
+      content: string | Uint8Array;
+      /** Permission bits. */
+      mode?: number;
+    }
+  | {
+      /** Where in the image. */
+      path: string;
+      /** A copy of this file on this machine. */
+      from: string;
+      /** Permission bits. */
+      mode?: number;
+    }
+  | {
+      /** Where in the image. */
+      path: string;
+      /** A symbolic link to this. */
+      symlink: string;
+    }
+  | {
+      /** Where in the image. */
+      path: string;
+      /** An empty directory. */
+      directory: true;
+    };
 
+/** What buildImage builds: a scratch image of exactly these files. */
 export interface ImageSpec {
   /** The image's name without a tag; the tag is the content hash. */
   repository: string;
   /** Paths are absolute in the image. */
   files: ImageFile[];
+  /** The image's default command. */
   cmd?: string[];
 }
 

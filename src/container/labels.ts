@@ -4,7 +4,9 @@
 import { processStartTime } from '../sys/proc.ts';
 import { runtimeClient } from './runtime.ts';
 
+/** The label that holds the pid of the nslab process that started the container. */
 export const OWNER_LABEL = 'nslab.owner';
+/** The label that holds that process's start time, so a reused pid does not pass for the owner. */
 export const OWNER_START_LABEL = 'nslab.owner-start';
 
 /** The labels that mark a container as this process's. */

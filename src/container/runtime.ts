@@ -13,6 +13,10 @@ export type Testcontainers = typeof import('testcontainers');
 
 let loaded: Promise<Testcontainers> | undefined;
 
+/**
+ * The testcontainers module, imported on first call (an NslabError saying how to install it when
+ * it is missing). Ryuk is off: nslab removes its own containers by their owner labels.
+ */
 export function loadTestcontainers(): Promise<Testcontainers> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';

@@ -7,12 +7,15 @@ import { ImageNotFoundError } from './errors.ts';
 import { ownerLabels, removeStaleContainers } from './labels.ts';
 import { loadTestcontainers, runtimeClient } from './runtime.ts';
 
+/** How startContainer starts a container. */
 export interface StartContainerOptions {
+  /** A local image (never pulled: ImageNotFoundError when the engine does not have it). */
   image: string;
   /** The command; the image's own when absent. */
   cmd?: string[];
   /** Capabilities added to Docker's default set, e.g. ['NET_ADMIN'] for a DHCP client that configures its interface. */
   capabilities?: string[];
+  /** The container's name; Docker picks one when absent. */
   name?: string;
   /** Anything else testcontainers offers, applied last. */
   configure?: (container: GenericContainer) => GenericContainer;
@@ -20,6 +23,11 @@ export interface StartContainerOptions {
 
 let swept: Promise<unknown> | undefined;
 
+/**
+ * Starts a container with no network (`--network none`), nslab's owner labels and the given
+ * capabilities, ready for adoptContainer. The first start in a process first removes the
+ * containers of nslab processes that are gone.
+ */
 export async function startContainer(options: StartContainerOptions): Promise<StartedTestContainer> {
   const client = await runtimeClient();
   swept ??= removeStaleContainers();

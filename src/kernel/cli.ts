@@ -10,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ClaimsReport, renderMarkdown } from '../report/claims-reporter.ts';
-import { crossKernel, loadKernelReports, mergeShards, renderCrossKernelMarkdown, renderCrossKernelText, saveKernelReport } from '../report/kernels.ts';
+import type { ClaimsReport } from '../report/claims-reporter.ts';
+import { crossKernel, loadKernelReports, mergeShards, saveKernelReport } from '../report/kernels.ts';
+import { renderClaimsMarkdown, renderCrossKernelMarkdown, renderCrossKernelText } from '../report/render.ts';
 import { KernelRunnerError } from './errors.ts';
 import { bzImageRelease, defaultKernel, installedKernels } from './image.ts';
 import { guestKernelReport, runGuest } from './run.ts';
@@ -123,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
       if (!out || inputs.length === 0) throw new KernelRunnerError('usage: nslab kernels merge-shards OUT.json IN.json...');
       const merged = mergeShards(inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as ClaimsReport));
       writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
-      writeFileSync(out.replace(/(\.json)?$/, '.md'), renderMarkdown(merged));
+      writeFileSync(out.replace(/(\.json)?$/, '.md'), renderClaimsMarkdown(merged));
       process.stdout.write(`merged ${inputs.length} shards: ${merged.claims.length} claims on ${merged.kernel} -> ${out}\n`);
       return 0;
     }

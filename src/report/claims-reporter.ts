@@ -1,16 +1,26 @@
 // A Vitest reporter that turns the suites' claim tests into the claims report: a row per claim
 // of ../shared/claims.md with its verdict on this kernel and the values observed, written to
-// report/claims.json and report/claims.md and printed at the end of the run.
+// report/claims.json and report/claims.md and printed at the end of the run. The verdict stays
+// data ({ kind, note }) in the JSON; words for it are chosen only by the renderers (render.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import type { ClaimRecord, Verdict } from './claim.ts';
+import { renderClaimsMarkdown, renderClaimsText } from './render.ts';
+
+/** A claim's verdict on one kernel. */
+export interface ClaimVerdict {
+  kind: 'holds' | 'nuance' | 'does-not-hold' | 'skipped' | 'failed';
+  /** Why it is not a plain "holds": the tests' notes, the reason for skipping, or the failure's first line. */
+  note?: string;
+  /** The test that failed (kind 'failed'). */
+  test?: string;
+}
 
 export interface ClaimRow {
   id: string;
-  /** holds | holds with a nuance: … | does not hold on this kernel: … | skipped: … | failed: … */
-  verdict: string;
+  verdict: ClaimVerdict;
   tests: Array<{ name: string; state: string; verdict?: Verdict; note?: string; observed: Record<string, unknown> }>;
 }
 
@@ -22,23 +32,36 @@ export interface ClaimsReport {
 
 const CLAIM_ID = /^([CXE]\d+)\b/;
 
-export function verdictOf(tests: ClaimRow['tests']): string {
+const joined = (notes: Array<string | undefined>): string | undefined => notes.filter(Boolean).join('; ') || undefined;
+const withNote = (kind: ClaimVerdict['kind'], note: string | undefined): ClaimVerdict => (note ? { kind, note } : { kind });
+
+/** A claim's verdict from its tests: a failure outweighs a skip, which outweighs "does not hold", then a nuance. */
+export function verdictOf(tests: ClaimRow['tests']): ClaimVerdict {
   const failed = tests.find((t) => t.state === 'failed');
-  if (failed) return `failed: ${failed.name}${failed.note ? ` (${failed.note})` : ''}`;
+  if (failed) return { ...withNote('failed', failed.note), test: failed.name };
   const ran = tests.filter((t) => t.state === 'passed');
-  if (ran.length === 0) return `skipped: ${tests.map((t) => t.note).find(Boolean) ?? 'no reason given'}`;
+  if (ran.length === 0) return withNote('skipped', tests.map((t) => t.note).find(Boolean));
   const notHolding = ran.filter((t) => t.verdict === 'does-not-hold');
-  if (notHolding.length) return `does not hold on this kernel: ${notHolding.map((t) => t.note).join('; ')}`;
+  if (notHolding.length) return withNote('does-not-hold', joined(notHolding.map((t) => t.note)));
   const nuances = ran.filter((t) => t.verdict === 'nuance');
-  if (nuances.length) return `holds with a nuance: ${nuances.map((t) => t.note).join('; ')}`;
-  return 'holds';
+  if (nuances.length) return withNote('nuance', joined(nuances.map((t) => t.note)));
+  return { kind: 'holds' };
 }
 
 /** Sort key of a claim ID: the document's C1..Cn, then X1..Xn beyond it, then end-to-end scenarios E1..En. */
 export const claimOrder = (id: string): number => 'CXE'.indexOf(id[0]!) * 1000 + Number(id.slice(1));
 
+/**
+ * Claims in report order, each with the verdict its tests give. The verdict is always derived
+ * from the tests, never taken from a file: merged shards and reports written by an older nslab
+ * get the same verdict as a fresh run would.
+ */
+export function withVerdicts(rows: Iterable<Pick<ClaimRow, 'id' | 'tests'>>): ClaimRow[] {
+  return [...rows].sort((a, b) => claimOrder(a.id) - claimOrder(b.id)).map((r) => ({ id: r.id, verdict: verdictOf(r.tests), tests: r.tests }));
+}
+
 function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
-  const rows = new Map<string, ClaimRow>();
+  const rows = new Map<string, Pick<ClaimRow, 'id' | 'tests'>>();
   for (const mod of modules) {
     for (const test of mod.children.allTests()) {
       const id = CLAIM_ID.exec(test.name)?.[1];
@@ -47,7 +70,7 @@ function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
       const meta = test.meta() as { claim?: ClaimRecord };
       const record = meta.claim;
       const note = result.state === 'skipped' ? result.note : result.state === 'failed' ? result.errors?.[0]?.message.split('\n')[0] : record?.note;
-      const row = rows.get(id) ?? { id, verdict: '', tests: [] };
+      const row = rows.get(id) ?? { id, tests: [] };
       row.tests.push({
         name: test.name,
         state: result.state,
@@ -58,28 +81,7 @@ function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
       rows.set(id, row);
     }
   }
-  return [...rows.values()].sort((a, b) => claimOrder(a.id) - claimOrder(b.id)).map((r) => ({ ...r, verdict: verdictOf(r.tests) }));
-}
-
-export const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
-
-function observedText(row: ClaimRow): string {
-  return row.tests
-    .flatMap((t) => Object.entries(t.observed).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
-    .join('; ');
-}
-
-export function renderMarkdown(report: ClaimsReport): string {
-  return [
-    `# Claims report`,
-    '',
-    `Kernel ${report.kernel}, ${report.generatedAt}. Each row is a claim of shared/claims.md reproduced on this kernel; values were read from the kernel.`,
-    '',
-    '| claim | verdict | observed |',
-    '| --- | --- | --- |',
-    ...report.claims.map((r) => `| ${r.id} | ${cell(r.verdict)} | ${cell(observedText(r))} |`),
-    '',
-  ].join('\n');
+  return withVerdicts(rows.values());
 }
 
 export default class ClaimsReporter implements Reporter {
@@ -96,9 +98,7 @@ export default class ClaimsReporter implements Reporter {
     const report: ClaimsReport = { kernel: release(), generatedAt: new Date().toISOString(), claims };
     mkdirSync(this.outDir, { recursive: true });
     writeFileSync(join(this.outDir, 'claims.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(this.outDir, 'claims.md'), renderMarkdown(report));
-    const width = Math.max(...claims.map((c) => c.id.length));
-    const lines = claims.map((c) => `  ${c.id.padEnd(width)}  ${c.verdict}${observedText(c) ? `\n  ${' '.repeat(width)}  observed: ${observedText(c)}` : ''}`);
-    process.stdout.write(`\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${lines.join('\n')}\n\n`);
+    writeFileSync(join(this.outDir, 'claims.md'), renderClaimsMarkdown(report));
+    process.stdout.write(`\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${renderClaimsText(report)}\n`);
   }
 }

@@ -56,8 +56,11 @@ export function lastErrno(): number {
 
 /** A failed libc call: which call, on what, and the errno it set. */
 export class SysError extends Error {
+  /** The errno value. */
   readonly errno: number;
+  /** Its name: "EPERM", "ENOENT", ... */
   readonly code: string;
+  /** The system call that failed. */
   readonly call: string;
   constructor(call: string, errno: number, detail?: string) {
     const code = errnoName(errno);

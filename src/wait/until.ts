@@ -6,7 +6,10 @@ import { performance } from 'node:perf_hooks';
 import type { Netns } from '../netns/netns.ts';
 
 /** How long waits last unless a call says otherwise. */
-export const waitDefaults = { timeout: 5_000 };
+export const waitDefaults = {
+  /** Milliseconds (5000 unless configureWaits changed it). */
+  timeout: 5_000,
+};
 
 /**
  * A deadline is computed once from the timeout, so it must be a number a clock reaches: NaN
@@ -19,6 +22,7 @@ function requireMilliseconds(where: string, name: string, value: unknown, min: '
   return value;
 }
 
+/** Sets the default timeout of every wait (matchers, until, pollUntil) from now on, in milliseconds. */
 export function configureWaits(options: { timeout?: number }): void {
   const { timeout } = options;
   if (timeout === undefined) return;

@@ -3,7 +3,7 @@
 // bridge.
 import { performance } from 'node:perf_hooks';
 import { test, expect } from '../../src/vitest.ts';
-import { ipAddrs, ipLink } from '../helpers/oracle.ts';
+import { ipAddrs, ipLink, ipPorts } from '../helpers/oracle.ts';
 import { explain, failure, parseReport } from './helpers.ts';
 
 const FAIL_AFTER = { timeout: 200 };
@@ -90,8 +90,7 @@ test('toHavePorts: exactly these ports, no more, no fewer', async ({ netns }) =>
   await expect(br).toHavePorts([]);
   await a.attachTo(br);
   await b.attachTo(br);
-  const names = JSON.parse(String((await netns.exec('ip', ['-json', 'link', 'show', 'master', 'jbr0'])).stdout)) as Array<{ ifname: string }>;
-  expect(names.map((l) => l.ifname).sort()).toEqual(['jtap1', 'jtap2']);
+  expect((await ipPorts(netns, 'jbr0')).sort()).toEqual(['jtap1', 'jtap2']);
 
   await expect(br).toHavePorts(['jtap2', a]);
   await expect(br).not.toHavePorts([a]);

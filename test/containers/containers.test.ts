@@ -4,7 +4,7 @@
 // inodes, process states), the engine's own view (docker inspect through its API), and
 // busybox's ip run inside the container.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe } from 'vitest';
@@ -31,7 +31,8 @@ import {
 import { ipLink } from '../helpers/oracle.ts';
 import { startFixture } from '../helpers/fixture.ts';
 import { NAMESPACE_FREED_MS, pollUntil } from '../helpers/poll.ts';
-import { containerSuite, processRuns } from './helpers.ts';
+import { isRunning, procStat } from '../helpers/proc.ts';
+import { containerSuite } from './helpers.ts';
 
 const suite = containerSuite();
 
@@ -183,7 +184,7 @@ describe('adopting a container', () => {
 
     await vm.stop();
     await guest.exited;
-    expect(processRuns(guest.pid)).toBe(false);
+    expect(isRunning(guest.pid)).toBe(false);
     // The namespace is held by `extra` alone; the container side is still there, up, with carrier.
     const farSide = await extra.link('eth0');
     await expect(farSide).toHaveCarrier();
@@ -245,7 +246,7 @@ describe('bad input', () => {
     const { child: parent, report, exited } = await startFixture<{ pid: number }>('zombie-parent.ts');
     try {
       const { pid } = report;
-      const zombie = await pollUntil(() => readFileSync(`/proc/${pid}/stat`, 'utf8'), (stat) => stat[stat.lastIndexOf(')') + 2] === 'Z');
+      const zombie = await pollUntil(() => procStat(pid)?.state, (state) => state === 'Z');
       expect(zombie.met).toBe(true);
       const error = await adoptNetns({ pid }).then(
         () => new Error('adopted a zombie'),

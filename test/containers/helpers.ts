@@ -1,6 +1,5 @@
 // Shared by the container tests and the E1 suite: whether they can run here (a Docker engine
 // and the offline image), and waiting on a program's output with a deadline.
-import { readFileSync } from 'node:fs';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
 import { busyboxImage, checkDocker, loadTestcontainers, ownerLabels, removeOwnContainers } from '../../src/container/index.ts';
@@ -95,12 +94,3 @@ export function followOutput(child: ResultPromise): Output {
   };
 }
 
-/** Whether a process with this pid exists (a zombie counts as gone: it runs nothing). */
-export function processRuns(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return false;
-  }
-}

@@ -1,7 +1,9 @@
 // nslab as its users get it: a small project in a temporary directory that depends on nslab by
 // path (npm links the file: dependency), imports the built package through its exports map,
-// type-checks with tsc, and runs its own Vitest tests against the kernel. Also: the packed
-// package holds every file those imports reach.
+// type-checks with tsc, and runs its own Vitest tests against the kernel. The README's
+// TypeScript examples go into that project as they stand in README.md: every one must
+// type-check, and the first ("A first test") must pass. Also: the packed package holds every
+// file those imports reach.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -129,6 +131,10 @@ await expect(br).toHaveOperstate(42);
 await expect(br).toHaveCarier();
 `;
 
+/** The README's TypeScript examples (its ```ts blocks), in order. */
+const README_EXAMPLES = [...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/^```ts\n([^]*?)^```$/gm)].map((m) => m[1]!);
+const readmeExample = (i: number): string => `readme/example-${i + 1}.ts`;
+
 let dir = '';
 
 beforeAll(async () => {
@@ -143,19 +149,23 @@ beforeAll(async () => {
     symlinkSync(REPO_ROOT, join(dir, 'node_modules', 'nslab'));
   }
   // The user's own dev dependencies, from the repo's node_modules (no registry here).
-  for (const name of ['vitest', 'typescript', '@types/node']) {
+  for (const name of ['vitest', 'typescript', '@types/node', 'testcontainers']) {
     mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
   }
   const strict = { target: 'es2023', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: ['node'], skipLibCheck: false };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: strict, include: ['*.ts'] }, null, 2));
   writeFileSync(join(dir, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: strict, include: ['wrong/*.ts'] }, null, 2));
+  writeFileSync(join(dir, 'tsconfig.readme.json'), JSON.stringify({ compilerOptions: strict, include: ['readme/*.ts'] }, null, 2));
   // A user's config with nothing nslab-specific in it.
   writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { include: ['*.test.ts'] } };\n");
   writeFileSync(join(dir, 'bridge.test.ts'), USER_TEST);
   writeFileSync(join(dir, 'type-errors.ts'), TYPE_ERRORS);
   mkdirSync(join(dir, 'wrong'));
   writeFileSync(join(dir, 'wrong', 'calls.ts'), WRONG_CALLS);
+  mkdirSync(join(dir, 'readme'));
+  README_EXAMPLES.forEach((code, i) => writeFileSync(join(dir, readmeExample(i)), code));
+  writeFileSync(join(dir, 'vitest.readme.mjs'), `export default { test: { include: ['${readmeExample(0)}'] } };\n`);
   await building;
 }, limitFor(2));
 
@@ -208,6 +218,22 @@ test("vitest runs the project's tests, with its fixtures and matchers, and they 
   ]);
   expect(results.success).toBe(true);
 }, limitFor(1));
+
+test("the README's TypeScript examples type-check against the published types, strict", async () => {
+  // "A first test", "Without Vitest", the containers example: fewer means the extraction broke.
+  expect(README_EXAMPLES.length).toBeGreaterThanOrEqual(3);
+  const r = await run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.readme.json'], dir);
+  expect(r.exitCode, r.all).toBe(0);
+});
+
+test("the README's first example passes as a test of the user's project", async () => {
+  const { exitCode, output } = await runVitest(dir, ['--config', 'vitest.readme.mjs', '--reporter=json', '--outputFile=readme-results.json']);
+  expect(exitCode, output).toBe(0);
+  const results = JSON.parse(readFileSync(join(dir, 'readme-results.json'), 'utf8')) as {
+    testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+  };
+  expect(results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]))).toEqual([['a bridge loses carrier with its last VM', 'passed']]);
+});
 
 /** The fields of an interface in a built declaration file, each with whether it may be left out. */
 function declaredFields(declaration: string, name: string): Record<string, boolean> {

@@ -19,7 +19,7 @@ export interface DeviceView {
   /** IFLA_LINK (a veth's peer) by index, and the peer namespace's id when it is elsewhere. */
   link: number | undefined;
   linkNetnsId: number | undefined;
-  bridge: { bridgeId: string; rootId: string; stpState: number; priority: number; ports: string[] } | undefined;
+  bridge: { bridgeId: string | undefined; rootId: string | undefined; stpState: number; priority: number; ports: string[] } | undefined;
   tun: { mode: string; persist: boolean } | undefined;
   addresses: Array<{ cidr: string; scope: number; flags: string[] }>;
 }
@@ -49,8 +49,8 @@ export async function nslabView(ns: Netns): Promise<DeviceView[]> {
         bridge:
           s.kind === 'bridge'
             ? {
-                bridgeId: s.bridgeId!,
-                rootId: m?.bridge?.rootId ? formatBridgeId(m.bridge.rootId) : '',
+                bridgeId: s.bridgeId,
+                rootId: m?.bridge?.rootId ? formatBridgeId(m.bridge.rootId) : undefined,
                 stpState: m?.bridge?.stpState ?? -1,
                 priority: m?.bridge?.priority ?? -1,
                 ports: [...(s.ports ?? [])].sort(),
@@ -72,7 +72,7 @@ export async function ipView(ns: Netns): Promise<DeviceView[]> {
   const byName = new Map(links.map((l) => [l.ifname, l]));
   return links
     .map((l) => {
-      const data = l.linkinfo?.info_data as Record<string, unknown> | undefined;
+      const data = l.linkinfo?.info_data;
       const kind = l.linkinfo?.info_kind ?? (l.link_type === 'loopback' ? 'loopback' : undefined);
       return {
         index: l.ifindex,
@@ -90,8 +90,8 @@ export async function ipView(ns: Netns): Promise<DeviceView[]> {
         bridge:
           kind === 'bridge'
             ? {
-                bridgeId: ipBridgeId(String(data?.bridge_id)),
-                rootId: ipBridgeId(String(data?.root_id)),
+                bridgeId: ipBridgeId(data?.bridge_id),
+                rootId: ipBridgeId(data?.root_id),
                 stpState: Number(data?.stp_state),
                 priority: Number(data?.priority),
                 ports: links.filter((p) => p.master === l.ifname).map((p) => p.ifname).sort(),

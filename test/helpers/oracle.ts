@@ -1,6 +1,17 @@
 // Independent views of a namespace, for checking nslab against: iproute2's JSON output and
 // sysfs, both read by programs running inside the namespace (ns.exec), never by nslab's codec.
+// The one oracle of the tests and the claim suites: what they know of the kernel other than
+// through nslab comes from here (and /proc from ./proc.ts).
+import { execFileSync } from 'node:child_process';
 import type { LinkState, Netns } from '../../src/index.ts';
+
+/** Where the oracle's programs run: a namespace (ns.exec), or a wrapper that runs them some other way. */
+export type Runner = Pick<Netns, 'exec'>;
+
+/** Runs the oracle's programs through `ip netns exec NAME`, i.e. in the namespace pinned at /run/netns/NAME. */
+export const viaIpNetnsExec = (ns: Runner, name: string): Runner => ({
+  exec: (file, args = [], options) => ns.exec('ip', ['netns', 'exec', name, file, ...args], options),
+});
 
 export interface IpLink {
   ifindex: number;
@@ -17,8 +28,10 @@ export interface IpLink {
   link_type?: string;
   linkinfo?: {
     info_kind?: string;
-    info_data?: Record<string, unknown>;
+    info_data?: { bridge_id?: string; root_id?: string; [key: string]: unknown };
     info_slave_kind?: string;
+    /** A bridge port's own state ("forwarding", "disabled", ...) among its other attributes. */
+    info_slave_data?: { state?: string; [key: string]: unknown };
   };
 }
 
@@ -41,28 +54,54 @@ export interface IpAddrLink {
   addr_info: IpAddrInfo[];
 }
 
-async function ipJson<T>(ns: Netns, args: string[]): Promise<T> {
-  const { stdout } = await ns.exec('ip', ['-json', ...args]);
-  return JSON.parse(String(stdout) || '[]') as T;
+// iproute2 prints nothing at all, not [], when nothing matches.
+const parseIpJson = <T>(stdout: unknown): T => JSON.parse(String(stdout) || '[]') as T;
+
+async function ipJson<T>(ns: Runner, args: string[]): Promise<T> {
+  return parseIpJson<T>((await ns.exec('ip', ['-json', ...args])).stdout);
 }
 
-/** `ip -json -details link show`: every device of the namespace. */
-export const ipLinks = (ns: Netns): Promise<IpLink[]> => ipJson(ns, ['-details', 'link', 'show']);
+/**
+ * `ip -json ARGS` in the host's namespace, which is this process's own, read synchronously
+ * (for checks before and after a run that must not change it).
+ */
+export const hostIpJson = <T>(args: string[]): T => parseIpJson<T>(execFileSync('ip', ['-json', ...args], { encoding: 'utf8' }));
 
-export const ipLinkNames = async (ns: Netns): Promise<string[]> => (await ipLinks(ns)).map((l) => l.ifname).sort();
+/** `ip -json -details link show` in the host's namespace. */
+export const hostIpLinks = (): IpLink[] => hostIpJson(['-details', 'link', 'show']);
+
+/** `ip -json -details link show`: every device of the namespace. */
+export const ipLinks = (ns: Runner): Promise<IpLink[]> => ipJson(ns, ['-details', 'link', 'show']);
+
+export const ipLinkNames = async (ns: Runner): Promise<string[]> => (await ipLinks(ns)).map((l) => l.ifname).sort();
 
 /** `ip -json -details link show dev NAME`, or undefined when there is no such device. */
-export async function ipLink(ns: Netns, dev: string): Promise<IpLink | undefined> {
+export async function ipLink(ns: Runner, dev: string): Promise<IpLink | undefined> {
   const r = await ns.exec('ip', ['-json', '-details', 'link', 'show', 'dev', dev], { reject: false });
   if (r.exitCode !== 0) return undefined;
   return (JSON.parse(String(r.stdout)) as IpLink[])[0];
 }
 
+/** ipLink of a device that must be there. */
+export async function ipLinkOf(ns: Runner, dev: string): Promise<IpLink> {
+  const ip = await ipLink(ns, dev);
+  if (!ip) throw new Error(`iproute2 sees no device ${dev}`);
+  return ip;
+}
+
+/** `ip -json link show master NAME`: the names of the bridge's ports, in iproute2's order. */
+export async function ipPorts(ns: Runner, master: string): Promise<string[]> {
+  return (await ipJson<IpLink[]>(ns, ['link', 'show', 'master', master])).map((l) => l.ifname);
+}
+
+/** `ip -json netns list-id`: the namespaces this one has a netnsid for. */
+export const ipNetnsIds = (ns: Runner): Promise<Array<{ nsid: number; current?: boolean }>> => ipJson(ns, ['netns', 'list-id']);
+
 /** `ip -json addr show`: every device of the namespace with its addresses. */
-export const ipAddrLinks = (ns: Netns): Promise<IpAddrLink[]> => ipJson(ns, ['addr', 'show']);
+export const ipAddrLinks = (ns: Runner): Promise<IpAddrLink[]> => ipJson(ns, ['addr', 'show']);
 
 /** `ip -json addr show dev NAME`: that device's addresses. */
-export async function ipAddrs(ns: Netns, dev: string): Promise<IpAddrInfo[]> {
+export async function ipAddrs(ns: Runner, dev: string): Promise<IpAddrInfo[]> {
   return (await ipJson<IpAddrLink[]>(ns, ['addr', 'show', 'dev', dev]))[0]?.addr_info ?? [];
 }
 
@@ -72,17 +111,22 @@ export async function ipAddrs(ns: Netns, dev: string): Promise<IpAddrInfo[]> {
  * mounted it, so this mounts a fresh sysfs in a private mount namespace, as `ip netns exec`
  * does; the host's mounts are untouched.
  */
-export async function sysfs<K extends string>(ns: Netns, dev: string, attrs: readonly K[]): Promise<Record<K, string | undefined>> {
+export async function sysfs<K extends string>(ns: Runner, dev: string, attrs: readonly K[]): Promise<Record<K, string | undefined>> {
   const script = 'mount -t sysfs sysfs /sys || exit 1; d=$1; shift; for a; do cat "/sys/class/net/$d/$a" 2>/dev/null || echo "?"; done';
   const { stdout } = await ns.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dev, ...attrs]);
   const values = String(stdout).split('\n');
   return Object.fromEntries(attrs.map((a, i) => [a, values[i] === '?' ? undefined : values[i]])) as Record<K, string | undefined>;
 }
 
-/** iproute2 prints bridge IDs as "8000.52:54:0:0:0:1"; this is the sysfs form, "8000.525400000001". */
-export function ipBridgeId(text: string): string {
-  const [prio, mac] = text.split('.') as [string, string];
-  return `${prio}.${mac.split(':').map((o) => o.padStart(2, '0')).join('')}`;
+/**
+ * iproute2 prints bridge IDs as "8000.52:54:0:0:0:1"; this is the sysfs form, "8000.525400000001".
+ * Anything else (no ID printed at all) is undefined.
+ */
+export function ipBridgeId(text: string | undefined): string | undefined {
+  const m = text === undefined ? null : /^([0-9a-f]{1,4})\.([0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5})$/i.exec(text);
+  if (!m) return undefined;
+  const mac = m[2]!.split(':').map((o) => o.padStart(2, '0')).join('');
+  return `${m[1]!.padStart(4, '0')}.${mac}`.toLowerCase();
 }
 
 /**
@@ -105,9 +149,8 @@ export const SCOPES: Record<string, number> = { global: 0, link: 253, host: 254 
  * What iproute2 and sysfs say about one device, in the shape of the same fields of nslab's
  * LinkState (see comparableState), so a test can compare the two whole.
  */
-export async function oracleState(ns: Netns, dev: string): Promise<ComparableState> {
-  const ip = await ipLink(ns, dev);
-  if (!ip) throw new Error(`iproute2 sees no device ${dev}`);
+export async function oracleState(ns: Runner, dev: string): Promise<ComparableState> {
+  const ip = await ipLinkOf(ns, dev);
   const fs = await sysfs(ns, dev, ['carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'bridge/bridge_id']);
   const flags = iffFromIp(ip.flags);
   const adminUp = flags.includes('UP');

@@ -1,4 +1,6 @@
 // What /proc says about processes and namespaces, for checks that nothing outlived its owner.
+// The tests' one reader of /proc/PID/stat; it is theirs, independent of src/sys/proc.ts, whose
+// reading of start times the tests check.
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 
 /** The inode of the namespace a descriptor of process pid refers to ("net:[4026532177]"). */
@@ -19,25 +21,50 @@ export function heldNetnsDescriptors(): number {
   }).length;
 }
 
-/** Whether pid still runs (a zombie has released its descriptors and namespaces: it counts as gone). */
-export function isRunning(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+/** The fields of /proc/PID/stat the tests look at (proc(5) numbers them from 1). */
+export interface ProcStat {
+  /** Field 1. */
+  pid: number;
+  /** Field 2, without its parentheses. */
+  comm: string;
+  /** Field 3: R, S, D, Z (zombie), X (dead), ... */
+  state: string;
+  /** Field 4. */
+  ppid: number;
+  /** Field 5: the process group. */
+  pgid: number;
+  /** Field 6. */
+  session: number;
+  /** Field 22, in clock ticks since boot. */
+  startTime: string;
 }
 
-/** The session pid belongs to (stat field 6), or undefined once it is gone. */
-export function sessionOf(pid: number): number | undefined {
+/** /proc/PID/stat, or undefined when there is no such process (a zombie still has one). */
+export function procStat(pid: number | 'self'): ProcStat | undefined {
+  let stat: string;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // The command name may hold spaces and parentheses: the fields after it count from the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    pid: Number(stat.slice(0, stat.indexOf(' '))),
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    state: fields[0]!,
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    session: Number(fields[3]),
+    startTime: fields[19]!,
+  };
+}
+
+/** Whether pid still runs (a zombie has released its descriptors and namespaces: it counts as gone). */
+export function isRunning(pid: number): boolean {
+  const state = procStat(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** The children of pid (its main thread's, which is where a single-threaded program forks from). */

@@ -40,7 +40,7 @@ describe('bridge', () => {
     expect(ip.ifindex).toBe(br.index);
     expect(ip.linkinfo?.info_kind).toBe('bridge');
     expect(ip.address).toBe('52:54:00:12:34:56');
-    expect(ipBridgeId(String(ip.linkinfo?.info_data?.bridge_id))).toBe('8000.525400123456');
+    expect(ipBridgeId(ip.linkinfo?.info_data?.bridge_id)).toBe('8000.525400123456');
     const s = await br.state();
     expect(s.bridgeId).toBe('8000.525400123456');
     expect(s.ports).toEqual([]);
@@ -54,7 +54,7 @@ describe('bridge', () => {
     await tap.attachTo(br);
     const [snap, ip] = [await tap.read(), (await ipLink(ns, 'tap0'))!];
     expect([snap.name, snap.index, snap.kind, snap.mac, snap.master?.index]).toEqual([ip.ifname, ip.ifindex, ip.linkinfo?.info_kind, ip.address, br.index]);
-    expect((await br.read()).bridgeId).toBe(ipBridgeId(String((await ipLink(ns, 'br0'))!.linkinfo?.info_data?.bridge_id)));
+    expect((await br.read()).bridgeId).toBe(ipBridgeId((await ipLink(ns, 'br0'))?.linkinfo?.info_data?.bridge_id));
     await tap.delete();
     await expect(tap.read()).rejects.toThrow(/no device/);
   });
@@ -65,7 +65,7 @@ describe('bridge', () => {
     const ip = (await ipLink(ns, 'br0'))!;
     const s = await br.state();
     expect(s.mac).toBe(ip.address);
-    expect(s.bridgeId).toBe(ipBridgeId(String(ip.linkinfo?.info_data?.bridge_id)));
+    expect(s.bridgeId).toBe(ipBridgeId(ip.linkinfo?.info_data?.bridge_id));
     expect(s.bridgeId).toBe((await sysfs(ns, 'br0', ['bridge/bridge_id']))['bridge/bridge_id']);
   });
 

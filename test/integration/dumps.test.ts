@@ -3,7 +3,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { createNetns } from '../../src/index.ts';
 import { linkList } from '../../src/rtnl/link.ts';
 import { addrList } from '../../src/rtnl/addr.ts';
-import { ipLinks, type IpLink } from '../helpers/oracle.ts';
+import { ipAddrs, ipLinks, ipPorts } from '../helpers/oracle.ts';
 import { SysError } from '../../src/index.ts';
 import { constants } from 'node:os';
 import { addManyAltnames } from '../helpers/altnames.ts';
@@ -16,9 +16,7 @@ describe('linkList', () => {
     for (const name of ['p0', 'p1', 'p2']) await (await ns.addTap(name, { owner: 'none' })).attachTo(br0);
     await (await ns.addTap('q0', { owner: 'none' })).attachTo(br1);
     await ns.addTap('loose', { owner: 'none' });
-    const oracle = async (master: string): Promise<string[]> =>
-      (JSON.parse(String((await ns.exec('ip', ['-json', 'link', 'show', 'master', master])).stdout) || '[]') as IpLink[]).map((l) => l.ifname);
-    expect(linkList(ns.rtnl, { master: br0.index }).map((l) => l.name)).toEqual(await oracle('br0'));
+    expect(linkList(ns.rtnl, { master: br0.index }).map((l) => l.name)).toEqual(await ipPorts(ns, 'br0'));
     expect(linkList(ns.rtnl, { master: br0.index }).map((l) => l.name).sort()).toEqual(['p0', 'p1', 'p2']);
     expect(linkList(ns.rtnl, { master: br1.index }).map((l) => l.name)).toEqual(['q0']);
     expect(linkList(ns.rtnl).map((l) => l.name)).toEqual((await ipLinks(ns)).map((l) => l.ifname));
@@ -59,8 +57,7 @@ describe('linkList', () => {
     }
     const v4 = addrs.filter((a) => a.family === 4).map((a) => a.address);
     expect(new Set(v4)).toEqual(new Set(Array.from({ length: N }, (_, i) => `198.51.100.${i + 1}`)));
-    const ip = JSON.parse(String((await ns.exec('ip', ['-json', '-4', 'addr', 'show', 'dev', 'br0'])).stdout)) as Array<{ addr_info: Array<{ local: string }> }>;
-    expect(v4).toEqual(ip[0]!.addr_info.map((a) => a.local));
+    expect(v4).toEqual((await ipAddrs(ns, 'br0')).filter((a) => a.family === 'inet').map((a) => a.local));
   });
 });
 

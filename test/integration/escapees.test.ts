@@ -8,7 +8,7 @@ import { expect, test } from 'vitest';
 import { adoptNetns, createNetns, ProcessesSurvivedError, type Netns } from '../../src/index.ts';
 import { ipLinkNames } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { isRunning, netnsReferences, sessionOf } from '../helpers/proc.ts';
+import { isRunning, netnsReferences, procStat } from '../helpers/proc.ts';
 
 /**
  * Runs `sh -c "<background> & echo $!; exec sleep 600"` in ns and resolves, with the pid of the
@@ -21,7 +21,7 @@ async function escapee(ns: Netns, background: string): Promise<{ pid: number; pr
     program.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
     program.catch(reject);
   });
-  const escaped = await pollUntil(() => sessionOf(pid), (sid) => sid === pid);
+  const escaped = await pollUntil(() => procStat(pid)?.session, (sid) => sid === pid);
   expect(escaped.value).toBe(pid);
   return { pid, program };
 }
@@ -33,7 +33,7 @@ async function escapee(ns: Netns, background: string): Promise<{ pid: number; pr
 const heldBy = (inode: number, session: number): string[] =>
   netnsReferences([inode]).filter((path) => {
     const pid = Number(/^\/proc\/(\d+)\//.exec(path)![1]);
-    return pid === process.pid || sessionOf(pid) === session;
+    return pid === process.pid || procStat(pid)?.session === session;
   });
 
 /** Waits for the escapee to be gone and the namespace freed (cleanup_net runs asynchronously). */

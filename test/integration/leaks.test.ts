@@ -4,12 +4,11 @@
 // sweep — a pin. The kernel's own evidence that a namespace is freed: a witness namespace
 // with a veth into it loses both the veth end and the namespace id. And a notification stream
 // that fails to start leaves no descriptor behind.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createNetns, sweepStalePins } from '../../src/index.ts';
 import { startFixture } from '../helpers/fixture.ts';
-import { ipLinkNames } from '../helpers/oracle.ts';
+import { hostIpLinks, ipLinkNames, ipNetnsIds } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { isRunning, netnsMounts, netnsReferences, nsInodeOfFd } from '../helpers/proc.ts';
 import { reapersOf } from '../helpers/reaper.ts';
@@ -26,13 +25,12 @@ interface Report {
 }
 
 /** The host's devices, read only (never changed by the tests). */
-const hostDevices = (): string[] =>
-  (JSON.parse(execFileSync('ip', ['-json', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>).map((l) => l.ifname).sort();
+const hostDevices = (): string[] => hostIpLinks().map((l) => l.ifname).sort();
 
 test('after SIGKILL of the process that made them, nothing is left: processes, namespaces, and (after a sweep) the pin', async () => {
   const hostBefore = hostDevices();
   await using witness = await createNetns({ label: 'witness', pin: true });
-  const nsids = async (): Promise<unknown[]> => JSON.parse(String((await witness.exec('ip', ['-json', 'netns', 'list-id'])).stdout) || '[]') as unknown[];
+  const nsids = () => ipNetnsIds(witness);
   const { child, report, exited } = await startFixture<Report>('leaky-parent.ts', [witness.pinPath!], { timeoutMs: 30_000 });
   const [peerA, peerB, peerC] = report.witnessPeers;
   let inodes: number[];

@@ -2,7 +2,7 @@
 // swept, adopted. Oracles: /proc (namespace inodes), iproute2 run inside, nsids seen from a
 // witness namespace.
 import { execFileSync } from 'node:child_process';
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -16,9 +16,9 @@ import {
   type AdoptTarget,
   type Netns,
 } from '../../src/index.ts';
-import { ipLinkNames, ipLinks } from '../helpers/oracle.ts';
+import { ipLinkNames, ipLinks, ipNetnsIds, viaIpNetnsExec } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences } from '../helpers/proc.ts';
+import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences, procStat } from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
@@ -26,9 +26,7 @@ const inodeOf = (path: string): number => statSync(path).ino;
 const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
 /** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
 function ownerPrefix(pid: number, proc: number | 'self'): string {
-  const stat = readFileSync(`/proc/${proc}/stat`, 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  return `nslab-${pid}.${start}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
+  return `nslab-${pid}.${procStat(proc)!.startTime}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
 }
 async function nsInodeFromInside(ns: Netns): Promise<number> {
   const { stdout } = await ns.exec('readlink', ['/proc/self/ns/net']);
@@ -217,7 +215,7 @@ describe('destroy', () => {
     void ns.events;
     const sleeper = ns.exec('sleep', ['30']);
     await ns.addVeth('v-gone', { peerName: 'v-witness', peerNs: witness });
-    const nsids = async (): Promise<unknown[]> => JSON.parse(String((await witness.exec('ip', ['-json', 'netns', 'list-id'])).stdout) || '[]') as unknown[];
+    const nsids = () => ipNetnsIds(witness);
     expect(await nsids()).toHaveLength(1);
     expect(netnsReferences([inode]).length).toBeGreaterThan(0);
 
@@ -243,8 +241,7 @@ describe('pins', () => {
     expect(netnsMounts()).toContain(ns.pinPath);
     expect(statSync(ns.pinPath!).ino).toBe(fstatSync(ns.fd).ino);
     await ns.addBridge('br-pinned');
-    const viaIp = await ns.exec('ip', ['netns', 'exec', name, 'ip', '-json', 'link']);
-    expect((JSON.parse(String(viaIp.stdout)) as Array<{ ifname: string }>).map((l) => l.ifname)).toEqual(['lo', 'br-pinned']);
+    expect(await ipLinkNames(viaIpNetnsExec(ns, name))).toEqual(['br-pinned', 'lo']);
     const pinPath = ns.pinPath!;
     await ns.destroy();
     expect(existsSync(pinPath)).toBe(false);
@@ -268,9 +265,9 @@ describe('pins', () => {
     // The mount outlives its owner: the namespace and its bridge are still reachable by name.
     const name = report.pinPath.slice('/run/netns/'.length);
     await using probe = await createNetns();
-    const stale = await probe.exec('ip', ['netns', 'exec', name, 'ip', '-json', 'link'], { reject: false });
-    const staleSeen = stale.exitCode === 0;
-    if (staleSeen) expect(String(stale.stdout)).toContain('br-stale');
+    const stale = await ipLinkNames(viaIpNetnsExec(probe, name)).catch(() => undefined);
+    const staleSeen = stale !== undefined;
+    if (staleSeen) expect(stale).toContain('br-stale');
     const swept = sweepStalePins();
     // Only a sweep removes a dead process's pin; the other worker's sweep may have got here first.
     if (staleSeen) expect(swept.length === 0 || swept.includes(report.pinPath)).toBe(true);

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { defaultKernel } from '../../src/kernel/image.ts';
 import { BUSYBOX } from '../../src/kernel/initramfs.ts';
 import { QEMU, which } from '../../src/kernel/qemu.ts';
+import { procStat } from '../helpers/proc.ts';
 
 /** Why no guest can boot on this machine, or undefined when one can. */
 export function guestUnavailable(): string | undefined {
@@ -25,14 +26,8 @@ export function guestUnavailable(): string | undefined {
 export function qemuChildren(ppid = process.pid): number[] {
   const found: number[] = [];
   for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (comm.startsWith('qemu-system') && Number(fields[1]) === ppid && fields[0] !== 'Z') found.push(Number(pid));
-    } catch {
-      // exited while we looked
-    }
+    const p = procStat(Number(pid));
+    if (p && p.comm.startsWith('qemu-system') && p.ppid === ppid && p.state !== 'Z') found.push(p.pid);
   }
   return found;
 }

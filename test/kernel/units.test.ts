@@ -15,8 +15,9 @@ import { stage2Script } from '../../src/kernel/guest-init.ts';
 import { QEMU, qemuArgs, which } from '../../src/kernel/qemu.ts';
 import { runGuest } from '../../src/kernel/run.ts';
 import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
-import type { ClaimsReport } from '../../src/report/claims-reporter.ts';
-import { crossKernel, mergeShards, renderCrossKernelMarkdown } from '../../src/report/kernels.ts';
+import { type ClaimsReport, withVerdicts } from '../../src/report/claims-reporter.ts';
+import { crossKernel, loadKernelReports, mergeShards } from '../../src/report/kernels.ts';
+import { renderClaimsMarkdown, renderCrossKernelMarkdown, verdictText } from '../../src/report/render.ts';
 
 test('busybox cpio lists our newc archive with its files, directories, symlinks and device nodes', ({ skip }) => {
   if (!which('busybox', '/bin:/usr/bin')) return skip('no busybox here to read the archive with');
@@ -87,11 +88,12 @@ describe('an installed kernel', () => {
 const report = (kernel: string, claims: Array<[string, string, string?, string?]>): ClaimsReport => ({
   kernel,
   generatedAt: '2026-01-01T00:00:00.000Z',
-  claims: claims.map(([id, state, note, name]) => ({
-    id,
-    verdict: '',
-    tests: [{ name: name ?? `${id}: t`, state, ...(note ? { note } : {}), ...(note && state === 'passed' ? { verdict: 'nuance' as const } : {}), observed: {} }],
-  })),
+  claims: withVerdicts(
+    claims.map(([id, state, note, name]) => ({
+      id,
+      tests: [{ name: name ?? `${id}: t`, state, ...(note ? { note } : {}), ...(note && state === 'passed' ? { verdict: 'nuance' as const } : {}), observed: {} }],
+    })),
+  ),
 });
 
 describe('claims reports', () => {
@@ -100,9 +102,24 @@ describe('claims reports', () => {
     const b = report('6.1.0', [['C1', 'passed'], ['C15', 'failed', 'boom', 'C15: u']]);
     const merged = mergeShards([a, b]);
     expect(merged.claims.map((c) => c.id)).toEqual(['C1', 'C2', 'C15']);
-    expect(merged.claims.find((c) => c.id === 'C15')?.verdict).toBe('failed: C15: u (boom)');
+    expect(merged.claims.find((c) => c.id === 'C15')?.verdict).toEqual({ kind: 'failed', test: 'C15: u', note: 'boom' });
+    expect(renderClaimsMarkdown(merged)).toContain('| C15 | failed: C15: u (boom) |');
     expect(merged.claims.find((c) => c.id === 'C15')?.tests).toHaveLength(2);
     expect(() => mergeShards([a, report('6.18', [])])).toThrow(/different kernels/);
+  });
+
+  test('verdicts are data in the report files; one saved as text by an older nslab reads back as the same data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-reports-'));
+    try {
+      const fresh = report('6.1.0', [['C1', 'passed', 'takes 2 ms'], ['C2', 'skipped', 'no dummy'], ['C3', 'passed']]);
+      expect(fresh.claims.map((c) => c.verdict)).toEqual([{ kind: 'nuance', note: 'takes 2 ms' }, { kind: 'skipped', note: 'no dummy' }, { kind: 'holds' }]);
+      expect(fresh.claims.map((c) => verdictText(c.verdict))).toEqual(['holds with a nuance: takes 2 ms', 'skipped: no dummy', 'holds']);
+      const asText = { ...fresh, claims: fresh.claims.map((c) => ({ ...c, verdict: verdictText(c.verdict) })) };
+      writeFileSync(join(dir, 'claims.json'), JSON.stringify(asText));
+      expect(loadKernelReports(dir)).toEqual([{ source: 'host', ...fresh }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the cross-kernel table has a column per kernel and calls out every verdict that differs', () => {
@@ -114,7 +131,7 @@ describe('claims reports', () => {
     // Numbers and bridge IDs differ from run to run; they are not a kernel difference.
     expect(row('C1')).toMatchObject({ differs: false, detailsDiffer: false });
     expect(row('C15')).toMatchObject({ differs: true });
-    expect(row('C3')).toMatchObject({ differs: true, verdicts: ['holds', undefined] });
+    expect(row('C3')).toMatchObject({ differs: true, verdicts: [{ kind: 'holds' }, undefined] });
     expect(row('X1')).toMatchObject({ differs: true });
     const md = renderCrossKernelMarkdown(x);
     expect(md).toContain('| claim | host 6.18 | 6.1.0 | same everywhere? |');
@@ -189,11 +206,10 @@ describe("a guest's run of the claim suites", () => {
     '    at Object.teardown (test/global-setup.ts:37:13)',
   ].join('\n');
   const unhandled = '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
-  const claim = (state: string, i: number) => ({ id: `C${i + 1}`, verdict: '', tests: [{ name: `C${i + 1}: t`, state, observed: {} }] });
   const run = (exitCode: number, output: string, states: string[] = ['passed']) => ({
     exitCode,
     output,
-    report: { ...report('6.1.0', []), claims: states.map(claim) },
+    report: report('6.1.0', states.map((state, i): [string, string] => [`C${i + 1}`, state])),
   });
 
   test('a clean run, and one whose only failures are claims, are fine: those are findings about the kernel', () => {

@@ -33,9 +33,9 @@ import {
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipLink, ipLinks } from '../helpers/oracle.ts';
-import { heldNetnsDescriptors } from '../helpers/proc.ts';
-import { cmdline, procInfo } from './census.ts';
+import { ipAddrLinks, ipLink, ipLinks } from '../helpers/oracle.ts';
+import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
+import { cmdline } from './census.ts';
 import { here } from './runner.ts';
 
 /** What each row works on: a namespace with a bridge, a tap held by a holder process on it, a veth pair and an address; a second namespace; a destroyed one. */
@@ -74,7 +74,7 @@ function holders(): number[] {
     .filter((n) => /^\d+$/.test(n))
     .map(Number)
     .filter((pid) => {
-      const p = procInfo(pid);
+      const p = procStat(pid);
       return p?.ppid === process.pid && p.state !== 'Z' && cmdline(pid).includes('holder-process');
     });
 }
@@ -82,8 +82,7 @@ function holders(): number[] {
 /** Everything a refused call could have left behind, read independently of nslab. */
 export async function snapshot(w: World): Promise<unknown> {
   const side = async (ns: Netns): Promise<unknown> => {
-    const { stdout } = await ns.exec('ip', ['-json', 'addr', 'show']);
-    const addrs = (JSON.parse(String(stdout) || '[]') as Array<{ ifname: string; addr_info: Array<{ local: string; prefixlen: number }> }>).map((l) => ({
+    const addrs = (await ipAddrLinks(ns)).map((l) => ({
       dev: l.ifname,
       addrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort(),
     }));

@@ -4,7 +4,8 @@
 // (by inode), pins, devices in the host's namespace, and containers.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { netnsReferences } from '../helpers/proc.ts';
+import { hostIpLinks } from '../helpers/oracle.ts';
+import { netnsReferences, procStat, type ProcStat } from '../helpers/proc.ts';
 
 const entries = (dir: string): string[] => {
   try {
@@ -14,34 +15,13 @@ const entries = (dir: string): string[] => {
   }
 };
 
-export interface ProcInfo {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  state: string;
-  comm: string;
-}
-
-/** /proc/PID/stat, or undefined when the process is gone. */
-export function procInfo(pid: number): ProcInfo | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = stat.lastIndexOf(')');
-  const [state, ppid, pgid] = stat.slice(close + 2).split(' ');
-  return { pid, ppid: Number(ppid), pgid: Number(pgid), state: state!, comm: stat.slice(stat.indexOf('(') + 1, close) };
-}
-
-export function allProcesses(): ProcInfo[] {
+export function allProcesses(): ProcStat[] {
   return entries('/proc')
     .filter((n) => /^\d+$/.test(n))
-    .flatMap((n) => procInfo(Number(n)) ?? []);
+    .flatMap((n) => procStat(Number(n)) ?? []);
 }
 
-const isZombie = (p: ProcInfo): boolean => p.state === 'Z' || p.state === 'X';
+const isZombie = (p: ProcStat): boolean => p.state === 'Z' || p.state === 'X';
 
 export function cmdline(pid: number): string {
   try {
@@ -94,7 +74,7 @@ export class GroupTracker {
   /** Members of the group and their descendants: ns.exec() programs lead groups of their own. */
   sample(): void {
     const live = allProcesses().filter((p) => !isZombie(p));
-    const ours = (p: ProcInfo): boolean => p.pgid === this.pgid || this.pids.has(p.pid) || this.pids.has(p.ppid);
+    const ours = (p: ProcStat): boolean => p.pgid === this.pgid || this.pids.has(p.pid) || this.pids.has(p.ppid);
     for (let grew = true; grew; ) {
       grew = false;
       for (const p of live) {
@@ -159,11 +139,10 @@ export function netnsMountsVia(viaPid: number): string[] {
 
 /** The host's devices, read only: name, index and kind. */
 export function hostDevices(): string[] {
-  const links = JSON.parse(execFileSync('ip', ['-json', '-details', 'link', 'show'], { encoding: 'utf8' }) || '[]') as Array<{ ifindex: number; ifname: string; linkinfo?: { info_kind?: string } }>;
-  return links.map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
+  return hostIpLinks().map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
 }
 
-const isQemu = (p: ProcInfo): boolean => /^qemu/.test(p.comm);
+const isQemu = (p: ProcStat): boolean => /^qemu/.test(p.comm);
 
 /** Whether a Docker engine answers, and if not, why containers cannot be counted. */
 export function dockerEngine(): { available: true } | { available: false; reason: string } {
