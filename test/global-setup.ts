@@ -1,7 +1,7 @@
 // Once per run: refuse to run without the privileges the tests need (saying how to get them),
 // sweep pins left by killed runs, and prove afterwards that the host's namespace is untouched.
 import { execFileSync } from 'node:child_process';
-import { sweepStalePins } from '../src/netns/pin.ts';
+import { sweepStalePins } from '../src/handle/pin.ts';
 import { hostSysctls, sysctlChanges } from './helpers/host.ts';
 
 export function hostNetwork(): string {

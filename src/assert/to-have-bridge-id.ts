@@ -1,5 +1,5 @@
 import type { MatcherState } from 'vitest';
-import { formatBridgeId, parseBridgeId } from '../devices/bridge-id.ts';
+import { formatBridgeId, parseBridgeId } from '../values/bridge-id.ts';
 import type { BridgeId } from '../netlink/link.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 

@@ -4,9 +4,9 @@ import type { Netns } from '../netns/netns.ts';
 import type { LinkMessage } from '../netlink/link.ts';
 import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
-import { parseCidr } from '../addr/ip.ts';
+import { parseCidr } from '../values/ip.ts';
 import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../errors.ts';
-import { netnsId } from '../netns/switch.ts';
+import { netnsId } from '../handle/switch.ts';
 import { NetlinkError } from '../netlink/errors.ts';
 import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 

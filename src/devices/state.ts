@@ -4,7 +4,7 @@ import { decodeFlags, OPERSTATES, type LinkMessage, type TunInfo } from '../netl
 import { decodeAddrFlags, type AddrMessage } from '../netlink/addr.ts';
 import { linkFind, linkList } from '../rtnl/link.ts';
 import { addrList } from '../rtnl/addr.ts';
-import { formatBridgeId } from './bridge-id.ts';
+import { formatBridgeId } from '../values/bridge-id.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import { DeviceNotFoundError } from '../errors.ts';
 import * as C from '../sys/constants.ts';

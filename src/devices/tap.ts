@@ -3,8 +3,8 @@
 import { constants } from 'node:os';
 import type { Netns } from '../netns/netns.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
-import { requireOneOf, validateName } from '../rtnl/validate.ts';
-import { parseMac } from '../netlink/mac.ts';
+import { requireOneOf, validateName } from '../values/name.ts';
+import { parseMac } from '../values/mac.ts';
 import { InvalidArgumentError, NamespaceDestroyedError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';

@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import type { Netns } from '../netns/netns.ts';
-import { requireOneOf, validateName } from '../rtnl/validate.ts';
+import { requireOneOf, validateName } from '../values/name.ts';
 import { NslabError, PermissionError } from '../errors.ts';
 
 const IFREQ_LEN = 40;

@@ -1,6 +1,6 @@
 import type { Netns } from '../netns/netns.ts';
 import { linkAdd, linkFind, linkGet } from '../rtnl/link.ts';
-import { validateName } from '../rtnl/validate.ts';
+import { validateName } from '../values/name.ts';
 import { InvalidArgumentError, NameTakenError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 

@@ -2,7 +2,7 @@
 import * as C from '../sys/constants.ts';
 import { attrString, attrU32, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
-import { formatIp } from '../addr/ip.ts';
+import { formatIp } from '../values/ip.ts';
 
 export const IFADDRMSG_LEN = 8;
 

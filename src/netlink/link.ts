@@ -1,7 +1,7 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
 import { attrNested, attrS32, attrString, attrU16, attrU32, attrU8, parseAttrs } from './codec.ts';
-import { formatMac } from './mac.ts';
+import { formatMac } from '../values/mac.ts';
 
 export const IFINFOMSG_LEN = 16;
 

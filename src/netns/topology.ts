@@ -1,6 +1,6 @@
 // A readable dump of a namespace and its recent kernel events, for failure messages.
 import type { Netns } from './netns.ts';
-import type { KernelEvent } from './events.ts';
+import type { KernelEvent } from '../handle/events.ts';
 import type { LinkState } from '../devices/state.ts';
 import { decodeFlags, OPERSTATES } from '../netlink/link.ts';
 import { performance } from 'node:perf_hooks';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
 import type { AddrMessage } from '../../src/netlink/addr.ts';
 import type { BridgeId, BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
-import { formatMac } from '../../src/netlink/mac.ts';
+import { formatMac } from '../../src/values/mac.ts';
 import * as C from '../../src/sys/constants.ts';
 
 export const u8 = fc.integer({ min: 0, max: 0xff });

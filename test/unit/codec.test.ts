@@ -6,7 +6,7 @@ import { encodeIfinfomsg, IFINFOMSG_LEN } from '../../src/netlink/link.ts';
 import { encodeIfaddrmsg, IFADDRMSG_LEN } from '../../src/netlink/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
 import { addrAdd } from '../../src/rtnl/addr.ts';
-import { parseCidr } from '../../src/addr/ip.ts';
+import { parseCidr } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { MalformedMessageError } from '../../src/errors.ts';

@@ -2,7 +2,7 @@
 // 16-bit priority in hex, a dot, the MAC without separators.
 import { InvalidArgumentError } from '../errors.ts';
 import type { BridgeId } from '../netlink/link.ts';
-import { normalizeMac } from '../netlink/mac.ts';
+import { normalizeMac } from './mac.ts';
 
 export function formatBridgeId(id: BridgeId): string {
   const { priority, mac } = parseBridgeId(id);

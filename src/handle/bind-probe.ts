@@ -2,10 +2,10 @@
 // and bound with bind(2), which is exactly what fails while an IPv6 address is tentative.
 import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
-import { ipBytes } from '../addr/ip.ts';
-import { requireInteger } from '../rtnl/validate.ts';
+import { ipBytes } from '../values/ip.ts';
+import { requireInteger } from '../values/name.ts';
 import { isIP } from 'node:net';
-import type { Netns } from './netns.ts';
+import type { Netns } from '../netns/netns.ts';
 
 export interface BindResult {
   bound: boolean;
