@@ -5,7 +5,7 @@ import { matchers, type NslabMatchers } from './assert/index.ts';
 import { NslabError } from './errors.ts';
 import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
 import { describeTopology } from './netns/topology.ts';
-import { appendEvidence } from './report/error-evidence.ts';
+import { appendEvidence } from './assert/error-evidence.ts';
 
 expect.extend(matchers);
 

@@ -11,7 +11,7 @@ import { toHaveOperstate } from './to-have-operstate.ts';
 import { toHavePorts } from './to-have-ports.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
-import type { BridgeId } from '../netlink/link.ts';
+import type { BridgeId } from '../values/bridge-id.ts';
 
 /** IFLA_OPERSTATE in iproute2's spelling (lower case). */
 export type Operstate = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';

@@ -1,4 +1,4 @@
-import type { Netns } from '../netns/netns.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd, linkList } from '../rtnl/link.ts';
 import { Link, registerCreated } from './link.ts';
 
@@ -15,6 +15,6 @@ export interface BridgeOptions {
 }
 
 /** `ip link add NAME [address MAC] type bridge` */
-export function addBridge(ns: Netns, name: string, options: BridgeOptions = {}): Bridge {
+export function addBridge(ns: NetnsHandle, name: string, options: BridgeOptions = {}): Bridge {
   return registerCreated(new Bridge(ns, linkAdd(ns.rtnl, { name, kind: 'bridge', ...options })));
 }

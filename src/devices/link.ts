@@ -1,6 +1,6 @@
 // A handle on one device in one namespace, addressed by its index (names can change, indices
 // do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
-import type { Netns } from '../netns/netns.ts';
+import type { FacadeNetns, NetnsHandle } from '../handle/handle.ts';
 import type { LinkMessage } from '../netlink/link.ts';
 import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
@@ -11,13 +11,14 @@ import { NetlinkError } from '../netlink/errors.ts';
 import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 
 export class Link {
-  readonly ns: Netns;
+  /** The namespace the device is in: a Netns, as createNetns() and adoptNetns() made it. */
+  readonly ns: FacadeNetns;
   readonly index: number;
   readonly name: string;
   readonly kind: string | undefined;
 
-  constructor(ns: Netns, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
-    this.ns = ns;
+  constructor(ns: NetnsHandle, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
+    this.ns = ns as FacadeNetns;
     this.index = msg.index;
     this.name = msg.name;
     this.kind = msg.kind;

@@ -129,6 +129,11 @@ export function readLinkState(sock: NetlinkSocket, index: number, kind?: string)
   return linkState(link, { ...(masterName ? { masterName } : {}), ...(ports ? { ports } : {}), addresses: addrList(sock, index) });
 }
 
+/** The state of every device in the namespace. */
+export function readAllLinkStates(sock: NetlinkSocket): LinkState[] {
+  return linkList(sock).flatMap((m) => readLinkState(sock, m.index, m.kind) ?? []);
+}
+
 export function mustReadLinkState(sock: NetlinkSocket, index: number, name: string, kind?: string): LinkState {
   const s = readLinkState(sock, index, kind);
   if (!s) throw new DeviceNotFoundError(name);

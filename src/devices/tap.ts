@@ -1,7 +1,7 @@
 // tun/tap devices with an explicit owner of their descriptor, since the owner decides the
 // carrier: this process, a separate holder process, or nobody (a persistent device).
 import { constants } from 'node:os';
-import type { Netns } from '../netns/netns.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
 import { requireOneOf, validateName } from '../values/name.ts';
 import { parseMac } from '../values/mac.ts';
@@ -55,7 +55,7 @@ export class Tap extends Link {
  * Creates a tap (or tun) with TUNSETIFF on a descriptor opened inside the namespace (rtnetlink
  * cannot create tun devices). If any later step fails, the device is deleted again.
  */
-export async function addTap(ns: Netns, name: string, options: TapOptions = {}): Promise<Tap> {
+export async function addTap(ns: NetnsHandle, name: string, options: TapOptions = {}): Promise<Tap> {
   validateName(name);
   if (options.mac) parseMac(options.mac);
   const owner = requireOneOf(options.owner ?? 'self', TAP_OWNERS, `tap ${name}: owner`);
@@ -118,7 +118,7 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
 }
 
 /** Opens /dev/net/tun in the namespace without attaching it to any device yet. */
-export function openTun(ns: Netns): TunFile {
+export function openTun(ns: NetnsHandle): TunFile {
   const file = TunFile.open(ns);
   ns.cleanup.defer('close tun descriptor', () => file.close());
   return file;

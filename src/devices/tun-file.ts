@@ -1,15 +1,13 @@
 // An open /dev/net/tun descriptor: the thing whose lifetime decides a tun/tap's carrier.
 // Opening it alone attaches to nothing; TUNSETIFF attaches it to a device (creating the device
 // if needed) and turns the carrier on; the last close of an attached descriptor turns it off.
-import { constants } from 'node:os';
 import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
-import type { Netns } from '../netns/netns.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
 import { requireOneOf, validateName } from '../values/name.ts';
-import { NslabError, PermissionError } from '../errors.ts';
+import { asPermissionError, NslabError } from '../errors.ts';
 
 const IFREQ_LEN = 40;
-const { EPERM } = constants.errno;
 
 export const TUN_MODES = ['tap', 'tun'] as const;
 export type TunMode = (typeof TUN_MODES)[number];
@@ -22,7 +20,7 @@ export class TunFile {
   }
 
   /** Opens /dev/net/tun inside ns: devices it creates or attaches to live in that namespace. */
-  static open(ns: Netns): TunFile {
+  static open(ns: NetnsHandle): TunFile {
     try {
       // check() runs inside the switch: errno must be read before setns() back overwrites it.
       return new TunFile(ns.run(() => check(sys.open('/dev/net/tun', C.O_RDWR | C.O_CLOEXEC, 0), 'open', '/dev/net/tun')));
@@ -54,8 +52,7 @@ export class TunFile {
     try {
       check(sys.ioctl(this.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
     } catch (error) {
-      if (error instanceof SysError && error.errno === EPERM) throw new PermissionError('CAP_NET_ADMIN', `attaching to tun device ${name}`, { cause: error });
-      throw error;
+      throw asPermissionError(error, 'CAP_NET_ADMIN', `attaching to tun device ${name}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Netns } from '../netns/netns.ts';
+import { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd, linkFind, linkGet } from '../rtnl/link.ts';
 import { validateName } from '../values/name.ts';
 import { InvalidArgumentError, NameTakenError } from '../errors.ts';
@@ -8,7 +8,7 @@ export interface VethOptions {
   /** Name of the other end. */
   peerName: string;
   /** Namespace of the other end; the same namespace when absent. */
-  peerNs?: Netns;
+  peerNs?: NetnsHandle;
   mac?: string;
   peerMac?: string;
 }
@@ -17,8 +17,8 @@ export interface VethOptions {
  * `ip link add NAME type veth peer name PEER netns OTHER`: both ends are created in one
  * request, so a failure leaves neither behind.
  */
-export function addVeth(ns: Netns, name: string, options: VethOptions): [Link, Link] {
-  if (options.peerNs !== undefined && typeof (options.peerNs as Partial<Netns> | null)?.run !== 'function') {
+export function addVeth(ns: NetnsHandle, name: string, options: VethOptions): [Link, Link] {
+  if (options.peerNs !== undefined && !(options.peerNs instanceof NetnsHandle)) {
     throw new InvalidArgumentError(`addVeth ${name}: peerNs must be a namespace handle (createNetns(), adoptNetns()), received ${String(options.peerNs)}`, options.peerNs);
   }
   const peerNs = options.peerNs ?? ns;

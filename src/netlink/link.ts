@@ -2,6 +2,7 @@
 import * as C from '../sys/constants.ts';
 import { attrNested, attrS32, attrString, attrU16, attrU32, attrU8, parseAttrs } from './codec.ts';
 import { formatMac } from '../values/mac.ts';
+import type { BridgeId } from '../values/bridge-id.ts';
 
 export const IFINFOMSG_LEN = 16;
 
@@ -21,11 +22,6 @@ export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, ch
   return b;
 }
 
-/** struct ifla_bridge_id: two bytes of priority, then the MAC that identifies the bridge. */
-export interface BridgeId {
-  priority: number;
-  mac: string;
-}
 
 export interface BridgeInfo {
   bridgeId?: BridgeId;

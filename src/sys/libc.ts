@@ -3,6 +3,7 @@
 // only, so namespace switches must never go through koffi's async (worker-thread) calls.
 import koffi from 'koffi';
 import { constants as osConstants } from 'node:os';
+import { ErrnoError } from '../errors.ts';
 
 const libc = koffi.load('libc.so.6');
 
@@ -55,16 +56,11 @@ export function lastErrno(): number {
 }
 
 /** A failed libc call: which call, on what, and the errno it set. */
-export class SysError extends Error {
-  readonly errno: number;
-  readonly code: string;
+export class SysError extends ErrnoError {
   readonly call: string;
   constructor(call: string, errno: number, detail?: string) {
     const code = errnoName(errno);
-    super(`${call}${detail ? ` (${detail})` : ''} failed: ${code}`);
-    this.name = 'SysError';
-    this.errno = errno;
-    this.code = code;
+    super(`${call}${detail ? ` (${detail})` : ''} failed: ${code}`, errno, code);
     this.call = call;
   }
 }

@@ -8,7 +8,7 @@ import { explain, failure, parseReport } from './helpers.ts';
 
 const ORIGINAL = waitDefaults.timeout;
 afterEach(() => {
-  waitDefaults.timeout = ORIGINAL;
+  configureWaits({ timeout: ORIGINAL });
 });
 
 test('the default is 5000 ms', async ({ netns }) => {
