@@ -16,6 +16,8 @@ export type { DummyOptions } from './devices/dummy.ts';
 export type { LinkState, LinkSnapshot, AddressState } from './devices/state.ts';
 export { formatBridgeId, parseBridgeId, type BridgeId } from './values/bridge-id.ts';
 export type { TunInfo } from './netlink/link.ts';
+export type { Operstate } from './values/operstate.ts';
+export type { AddressFlag, LinkFlag } from './values/flags.ts';
 export { NetlinkError, type RequestSummary } from './netlink/errors.ts';
 export { SysError } from './sys/libc.ts';
 export * from './errors.ts';

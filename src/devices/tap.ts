@@ -3,7 +3,8 @@
 import { constants } from 'node:os';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
-import { requireOneOf, validateName } from '../values/name.ts';
+import { requireOneOf } from '../values/checks.ts';
+import { validateName } from '../values/name.ts';
 import { parseMac } from '../values/mac.ts';
 import { InvalidArgumentError, NamespaceDestroyedError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';

@@ -4,7 +4,8 @@
 import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
-import { requireOneOf, validateName } from '../values/name.ts';
+import { requireOneOf } from '../values/checks.ts';
+import { validateName } from '../values/name.ts';
 import { asPermissionError, NslabError } from '../errors.ts';
 
 const IFREQ_LEN = 40;

@@ -3,7 +3,7 @@
 import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import { ipBytes } from '../values/ip.ts';
-import { requireInteger } from '../values/name.ts';
+import { requireInteger } from '../values/checks.ts';
 import { isIP } from 'node:net';
 import { withNetns } from './switch.ts';
 

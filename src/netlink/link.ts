@@ -151,39 +151,3 @@ export function decodeLink(payload: Buffer): LinkMessage {
   }
   return msg;
 }
-
-/** RFC 2863 operational states, by the IF_OPER_* value the kernel reports (iproute2's spelling). */
-export const OPERSTATES: Record<number, string> = {
-  [C.IF_OPER_UNKNOWN]: 'unknown',
-  [C.IF_OPER_NOTPRESENT]: 'notpresent',
-  [C.IF_OPER_DOWN]: 'down',
-  [C.IF_OPER_LOWERLAYERDOWN]: 'lowerlayerdown',
-  [C.IF_OPER_TESTING]: 'testing',
-  [C.IF_OPER_DORMANT]: 'dormant',
-  [C.IF_OPER_UP]: 'up',
-};
-
-export const IFF_FLAGS: Record<string, number> = {
-  UP: C.IFF_UP,
-  BROADCAST: C.IFF_BROADCAST,
-  DEBUG: C.IFF_DEBUG,
-  LOOPBACK: C.IFF_LOOPBACK,
-  POINTOPOINT: C.IFF_POINTOPOINT,
-  NOTRAILERS: C.IFF_NOTRAILERS,
-  RUNNING: C.IFF_RUNNING,
-  NOARP: C.IFF_NOARP,
-  PROMISC: C.IFF_PROMISC,
-  ALLMULTI: C.IFF_ALLMULTI,
-  MASTER: C.IFF_MASTER,
-  SLAVE: C.IFF_SLAVE,
-  MULTICAST: C.IFF_MULTICAST,
-  PORTSEL: C.IFF_PORTSEL,
-  AUTOMEDIA: C.IFF_AUTOMEDIA,
-  DYNAMIC: C.IFF_DYNAMIC,
-  LOWER_UP: C.IFF_LOWER_UP,
-  DORMANT: C.IFF_DORMANT,
-  ECHO: C.IFF_ECHO,
-};
-
-export const decodeFlags = (flags: number): string[] =>
-  Object.entries(IFF_FLAGS).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
