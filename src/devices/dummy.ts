@@ -1,5 +1,7 @@
 import type { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd } from '../rtnl/link.ts';
+import { parseMacOption } from '../values/mac.ts';
+import { parseName } from '../values/name.ts';
 import { Link, registerCreated } from './link.ts';
 
 export interface DummyOptions {
@@ -11,5 +13,5 @@ export interface DummyOptions {
  * ModuleLoadError where its module is not loaded and cannot be loaded without creating dummy0.
  */
 export function addDummy(ns: NetnsHandle, name: string, options: DummyOptions = {}): Link {
-  return registerCreated(new Link(ns, linkAdd(ns.rtnl, { name, kind: 'dummy', ...options })));
+  return registerCreated(new Link(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'dummy', mac: parseMacOption(options.mac) })));
 }

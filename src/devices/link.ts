@@ -2,12 +2,12 @@
 // do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
 import type { FacadeNetns, NetnsHandle } from '../handle/handle.ts';
 import type { LinkMessage } from '../netlink/link.ts';
-import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
+import { linkDel, linkDelIfPresent, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
 import { parseCidr } from '../values/ip.ts';
+import { parseMac } from '../values/mac.ts';
 import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../errors.ts';
 import { netnsId } from '../handle/switch.ts';
-import { NetlinkError } from '../netlink/errors.ts';
 import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 
 export class Link {
@@ -37,7 +37,7 @@ export class Link {
   }
 
   async setMac(mac: string): Promise<void> {
-    linkSet(this.ns.rtnl, this.index, { mac }, this.name);
+    linkSet(this.ns.rtnl, this.index, { mac: parseMac(mac) }, this.name);
   }
 
   /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */
@@ -115,12 +115,7 @@ export function isLink(value: unknown): value is Link {
  */
 export function registerCreated<T extends Link>(link: T): T {
   if (!link.ns.owned) {
-    link.ns.cleanup.defer(`delete ${link.name}`, () =>
-      link.delete().catch((error: unknown) => {
-        // Deleted by hand already (or with its veth peer): nothing to undo.
-        if (!(error instanceof NetlinkError && error.code === 'ENODEV')) throw error;
-      }),
-    );
+    link.ns.cleanup.defer(`delete ${link.name}`, () => linkDelIfPresent(link.ns.rtnl, link.index, link.name));
   }
   return link;
 }

@@ -5,7 +5,7 @@ import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { requireOneOf } from '../values/checks.ts';
-import { validateName } from '../values/name.ts';
+import { validateName, type IfName } from '../values/name.ts';
 import { asPermissionError, NslabError } from '../errors.ts';
 
 const IFREQ_LEN = 40;
@@ -46,15 +46,7 @@ export class TunFile {
    */
   attach(name: string, mode: TunMode = 'tap', options: { exclusive?: boolean } = {}): void {
     validateName(name);
-    requireOneOf(mode, TUN_MODES, `attach ${name}: mode`);
-    const ifr = Buffer.alloc(IFREQ_LEN);
-    ifr.write(name, 0, 'utf8');
-    ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (options.exclusive ? C.IFF_TUN_EXCL : 0), 16);
-    try {
-      check(sys.ioctl(this.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
-    } catch (error) {
-      throw asPermissionError(error, 'CAP_NET_ADMIN', `attaching to tun device ${name}`);
-    }
+    attachTun(this, name, requireOneOf(mode, TUN_MODES, `attach ${name}: mode`), options.exclusive ?? false);
   }
 
   /** TUNSETPERSIST: a persistent device outlives its descriptors (and then has no carrier). */
@@ -66,5 +58,17 @@ export class TunFile {
     if (this.fdValue === undefined) return;
     sys.close(this.fdValue);
     this.fdValue = undefined;
+  }
+}
+
+/** TunFile.attach for a name and mode already checked (addTap checks them once, at its edge). */
+export function attachTun(file: TunFile, name: IfName, mode: TunMode, exclusive: boolean): void {
+  const ifr = Buffer.alloc(IFREQ_LEN);
+  ifr.write(name, 0, 'utf8');
+  ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (exclusive ? C.IFF_TUN_EXCL : 0), 16);
+  try {
+    check(sys.ioctl(file.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
+  } catch (error) {
+    throw asPermissionError(error, 'CAP_NET_ADMIN', `attaching to tun device ${name}`);
   }
 }

@@ -5,7 +5,11 @@ import { InvalidNameError } from '../errors.ts';
 import { IFNAMSIZ } from '../sys/constants.ts';
 import { requireInteger } from './checks.ts';
 
-export function validateName(name: unknown): asserts name is string {
+declare const checked: unique symbol;
+/** A device name that passed validateName(): what the operations in src/rtnl/ take, so they need not check it again. */
+export type IfName = string & { readonly [checked]: 'IfName' };
+
+export function validateName(name: unknown): asserts name is IfName {
   const bad = (why: string): never => {
     throw new InvalidNameError(`invalid device name ${JSON.stringify(name)}: ${why}`, name);
   };
@@ -24,8 +28,20 @@ export function validateName(name: unknown): asserts name is string {
   if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0)) bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
 }
 
+export function parseName(name: unknown): IfName {
+  validateName(name);
+  return name;
+}
+
 /** A device index as ifinfomsg holds it (a positive int). */
 export function validateIndex(index: unknown): asserts index is number {
   const refusal = (v: string): string => `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
   requireInteger(index, 1, 0x7fffffff, refusal);
+}
+
+/** A device as users address it, by name or by index. */
+export function parseDevice(device: unknown): IfName | number {
+  if (typeof device === 'string') return parseName(device);
+  validateIndex(device);
+  return device;
 }
