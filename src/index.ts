@@ -20,4 +20,6 @@ export type { Operstate } from './values/operstate.ts';
 export type { AddressFlag, LinkFlag } from './values/flags.ts';
 export { NetlinkError, type RequestSummary } from './netlink/errors.ts';
 export { SysError } from './sys/libc.ts';
+export { waitForState, type WaitForStateOptions } from './wait/state.ts';
+export type { Waited } from './sys/poll.ts';
 export * from './errors.ts';

@@ -59,4 +59,5 @@ export const test = base
 export const it = test;
 export { expect };
 export { configureWaits, waitDefaults, until, pollUntil } from './wait/until.ts';
+export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { NslabMatchers, WaitOption, AddressOptions, Operstate } from './assert/index.ts';

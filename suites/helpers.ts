@@ -3,7 +3,7 @@
 // matchers saw; the recorder keeps link notifications with their arrival times.
 import type { Link, LinkState, Netns } from '../src/index.ts';
 import { linkStatus } from '../src/devices/state.ts';
-import { until } from '../src/wait/until.ts';
+import { waitForState } from '../src/wait/state.ts';
 import * as C from '../src/sys/constants.ts';
 
 /** One device as `ip -json -details link show` prints it (only the fields the suites use). */
@@ -63,7 +63,7 @@ export async function sysfsNet(ns: Netns, files: readonly string[]): Promise<Rec
  */
 export async function settledState(link: Link, timeoutMs?: number): Promise<LinkState> {
   const settled = (s: LinkState): boolean => !s.adminUp || s.carrier === undefined || s.carrier === s.running;
-  return (await until(link.ns, () => link.stateNow(), settled, timeoutMs)).value;
+  return (await waitForState(link, settled, { timeout: timeoutMs })).value;
 }
 
 /** A link notification as the suites look at it. */

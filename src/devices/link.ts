@@ -82,9 +82,9 @@ export class Link {
     return addrList(this.ns.rtnl, this.index).map(addressState);
   }
 
-  /** Everything the kernel reports about the device now. */
+  /** Everything the kernel reports about the device now (waitForState() waits for it to change). */
   async state(): Promise<LinkState> {
-    return this.stateNow();
+    return mustReadLinkState(this.ns.rtnl, this.index, this.name, this.kind);
   }
 
   /**
@@ -96,11 +96,6 @@ export class Link {
     const m = linkFind(this.ns.rtnl, this.index);
     if (!m) throw new DeviceNotFoundError(this.name);
     return linkSnapshot(m);
-  }
-
-  /** state(), synchronously: for wait loops that must not yield between reads. */
-  stateNow(): LinkState {
-    return mustReadLinkState(this.ns.rtnl, this.index, this.name, this.kind);
   }
 }
 
