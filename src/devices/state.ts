@@ -95,7 +95,7 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
   };
 }
 
-export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
+export function linkState(m: LinkMessage, extra: { masterName?: string | undefined; ports?: string[] | undefined; addresses: AddrMessage[] }): LinkState {
   const s = linkSnapshot(m);
   return {
     ...s,
@@ -124,7 +124,7 @@ export function readLinkState(sock: NetlinkSocket, index: number, kind?: string)
   }
   if (!link) return undefined;
   const masterName = link.master ? linkFind(sock, link.master)?.name : undefined;
-  return linkState(link, { ...(masterName ? { masterName } : {}), ...(ports ? { ports } : {}), addresses: addrList(sock, index) });
+  return linkState(link, { masterName, ports, addresses: addrList(sock, index) });
 }
 
 /** The state of every device in the namespace. */

@@ -30,7 +30,6 @@ export interface BridgeInfo {
   priority?: number;
 }
 
-/** One link as the kernel described it, with no interpretation beyond decoding. */
 /** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
 export interface TunInfo {
   mode: 'tun' | 'tap';
@@ -39,6 +38,7 @@ export interface TunInfo {
   queues?: number;
 }
 
+/** One link as the kernel described it, with no interpretation beyond decoding. */
 export interface LinkMessage {
   /**
    * AF_UNSPEC for the device's own messages; AF_BRIDGE for a bridge's per-port notifications,
@@ -90,12 +90,11 @@ const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_Q
 
 function decodeTun(data: Buffer): TunInfo {
   const a = parseAttrs(data, 0, TUN_ATTRS);
+  const info: TunInfo = { mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap', persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1 };
   const queues = attrU32(a, C.IFLA_TUN_NUM_QUEUES);
-  return {
-    mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
-    persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1,
-    ...(queues !== undefined ? { queues } : {}),
-  };
+  // Absent rather than undefined: the decoder returns only what the kernel sent.
+  if (queues !== undefined) info.queues = queues;
+  return info;
 }
 
 // The attributes decodeLink reads (the kernel sends ~60: stats, queues, xdp, ...).
