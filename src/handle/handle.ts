@@ -56,7 +56,8 @@ export class NetnsHandle implements AsyncDisposable {
 
   /** Use createNetns() or adoptNetns(). */
   protected constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
-    this.cleanup = this.undos;
+    // Its own object, not the stack typed narrower: nothing outside destroy() can reach unwind().
+    this.cleanup = { defer: (what, run) => this.undos.defer(what, run) };
     this.fdValue = fd;
     this.socket = socket;
     this.label = label;
