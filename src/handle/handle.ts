@@ -28,7 +28,7 @@ const SURVIVED_ADOPTED =
 /**
  * What a device's `ns` is typed as. The facade registers its class here (`netns: Netns`), so
  * `link.ns.addVeth()` type-checks in user code while devices import only this layer. Sound
- * because only the facade constructs handles (the constructor is protected).
+ * because every handle is a Netns: the constructor is protected, and Netns is the one subclass.
  */
 export interface NamespaceFacade {}
 export type FacadeNetns = NamespaceFacade extends { netns: infer N extends NetnsHandle } ? N : NetnsHandle;
