@@ -39,8 +39,9 @@ function caller(stack: string | undefined): string {
   return `until in ${site ?? 'unknown'}`;
 }
 
-vi.mock('../src/wait/until.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../src/wait/until.ts')>();
+// Every wait (until, waitForState, the matchers, teardown's) runs one pollUntil: timing it times each once.
+vi.mock('../src/sys/poll.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/sys/poll.ts')>();
   const timed =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -55,7 +56,7 @@ vi.mock('../src/wait/until.ts', async (importOriginal) => {
         current?.waits.push({ start, end: performance.now(), what, ...(reads === undefined ? {} : { reads }) });
       }
     };
-  return { ...real, until: timed(real.until), pollUntil: timed(real.pollUntil) };
+  return { ...real, pollUntil: timed(real.pollUntil) };
 });
 
 vi.mock('execa', async (importOriginal) => {

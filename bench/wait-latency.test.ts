@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { expect, test } from '../src/vitest.ts';
 import type { Netns } from '../src/index.ts';
-import { OPERSTATES } from '../src/netlink/link.ts';
+import { operstateOf } from '../src/values/operstate.ts';
 import { AF_UNSPEC } from '../src/sys/constants.ts';
 
 const POLLER = fileURLToPath(new URL('./sysfs-poller.ts', import.meta.url));
@@ -77,7 +77,7 @@ async function withListener(ns: Netns): Promise<Omit<LatencySample, 'observer' |
     // AF_BRIDGE messages are the bridge's view of its port and carry no carrier.
     if (e.kind !== 'link' || e.action !== 'new' || e.link.family !== AF_UNSPEC) return;
     if (carrierAt === undefined && e.link.index === tap.index && e.link.carrier === false) carrierAt = e.at;
-    if (downAt === undefined && e.link.index === br.index && OPERSTATES[e.link.operstate ?? -1] === 'down') downAt = e.at;
+    if (downAt === undefined && e.link.index === br.index && operstateOf(e.link.operstate) === 'down') downAt = e.at;
     if (carrierAt !== undefined && downAt !== undefined) seenBoth();
   });
   const t0 = performance.now();

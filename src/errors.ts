@@ -9,6 +9,24 @@ export class NslabError extends Error {
   }
 }
 
+/** A refusal that carries an errno: a failed libc call (SysError) or a netlink request the kernel refused (NetlinkError). */
+export class ErrnoError extends NslabError {
+  /** The errno value. */
+  readonly errno: number;
+  /** The errno name, EPERM, ENODEV, ...: what nslab compares, so that a check reads like the man page. */
+  readonly code: string;
+  constructor(message: string, errno: number, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.errno = errno;
+    this.code = code;
+  }
+}
+
+/** Whether error is a refusal with this errno name. */
+export function hasErrno(error: unknown, code: string): error is ErrnoError {
+  return error instanceof ErrnoError && error.code === code;
+}
+
 /** The process lacks a capability the kernel demands for this operation. */
 export class PermissionError extends NslabError {
   /** The capability that was missing. */
@@ -21,6 +39,11 @@ export class PermissionError extends NslabError {
     );
     this.capability = capability;
   }
+}
+
+/** EPERM, from a libc call or the kernel, as the capability the operation needs; any other error as it is. */
+export function asPermissionError(error: unknown, capability: PermissionError['capability'], operation: string): unknown {
+  return hasErrno(error, 'EPERM') ? new PermissionError(capability, operation, { cause: error }) : error;
 }
 
 const kernelOptionOfKind: Record<string, string> = {

@@ -5,7 +5,7 @@ import { matchers, type NslabMatchers } from './assert/index.ts';
 import { NslabError } from './errors.ts';
 import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
 import { describeTopology } from './netns/topology.ts';
-import { appendEvidence } from './report/error-evidence.ts';
+import { appendEvidence } from './assert/error-evidence.ts';
 
 expect.extend(matchers);
 
@@ -61,4 +61,5 @@ export const test = base
 export const it = test;
 export { expect };
 export { configureWaits, waitDefaults, until, pollUntil } from './wait/until.ts';
+export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { NslabMatchers, WaitOption, AddressOptions, Operstate } from './assert/index.ts';

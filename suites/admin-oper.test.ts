@@ -3,7 +3,7 @@
 import { test, expect, until } from '../src/vitest.ts';
 import { claim } from '../src/report/claim.ts';
 import { linkGet } from '../src/rtnl/link.ts';
-import { decodeFlags } from '../src/netlink/link.ts';
+import { decodeFlags } from '../src/values/flags.ts';
 import { linkStatus } from '../src/devices/state.ts';
 import { IFF_LOWER_UP, IFF_RUNNING, IFF_UP } from '../src/sys/constants.ts';
 import { ipLinkOf, sysfs } from '../test/helpers/oracle.ts';

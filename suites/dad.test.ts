@@ -1,6 +1,6 @@
 // C12: the IPv6 duplicate address detection sequence libvirt goes through on a virtual network's
 // bridge, and why it keeps a tap's descriptor open meanwhile (dnsmasq must bind the address).
-import { test, expect, until } from '../src/vitest.ts';
+import { test, expect, waitForState } from '../src/vitest.ts';
 import type { LinkState, Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
 import { recordLinks, settledState } from './helpers.ts';
@@ -55,7 +55,7 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
   await expect(br).not.toHaveCarrier();
   await expect(br).toHaveAddress(cidr, { tentative: true });
   // Waiting for the address to become usable, and expecting that not to happen.
-  const noCarrier = await until(netns, () => br.stateNow(), (s) => mine(s)?.tentative === false, dadWindowMs);
+  const noCarrier = await waitForState(br, (s) => mine(s)?.tentative === false, { timeout: dadWindowMs });
   brNotes.stop();
   expect(noCarrier.met).toBe(false);
   expect(mine(noCarrier.value)).toMatchObject({ tentative: true, dadfailed: false });
@@ -91,7 +91,7 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
     return a !== undefined && !a.tentative && !a.dadfailed;
   };
   // Watching for the address to be lost, go tentative or fail DAD again, over the same window.
-  const after = await until(netns, () => br.stateNow(), (s) => !usable(s), dadWindowMs);
+  const after = await waitForState(br, (s) => !usable(s), { timeout: dadWindowMs });
   expect(after.met).toBe(false);
   await expect(br).toHaveAddress(cidr, { tentative: false });
   const stillBound = netns.tryBind(address);
@@ -110,7 +110,7 @@ test('C12: a bridge that had carrier once since coming up runs DAD to the end ev
   const br = await netns.addBridge('br0');
   await br.up();
   await expect(br).toHaveCarrier();
-  const linkLocal = await until(netns, () => br.stateNow(), (s) => s.addresses.some((a) => a.address.startsWith('fe80:')));
+  const linkLocal = await waitForState(br, (s) => s.addresses.some((a) => a.address.startsWith('fe80:')));
   expect(linkLocal.met).toBe(true);
 
   // Then its only port is a tap nobody holds (settled, see above): no carrier any more.
@@ -123,7 +123,7 @@ test('C12: a bridge that had carrier once since coming up runs DAD to the end ev
   const { windowMs } = await dadSettings(netns, 'br0');
   const brNotes = recordLinks(netns, ['br0']);
   await br.addAddress(cidr);
-  const waited = await until(netns, () => br.stateNow(), (s) => mine(s)?.tentative === false, windowMs);
+  const waited = await waitForState(br, (s) => mine(s)?.tentative === false, { timeout: windowMs });
   brNotes.stop();
   // The premise: no carrier at any point while DAD could run.
   expect(brNotes.overflowed).toBe(false);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { test, expect, until } from '../src/vitest.ts';
 import type { Netns } from '../src/index.ts';
-import { formatIp } from '../src/addr/ip.ts';
+import { formatIp } from '../src/values/ip.ts';
 import { claim } from '../src/report/claim.ts';
 import { adoptContainer, startContainer } from '../src/container/index.ts';
 import { containerSuite, followOutput } from '../test/containers/helpers.ts';

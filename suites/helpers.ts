@@ -3,7 +3,7 @@
 // arrival times.
 import type { Link, LinkState, Netns } from '../src/index.ts';
 import { linkStatus } from '../src/devices/state.ts';
-import { until } from '../src/wait/until.ts';
+import { waitForState } from '../src/wait/state.ts';
 import * as C from '../src/sys/constants.ts';
 
 /**
@@ -18,7 +18,7 @@ import * as C from '../src/sys/constants.ts';
  */
 export async function settledState(link: Link, timeoutMs?: number): Promise<LinkState> {
   const settled = (s: LinkState): boolean => !s.adminUp || s.carrier === undefined || s.carrier === s.running;
-  return (await until(link.ns, () => link.stateNow(), settled, timeoutMs)).value;
+  return (await waitForState(link, settled, { timeout: timeoutMs })).value;
 }
 
 /** A link notification as the suites look at it. */

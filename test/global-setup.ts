@@ -1,6 +1,6 @@
 // Once per run: refuse to run without the privileges the tests need (saying how to get them),
 // sweep pins left by killed runs, and prove afterwards that the host's namespace is untouched.
-import { sweepStalePins } from '../src/netns/pin.ts';
+import { sweepStalePins } from '../src/handle/pin.ts';
 import { hostSysctls, sysctlChanges } from './helpers/host.ts';
 import { type IpAddrLink, hostIpJson, hostIpLinks } from './helpers/oracle.ts';
 

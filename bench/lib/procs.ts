@@ -6,7 +6,7 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { execFileSync } from 'node:child_process';
-import { sweepStalePins } from '../../src/netns/pin.ts';
+import { sweepStalePins } from '../../src/handle/pin.ts';
 
 export interface RunResult {
   code: number | null;

@@ -11,10 +11,9 @@ import { toHaveOperstate } from './to-have-operstate.ts';
 import { toHavePorts } from './to-have-ports.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
-import type { BridgeId } from '../netlink/link.ts';
+import type { BridgeId } from '../values/bridge-id.ts';
+import type { Operstate } from '../values/operstate.ts';
 
-/** IFLA_OPERSTATE in iproute2's spelling (lower case). */
-export type Operstate = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | 'testing' | 'dormant' | 'up';
 
 export const matchers = {
   toHaveCarrier,
@@ -53,4 +52,4 @@ export interface NslabMatchers<R = unknown> {
   toHaveAddress(cidr: string, options?: AddressOptions): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions };
+export type { WaitOption, AddressOptions, Operstate };

@@ -4,7 +4,8 @@ import { inspect } from 'node:util';
 import type { MatcherState } from 'vitest';
 import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
-import { until, waitDefaults } from '../wait/until.ts';
+import { waitDefaults } from '../sys/poll.ts';
+import { waitForState } from '../wait/state.ts';
 
 /** How long a matcher waits for the kernel. */
 export interface WaitOption {
@@ -59,7 +60,7 @@ export async function matchState(ctx: MatcherState, matcher: string, received: u
   const link = requireLink(matcher, received);
   const want = !ctx.isNot;
   const timeout = spec.timeout ?? waitDefaults.timeout;
-  const waited = await until(link.ns, () => link.stateNow(), (s) => spec.holds(s) === want, timeout);
+  const waited = await waitForState(link, (s) => spec.holds(s) === want, { timeout });
   const pass = waited.met ? want : !want;
   const { utils } = ctx;
   return {

@@ -1,5 +1,5 @@
 import type { MatcherState } from 'vitest';
-import { parseCidr } from '../addr/ip.ts';
+import { parseCidr } from '../values/ip.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** toHaveAddress's options: the wait, and the DAD state wanted. */

@@ -1,6 +1,6 @@
 import type { MatcherState } from 'vitest';
-import { formatBridgeId, parseBridgeId } from '../devices/bridge-id.ts';
-import type { BridgeId } from '../netlink/link.ts';
+import { formatBridgeId, parseBridgeId } from '../values/bridge-id.ts';
+import type { BridgeId } from '../values/bridge-id.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** A bridge's ID (IFLA_BR_BRIDGE_ID): "8000.525400000001", "8000.52:54:00:00:00:01" or { priority, mac }. */

@@ -1,5 +1,5 @@
 import type { MatcherState } from 'vitest';
-import { normalizeMac } from '../netlink/mac.ts';
+import { normalizeMac } from '../values/mac.ts';
 import { matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** The device's hardware address (IFLA_ADDRESS), compared case-insensitively. */

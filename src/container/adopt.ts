@@ -4,10 +4,10 @@
 // lets go of the namespace, leaving its end to the kernel as if nslab had never looked
 // (the kernel dismantles the namespace and deletes the veths in it, with their peers).
 import { adoptNetns, type Netns } from '../netns/netns.ts';
-import { Link, registerCreated } from '../devices/link.ts';
-import { linkAdd, linkDel, linkFind, linkGet } from '../rtnl/link.ts';
-import { NetlinkError } from '../netlink/errors.ts';
-import { NameTakenError, NslabError } from '../errors.ts';
+import type { Link } from '../devices/link.ts';
+import { addVeth } from '../devices/veth.ts';
+import { linkDelIfPresent } from '../rtnl/link.ts';
+import { NslabError } from '../errors.ts';
 import { ContainerNotRunningError } from './errors.ts';
 import { runtimeClient } from './runtime.ts';
 
@@ -103,24 +103,10 @@ export class ContainerNetns implements AsyncDisposable {
    * any device nslab creates there (deleted on destroy of an adopted ns).
    */
   async plug(ns: Netns, options: PlugOptions): Promise<[Link, Link]> {
-    const taken = linkFind(this.ns.rtnl, options.peerName);
-    if (taken) throw new NameTakenError(taken.name, { index: taken.index, kind: taken.kind });
-    const near = linkAdd(ns.rtnl, {
-      name: options.name,
-      kind: 'veth',
-      ...(options.mac ? { mac: options.mac } : {}),
-      peer: { name: options.peerName, nsFd: this.ns.fd, ...(options.peerMac ? { mac: options.peerMac } : {}) },
-    });
-    const far = linkGet(this.ns.rtnl, options.peerName);
-    const farLink = new Link(this.ns, far);
-    this.unplugs.push(() => {
-      try {
-        linkDel(this.ns.rtnl, far.index, far.name);
-      } catch (error) {
-        if (!(error instanceof NetlinkError && error.code === 'ENODEV')) throw error;
-      }
-    });
-    return [registerCreated(new Link(ns, near)), farLink];
+    const { name, peerName, mac, peerMac } = options;
+    const [near, far] = addVeth(ns, name, { peerName, peerNs: this.ns, mac, peerMac }, { deletePeer: false });
+    this.unplugs.push(() => linkDelIfPresent(this.ns.rtnl, far.index, far.name));
+    return [near, far];
   }
 
   /** Removes what plug() made (while the container runs), stops watching and releases the namespace; the container keeps running. */

@@ -1,5 +1,7 @@
-import type { Netns } from '../netns/netns.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd, linkList } from '../rtnl/link.ts';
+import { parseMacOption } from '../values/mac.ts';
+import { parseName } from '../values/name.ts';
 import { Link, registerCreated } from './link.ts';
 
 export class Bridge extends Link {
@@ -15,6 +17,6 @@ export interface BridgeOptions {
 }
 
 /** `ip link add NAME [address MAC] type bridge` */
-export function addBridge(ns: Netns, name: string, options: BridgeOptions = {}): Bridge {
-  return registerCreated(new Bridge(ns, linkAdd(ns.rtnl, { name, kind: 'bridge', ...options })));
+export function addBridge(ns: NetnsHandle, name: string, options: BridgeOptions = {}): Bridge {
+  return registerCreated(new Bridge(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'bridge', mac: parseMacOption(options.mac) })));
 }

@@ -1,23 +1,24 @@
 // A handle on one device in one namespace, addressed by its index (names can change, indices
 // do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
-import type { Netns } from '../netns/netns.ts';
+import type { FacadeNetns, NetnsHandle } from '../handle/handle.ts';
 import type { LinkMessage } from '../netlink/link.ts';
-import { linkDel, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
+import { linkDel, linkDelIfPresent, linkFind, linkGet, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
-import { parseCidr } from '../addr/ip.ts';
+import { parseCidr } from '../values/ip.ts';
+import { parseMac } from '../values/mac.ts';
 import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../errors.ts';
-import { netnsId } from '../netns/switch.ts';
-import { NetlinkError } from '../netlink/errors.ts';
+import { netnsId } from '../handle/switch.ts';
 import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 
 export class Link {
-  readonly ns: Netns;
+  /** The namespace the device is in: a Netns, as createNetns() and adoptNetns() made it. */
+  readonly ns: FacadeNetns;
   readonly index: number;
   readonly name: string;
   readonly kind: string | undefined;
 
-  constructor(ns: Netns, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
-    this.ns = ns;
+  constructor(ns: NetnsHandle, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
+    this.ns = ns as FacadeNetns;
     this.index = msg.index;
     this.name = msg.name;
     this.kind = msg.kind;
@@ -36,7 +37,7 @@ export class Link {
   }
 
   async setMac(mac: string): Promise<void> {
-    linkSet(this.ns.rtnl, this.index, { mac }, this.name);
+    linkSet(this.ns.rtnl, this.index, { mac: parseMac(mac) }, this.name);
   }
 
   /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */
@@ -81,9 +82,9 @@ export class Link {
     return addrList(this.ns.rtnl, this.index).map(addressState);
   }
 
-  /** Everything the kernel reports about the device now. */
+  /** Everything the kernel reports about the device now (waitForState() waits for it to change). */
   async state(): Promise<LinkState> {
-    return this.stateNow();
+    return mustReadLinkState(this.ns.rtnl, this.index, this.name, this.kind);
   }
 
   /**
@@ -95,11 +96,6 @@ export class Link {
     const m = linkFind(this.ns.rtnl, this.index);
     if (!m) throw new DeviceNotFoundError(this.name);
     return linkSnapshot(m);
-  }
-
-  /** state(), synchronously: for wait loops that must not yield between reads. */
-  stateNow(): LinkState {
-    return mustReadLinkState(this.ns.rtnl, this.index, this.name, this.kind);
   }
 }
 
@@ -114,12 +110,7 @@ export function isLink(value: unknown): value is Link {
  */
 export function registerCreated<T extends Link>(link: T): T {
   if (!link.ns.owned) {
-    link.ns.cleanup.defer(`delete ${link.name}`, () =>
-      link.delete().catch((error: unknown) => {
-        // Deleted by hand already (or with its veth peer): nothing to undo.
-        if (!(error instanceof NetlinkError && error.code === 'ENODEV')) throw error;
-      }),
-    );
+    link.ns.cleanup.defer(`delete ${link.name}`, () => linkDelIfPresent(link.ns.rtnl, link.index, link.name));
   }
   return link;
 }

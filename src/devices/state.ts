@@ -1,15 +1,15 @@
 // A device's state as one plain object, read from the kernel over rtnetlink: what matchers
 // compare, what failure reports print, what the claims report records.
-import { decodeFlags, OPERSTATES, type LinkMessage, type TunInfo } from '../netlink/link.ts';
-import { decodeAddrFlags, type AddrMessage } from '../netlink/addr.ts';
+import type { LinkMessage, TunInfo } from '../netlink/link.ts';
+import type { AddrMessage } from '../netlink/addr.ts';
+import { decodeAddrFlags, decodeFlags, type AddressFlag, type LinkFlag } from '../values/flags.ts';
+import { operstateOf, type Operstate } from '../values/operstate.ts';
 import { linkFind, linkList } from '../rtnl/link.ts';
 import { addrList } from '../rtnl/addr.ts';
-import { formatBridgeId } from './bridge-id.ts';
+import { formatBridgeId } from '../values/bridge-id.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import { DeviceNotFoundError } from '../errors.ts';
 import * as C from '../sys/constants.ts';
-
-export const OPERSTATE_NAMES = Object.values(OPERSTATES);
 
 export interface AddressState {
   /** "192.0.2.1/24" */
@@ -18,7 +18,7 @@ export interface AddressState {
   prefixLength: number;
   family: 4 | 6;
   scope: number;
-  flags: string[];
+  flags: AddressFlag[];
   tentative: boolean;
   dadfailed: boolean;
 }
@@ -30,13 +30,13 @@ export interface LinkState {
   mac: string | undefined;
   mtu: number | undefined;
   /** IFF_* names set in ifi_flags: UP, RUNNING, LOWER_UP, ... */
-  flags: string[];
+  flags: LinkFlag[];
   /** IFF_UP: the administrative state. */
   adminUp: boolean;
   /** IFF_RUNNING: the operational state as a flag. */
   running: boolean;
   /** IFLA_OPERSTATE in iproute2's spelling: up, down, unknown, lowerlayerdown, ... */
-  operstate: string;
+  operstate: Operstate;
   carrier: boolean | undefined;
   carrierChanges: number | undefined;
   carrierUpCount: number | undefined;
@@ -70,8 +70,6 @@ export function linkStatus(m: LinkMessage): Pick<LinkState, 'flags' | 'adminUp' 
   return { flags, adminUp, running, operstate, carrier };
 }
 
-const operstateName = (m: LinkMessage): string => OPERSTATES[m.operstate ?? C.IF_OPER_UNKNOWN] ?? `operstate ${m.operstate}`;
-
 /** LinkState without what takes more than the device's own message: ports, addresses, the master's name. */
 export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses'> & { master: { index: number } | undefined };
 
@@ -86,7 +84,7 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
     flags: decodeFlags(m.flags),
     adminUp: (m.flags & C.IFF_UP) !== 0,
     running: (m.flags & C.IFF_RUNNING) !== 0,
-    operstate: operstateName(m),
+    operstate: operstateOf(m.operstate),
     carrier: m.carrier,
     carrierChanges: m.carrierChanges,
     carrierUpCount: m.carrierUpCount,
@@ -97,7 +95,7 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
   };
 }
 
-export function linkState(m: LinkMessage, extra: { masterName?: string; ports?: string[]; addresses: AddrMessage[] }): LinkState {
+export function linkState(m: LinkMessage, extra: { masterName?: string | undefined; ports?: string[] | undefined; addresses: AddrMessage[] }): LinkState {
   const s = linkSnapshot(m);
   return {
     ...s,
@@ -126,7 +124,12 @@ export function readLinkState(sock: NetlinkSocket, index: number, kind?: string)
   }
   if (!link) return undefined;
   const masterName = link.master ? linkFind(sock, link.master)?.name : undefined;
-  return linkState(link, { ...(masterName ? { masterName } : {}), ...(ports ? { ports } : {}), addresses: addrList(sock, index) });
+  return linkState(link, { masterName, ports, addresses: addrList(sock, index) });
+}
+
+/** The state of every device in the namespace. */
+export function readAllLinkStates(sock: NetlinkSocket): LinkState[] {
+  return linkList(sock).flatMap((m) => readLinkState(sock, m.index, m.kind) ?? []);
 }
 
 export function mustReadLinkState(sock: NetlinkSocket, index: number, name: string, kind?: string): LinkState {

@@ -1,17 +1,14 @@
 // tun/tap devices with an explicit owner of their descriptor, since the owner decides the
 // carrier: this process, a separate holder process, or nobody (a persistent device).
-import { constants } from 'node:os';
-import type { Netns } from '../netns/netns.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
 import { linkDel, linkFind, linkIndex, linkSet } from '../rtnl/link.ts';
-import { requireOneOf, validateName } from '../rtnl/validate.ts';
-import { parseMac } from '../netlink/mac.ts';
-import { InvalidArgumentError, NamespaceDestroyedError, NameTakenError, NslabError } from '../errors.ts';
+import { requireOneOf } from '../values/checks.ts';
+import { parseName } from '../values/name.ts';
+import { parseMacOption } from '../values/mac.ts';
+import { hasErrno, InvalidArgumentError, NamespaceDestroyedError, NameTakenError, NslabError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 import { TapHolder } from './holder.ts';
-import { TUN_MODES, TunFile, type TunMode } from './tun-file.ts';
-import { SysError } from '../sys/libc.ts';
-
-const { EBUSY } = constants.errno;
+import { attachTun, TUN_MODES, TunFile, type TunMode } from './tun-file.ts';
 
 const TAP_OWNERS = ['self', 'holder', 'none'] as const;
 export type TapOwner = (typeof TAP_OWNERS)[number];
@@ -55,9 +52,9 @@ export class Tap extends Link {
  * Creates a tap (or tun) with TUNSETIFF on a descriptor opened inside the namespace (rtnetlink
  * cannot create tun devices). If any later step fails, the device is deleted again.
  */
-export async function addTap(ns: Netns, name: string, options: TapOptions = {}): Promise<Tap> {
-  validateName(name);
-  if (options.mac) parseMac(options.mac);
+export async function addTap(ns: NetnsHandle, tapName: string, options: TapOptions = {}): Promise<Tap> {
+  const name = parseName(tapName);
+  const mac = parseMacOption(options.mac);
   const owner = requireOneOf(options.owner ?? 'self', TAP_OWNERS, `tap ${name}: owner`);
   const mode = requireOneOf(options.mode ?? 'tap', TUN_MODES, `tap ${name}: mode`);
   if (owner === 'none' && options.persist === false) {
@@ -68,9 +65,9 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
   try {
     try {
       // Exclusive: without it TUNSETIFF would silently attach to an existing persistent tap.
-      file.attach(name, mode, { exclusive: true });
+      attachTun(file, name, mode, true);
     } catch (error) {
-      const existing = error instanceof SysError && error.errno === EBUSY ? linkFind(ns.rtnl, name) : undefined;
+      const existing = hasErrno(error, 'EBUSY') ? linkFind(ns.rtnl, name) : undefined;
       if (existing) throw new NameTakenError(name, { index: existing.index, kind: existing.kind }, { cause: error });
       throw error;
     }
@@ -78,7 +75,7 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
     if (index === undefined) throw new NslabError(`tap ${name}: TUNSETIFF succeeded but the device is not there`);
     const link = new Link(ns, { index, name, kind: 'tun' });
     if (options.persist ?? true) file.persist(true);
-    if (options.mac) linkSet(ns.rtnl, index, { mac: options.mac }, name);
+    if (mac) linkSet(ns.rtnl, index, { mac }, name);
     let tap: Tap;
     if (owner === 'self') {
       tap = new Tap(link, owner, file);
@@ -118,7 +115,7 @@ export async function addTap(ns: Netns, name: string, options: TapOptions = {}):
 }
 
 /** Opens /dev/net/tun in the namespace without attaching it to any device yet. */
-export function openTun(ns: Netns): TunFile {
+export function openTun(ns: NetnsHandle): TunFile {
   const file = TunFile.open(ns);
   ns.cleanup.defer('close tun descriptor', () => file.close());
   return file;

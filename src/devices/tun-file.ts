@@ -1,15 +1,14 @@
 // An open /dev/net/tun descriptor: the thing whose lifetime decides a tun/tap's carrier.
 // Opening it alone attaches to nothing; TUNSETIFF attaches it to a device (creating the device
 // if needed) and turns the carrier on; the last close of an attached descriptor turns it off.
-import { constants } from 'node:os';
 import { check, sys, SysError } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
-import type { Netns } from '../netns/netns.ts';
-import { requireOneOf, validateName } from '../rtnl/validate.ts';
-import { NslabError, PermissionError } from '../errors.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
+import { requireOneOf } from '../values/checks.ts';
+import { validateName, type IfName } from '../values/name.ts';
+import { asPermissionError, NslabError } from '../errors.ts';
 
 const IFREQ_LEN = 40;
-const { EPERM } = constants.errno;
 
 export const TUN_MODES = ['tap', 'tun'] as const;
 export type TunMode = (typeof TUN_MODES)[number];
@@ -22,7 +21,7 @@ export class TunFile {
   }
 
   /** Opens /dev/net/tun inside ns: devices it creates or attaches to live in that namespace. */
-  static open(ns: Netns): TunFile {
+  static open(ns: NetnsHandle): TunFile {
     try {
       // check() runs inside the switch: errno must be read before setns() back overwrites it.
       return new TunFile(ns.run(() => check(sys.open('/dev/net/tun', C.O_RDWR | C.O_CLOEXEC, 0), 'open', '/dev/net/tun')));
@@ -47,16 +46,7 @@ export class TunFile {
    */
   attach(name: string, mode: TunMode = 'tap', options: { exclusive?: boolean } = {}): void {
     validateName(name);
-    requireOneOf(mode, TUN_MODES, `attach ${name}: mode`);
-    const ifr = Buffer.alloc(IFREQ_LEN);
-    ifr.write(name, 0, 'utf8');
-    ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (options.exclusive ? C.IFF_TUN_EXCL : 0), 16);
-    try {
-      check(sys.ioctl(this.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
-    } catch (error) {
-      if (error instanceof SysError && error.errno === EPERM) throw new PermissionError('CAP_NET_ADMIN', `attaching to tun device ${name}`, { cause: error });
-      throw error;
-    }
+    attachTun(this, name, requireOneOf(mode, TUN_MODES, `attach ${name}: mode`), options.exclusive ?? false);
   }
 
   /** TUNSETPERSIST: a persistent device outlives its descriptors (and then has no carrier). */
@@ -68,5 +58,17 @@ export class TunFile {
     if (this.fdValue === undefined) return;
     sys.close(this.fdValue);
     this.fdValue = undefined;
+  }
+}
+
+/** TunFile.attach for a name and mode already checked (addTap checks them once, at its edge). */
+export function attachTun(file: TunFile, name: IfName, mode: TunMode, exclusive: boolean): void {
+  const ifr = Buffer.alloc(IFREQ_LEN);
+  ifr.write(name, 0, 'utf8');
+  ifr.writeUInt16LE((mode === 'tap' ? C.IFF_TAP : C.IFF_TUN) | C.IFF_NO_PI | (exclusive ? C.IFF_TUN_EXCL : 0), 16);
+  try {
+    check(sys.ioctl(file.fd, C.TUNSETIFF, ifr), 'ioctl', `TUNSETIFF ${name}`);
+  } catch (error) {
+    throw asPermissionError(error, 'CAP_NET_ADMIN', `attaching to tun device ${name}`);
   }
 }

@@ -76,14 +76,14 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`nslab kernels: ${command ? command.join(' ') : 'the suites'} under ${kernel}\n`);
     const result = await runGuest({
       kernel,
-      ...(command ? { command } : {}),
+      command,
       accel: values.accel as 'auto',
       timeoutMs: Number(values.timeout) * 1000,
       bootTimeoutMs: Number(values['boot-timeout']) * 1000,
       bootRetries: Number(values['boot-retries']),
       memoryMiB: Number(values.memory),
       cpus: Number(values.cpus),
-      ...(values.append ? { append: values.append } : {}),
+      append: values.append,
       // --console: the kernel's messages too, for a guest that does not boot.
       ...(values.console ? { onConsole: (text: string) => process.stdout.write(text) } : { onOutput: (line: string) => process.stdout.write(line) }),
       onNote: (note) => process.stderr.write(`nslab kernels: ${note}\n`),

@@ -222,7 +222,6 @@ function commandOutput(consoleText: string): string {
   return [...lines.slice(from + 1, to < 0 ? undefined : to), ...last].join('\n');
 }
 
-/** Why a guest that ended by itself produced no exit status, in words. */
 /** A boot that did not reach the command in time: the one failure worth another boot. */
 class BootTimeout extends Error {
   readonly console: string;
@@ -232,6 +231,7 @@ class BootTimeout extends Error {
   }
 }
 
+/** Why a guest that ended by itself produced no exit status, in words. */
 function explainExit(a: Extract<Attempt, { kind: 'exited' }>): string {
   const panic = /Kernel panic - not syncing:.*$/m.exec(a.console)?.[0];
   if (panic) return `the guest kernel panicked: ${panic.trim()}`;
@@ -326,7 +326,7 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
       accel,
       memoryMiB: options.memoryMiB ?? 2048,
       cpus: options.cpus ?? 2,
-      ...(options.append ? { append: options.append } : {}),
+      append: options.append,
     });
     const retries = options.bootRetries ?? 2;
     const bootTimeoutMs = options.bootTimeoutMs ?? 60_000;
@@ -335,7 +335,7 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     const boot = async (n: number): Promise<{ a: Exclude<Attempt, { kind: 'boot-timeout' }>; n: number }> => {
       rmSync(join(outDir, 'status'), { force: true });
       rmSync(join(outDir, 'report'), { recursive: true, force: true });
-      const a = await attempt({ qemu, args, setpriv, bootTimeoutMs, deadline, ...(options.onConsole ? { onConsole: options.onConsole } : {}), ...(options.onOutput ? { onOutput: options.onOutput } : {}) });
+      const a = await attempt({ qemu, args, setpriv, bootTimeoutMs, deadline, onConsole: options.onConsole, onOutput: options.onOutput });
       if (a.kind === 'boot-timeout') {
         throw new BootTimeout(`kernel ${kernel.release} did not reach the command within ${bootTimeoutMs / 1000} s (boot ${n} of ${retries + 1}, ${accel.toUpperCase()})`, a.console);
       }

@@ -2,7 +2,7 @@
 import * as C from '../sys/constants.ts';
 import { attrString, attrU32, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
-import { formatIp } from '../addr/ip.ts';
+import { formatIp } from '../values/ip.ts';
 
 export const IFADDRMSG_LEN = 8;
 
@@ -67,21 +67,3 @@ export function decodeAddr(payload: Buffer): AddrMessage {
   if (label) msg.label = label;
   return msg;
 }
-
-export const IFA_FLAG_NAMES: Record<string, number> = {
-  secondary: C.IFA_F_SECONDARY,
-  nodad: C.IFA_F_NODAD,
-  optimistic: C.IFA_F_OPTIMISTIC,
-  dadfailed: C.IFA_F_DADFAILED,
-  homeaddress: C.IFA_F_HOMEADDRESS,
-  deprecated: C.IFA_F_DEPRECATED,
-  tentative: C.IFA_F_TENTATIVE,
-  permanent: C.IFA_F_PERMANENT,
-  mngtmpaddr: C.IFA_F_MANAGETEMPADDR,
-  noprefixroute: C.IFA_F_NOPREFIXROUTE,
-  autojoin: C.IFA_F_MCAUTOJOIN,
-  stable_privacy: C.IFA_F_STABLE_PRIVACY,
-};
-
-export const decodeAddrFlags = (flags: number): string[] =>
-  Object.entries(IFA_FLAG_NAMES).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);

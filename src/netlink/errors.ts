@@ -1,5 +1,5 @@
 // What the kernel said when it refused a netlink request.
-import { NslabError } from '../errors.ts';
+import { ErrnoError } from '../errors.ts';
 import { errnoName } from '../sys/libc.ts';
 
 /** A short description of the request that failed, for messages and for programs. */
@@ -10,10 +10,7 @@ export interface RequestSummary {
   what: string;
 }
 
-export class NetlinkError extends NslabError {
-  readonly errno: number;
-  /** The errno name: EEXIST, EPERM, EOPNOTSUPP, ... */
-  readonly code: string;
+export class NetlinkError extends ErrnoError {
   /** The kernel's own explanation (extended ack), when it gave one. */
   readonly extack: string | undefined;
   /** Offset of the offending attribute in the request, when the kernel pointed at one. */
@@ -22,9 +19,7 @@ export class NetlinkError extends NslabError {
 
   constructor(errno: number, request: RequestSummary, extack?: string, extackOffset?: number) {
     const code = errnoName(errno);
-    super(`${request.what} (${request.type}) failed: ${code}${extack ? `: ${extack}` : ''}`);
-    this.errno = errno;
-    this.code = code;
+    super(`${request.what} (${request.type}) failed: ${code}${extack ? `: ${extack}` : ''}`, errno, code);
     this.extack = extack;
     this.extackOffset = extackOffset;
     this.request = request;

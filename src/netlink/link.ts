@@ -1,7 +1,8 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
 import { attrNested, attrS32, attrString, attrU16, attrU32, attrU8, parseAttrs } from './codec.ts';
-import { formatMac } from './mac.ts';
+import { formatMac } from '../values/mac.ts';
+import type { BridgeId } from '../values/bridge-id.ts';
 
 export const IFINFOMSG_LEN = 16;
 
@@ -21,11 +22,6 @@ export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, ch
   return b;
 }
 
-/** struct ifla_bridge_id: two bytes of priority, then the MAC that identifies the bridge. */
-export interface BridgeId {
-  priority: number;
-  mac: string;
-}
 
 export interface BridgeInfo {
   bridgeId?: BridgeId;
@@ -34,7 +30,6 @@ export interface BridgeInfo {
   priority?: number;
 }
 
-/** One link as the kernel described it, with no interpretation beyond decoding. */
 /** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
 export interface TunInfo {
   mode: 'tun' | 'tap';
@@ -43,6 +38,7 @@ export interface TunInfo {
   queues?: number;
 }
 
+/** One link as the kernel described it, with no interpretation beyond decoding. */
 export interface LinkMessage {
   /**
    * AF_UNSPEC for the device's own messages; AF_BRIDGE for a bridge's per-port notifications,
@@ -94,12 +90,11 @@ const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_Q
 
 function decodeTun(data: Buffer): TunInfo {
   const a = parseAttrs(data, 0, TUN_ATTRS);
+  const info: TunInfo = { mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap', persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1 };
   const queues = attrU32(a, C.IFLA_TUN_NUM_QUEUES);
-  return {
-    mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
-    persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1,
-    ...(queues !== undefined ? { queues } : {}),
-  };
+  // Absent rather than undefined: the decoder returns only what the kernel sent.
+  if (queues !== undefined) info.queues = queues;
+  return info;
 }
 
 // The attributes decodeLink reads (the kernel sends ~60: stats, queues, xdp, ...).
@@ -155,39 +150,3 @@ export function decodeLink(payload: Buffer): LinkMessage {
   }
   return msg;
 }
-
-/** RFC 2863 operational states, by the IF_OPER_* value the kernel reports (iproute2's spelling). */
-export const OPERSTATES: Record<number, string> = {
-  [C.IF_OPER_UNKNOWN]: 'unknown',
-  [C.IF_OPER_NOTPRESENT]: 'notpresent',
-  [C.IF_OPER_DOWN]: 'down',
-  [C.IF_OPER_LOWERLAYERDOWN]: 'lowerlayerdown',
-  [C.IF_OPER_TESTING]: 'testing',
-  [C.IF_OPER_DORMANT]: 'dormant',
-  [C.IF_OPER_UP]: 'up',
-};
-
-export const IFF_FLAGS: Record<string, number> = {
-  UP: C.IFF_UP,
-  BROADCAST: C.IFF_BROADCAST,
-  DEBUG: C.IFF_DEBUG,
-  LOOPBACK: C.IFF_LOOPBACK,
-  POINTOPOINT: C.IFF_POINTOPOINT,
-  NOTRAILERS: C.IFF_NOTRAILERS,
-  RUNNING: C.IFF_RUNNING,
-  NOARP: C.IFF_NOARP,
-  PROMISC: C.IFF_PROMISC,
-  ALLMULTI: C.IFF_ALLMULTI,
-  MASTER: C.IFF_MASTER,
-  SLAVE: C.IFF_SLAVE,
-  MULTICAST: C.IFF_MULTICAST,
-  PORTSEL: C.IFF_PORTSEL,
-  AUTOMEDIA: C.IFF_AUTOMEDIA,
-  DYNAMIC: C.IFF_DYNAMIC,
-  LOWER_UP: C.IFF_LOWER_UP,
-  DORMANT: C.IFF_DORMANT,
-  ECHO: C.IFF_ECHO,
-};
-
-export const decodeFlags = (flags: number): string[] =>
-  Object.entries(IFF_FLAGS).filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);

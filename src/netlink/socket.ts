@@ -12,16 +12,16 @@ import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { decodeAck } from './ack.ts';
 import { MessageWriter, parseMessages, type NetlinkMessage } from './codec.ts';
 import { NetlinkError, type RequestSummary } from './errors.ts';
-import { NslabError } from '../errors.ts';
+import { hasErrno, NslabError } from '../errors.ts';
 import { constants } from 'node:os';
 
 const RECV_BUFFER = 64 * 1024;
 const REPLY_TIMEOUT_MS = 10_000;
 const DUMP_ATTEMPTS = 5;
-const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS, EPERM } = constants.errno;
+const { EAGAIN, EINTR, EMSGSIZE, ENOBUFS } = constants.errno;
 
 /** A datagram too large for the receive buffer was lost (see receiveNow); the grown buffer fits it next time. */
-const isLostToSize = (error: unknown): boolean => error instanceof SysError && error.errno === EMSGSIZE;
+const isLostToSize = (error: unknown): boolean => hasErrno(error, 'EMSGSIZE');
 
 function setIntOption(fd: number, level: number, name: number, value: number): void {
   const v = Buffer.alloc(4);
@@ -63,7 +63,7 @@ export class NetlinkSocket {
           setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, options.receiveBuffer);
         } catch (error) {
           // SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it take what rmem_max allows.
-          if (!(error instanceof SysError && error.errno === EPERM)) throw error;
+          if (!hasErrno(error, 'EPERM')) throw error;
           setIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUF, options.receiveBuffer);
         }
       }

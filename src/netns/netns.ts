@@ -1,40 +1,21 @@
-// A network namespace held by a file descriptor. Closing the descriptor (on destroy(), or by
-// the kernel when this process dies, even by SIGKILL) frees the namespace and everything in
-// it, so a crashed test run cannot leave one behind. Everything nslab does in a namespace goes
-// through the handle's netlink socket, opened inside it, or through a synchronous switch.
-import { constants } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
-import { sys, SysError } from '../sys/libc.ts';
+// The namespace as users hold it: the handle (src/handle/) plus one method per device kind.
+// A new kind is a file in src/devices/ and a method here.
+import { SysError, sys } from '../sys/libc.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
-import { InvalidArgumentError, NamespaceDestroyedError, NslabError, PermissionError } from '../errors.ts';
-import { CleanupStack } from './cleanup.ts';
-import { EVENT_GROUPS, EventStream } from './events.ts';
-import { openNetnsFile } from './ns-file.ts';
-import { pin, pinName, unpin } from './pin.ts';
-import { reapGroup } from './reaper.ts';
-import { carriesMark, MARK_VARIABLE, processesIn, stdioPipes } from './occupants.ts';
-import { killOccupants, STOP_TIMEOUT_MS, stopProgram } from './stop.ts';
-import { homeNetns, netnsId, withNetns, withNewNetns } from './switch.ts';
-import { tryBind, type BindResult } from './bind-probe.ts';
-import { linkGet, linkList } from '../rtnl/link.ts';
-import { Link } from '../devices/link.ts';
-import { addBridge, Bridge, type BridgeOptions } from '../devices/bridge.ts';
-import { addDummy } from '../devices/dummy.ts';
+import { asPermissionError, InvalidArgumentError, NslabError } from '../errors.ts';
+import { NetnsHandle } from '../handle/handle.ts';
+import { openNetnsFile } from '../handle/ns-file.ts';
+import { homeNetns, netnsId, withNetns, withNewNetns } from '../handle/switch.ts';
+import type { Link } from '../devices/link.ts';
+import { existingLink } from '../devices/existing.ts';
+import { addBridge, type Bridge, type BridgeOptions } from '../devices/bridge.ts';
+import { addDummy, type DummyOptions } from '../devices/dummy.ts';
 import { addTap, openTun, type Tap, type TapOptions } from '../devices/tap.ts';
 import { addVeth, type VethOptions } from '../devices/veth.ts';
 import type { TunFile } from '../devices/tun-file.ts';
-import { readLinkState, type LinkState } from '../devices/state.ts';
+import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 
-const { EPERM } = constants.errno;
 let counter = 0;
-/** Numbers the programs ns.exec() runs, for their marks. */
-let programs = 0;
-const SURVIVED_OWNED =
-  `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
-const SURVIVED_ADOPTED =
-  `In a namespace it did not create, nslab kills only processes whose environment has the ${MARK_VARIABLE} mark of a program it ran ` +
-  '(a program that clears its environment drops it): kill these yourself, or run daemons in the foreground.';
 
 export interface CreateNetnsOptions {
   /** A short label for messages and for the pin name. */
@@ -43,99 +24,10 @@ export interface CreateNetnsOptions {
   pin?: boolean;
 }
 
-export class Netns implements AsyncDisposable {
-  readonly label: string;
-  /** True when nslab created the namespace; adopted ones (a container's) are only released. */
-  readonly owned: boolean;
-  /** What destroy() undoes, newest first: devices, holders, processes, pins. */
-  readonly cleanup = new CleanupStack();
-  /** /run/netns path while pinned. */
-  pinPath: string | undefined;
-  private fdValue: number;
-  private socket: NetlinkSocket;
-  private eventStream: EventStream | undefined;
-  private destroying: Promise<void> | undefined;
-  /** Set once teardown has closed the descriptors; undos still run before that. */
-  private closed = false;
-  /** Whether destroy() ends by killing what is left running in the namespace (see sweepOnDestroy). */
-  private sweeping = false;
-  /** When teardown stops waiting for what it killed (performance.now() time), set as it starts. */
-  private stopBy: number | undefined;
-
+export class Netns extends NetnsHandle {
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
-    this.fdValue = fd;
-    this.socket = socket;
-    this.label = label;
-    this.owned = owned;
-  }
-
-  get destroyed(): boolean {
-    return this.destroying !== undefined;
-  }
-
-  private alive(operation: string): void {
-    if (this.closed) throw new NamespaceDestroyedError(this.label, operation);
-  }
-
-  /** The descriptor that holds the namespace (for IFLA_NET_NS_FD and setns). */
-  get fd(): number {
-    this.alive('using the namespace descriptor');
-    return this.fdValue;
-  }
-
-  /** The rtnetlink socket bound to this namespace. */
-  get rtnl(): NetlinkSocket {
-    this.alive('a netlink request');
-    return this.socket;
-  }
-
-  /** Runs fn synchronously with the calling thread inside this namespace, then returns to the namespace it was in (switches nest). */
-  run<T>(fn: () => T): T {
-    return withNetns(this.fd, fn);
-  }
-
-  /** Link and address notifications of this namespace, started on first use. */
-  get events(): EventStream {
-    if (this.destroying) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
-    if (!this.eventStream) {
-      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })), this.label);
-      this.eventStream = stream;
-      this.cleanup.defer('close notification socket', () => stream.close());
-    }
-    return this.eventStream;
-  }
-
-  /**
-   * Runs a program inside the namespace (argument array, no shell). The child is forked while
-   * the main thread is switched in, so it starts there; `setpriv --pdeathsig KILL` makes it die
-   * with this process, and it leads a process group of its own that the reaper kills when this
-   * process goes, so neither it nor anything it forked can keep the namespace alive after a
-   * crash. What it leaves running in the background ends when it exits. What escapes the
-   * group (setsid, a daemon) is killed by destroy(): in a namespace nslab created, every process
-   * in it; in an adopted one, those carrying this program's mark (NSLAB_EXEC in the environment).
-   */
-  exec(file: string, args: readonly string[] = [], options: ExecaOptions = {}): ResultPromise {
-    const mark = `${process.pid}.${++programs}`;
-    const env = { ...options.env, [MARK_VARIABLE]: mark };
-    // Boxed: the subprocess is also a promise, which a namespace switch refuses to return.
-    const { child } = this.run(() => ({
-      child: execa('setpriv', ['--pdeathsig', 'KILL', '--', file, ...args], { ...options, env, detached: true }),
-    }));
-    // Outside the switch: the reaper, started on first use, must not be born in this namespace.
-    const killGroup = reapGroup(child.nodeChildProcess);
-    // Nothing but what nslab ran lives in a namespace it created; in an adopted one (a
-    // container's) only what carries this program's mark in its environment is its own.
-    const strays = (): number[] => {
-      const inside = processesIn(this.fdValue);
-      return this.owned ? inside : inside.filter((pid) => carriesMark(pid, mark));
-    };
-    const program = { file, child, killGroup, strays, pipes: child.pid === undefined ? [] : stdioPipes(child.pid) };
-    this.sweepOnDestroy();
-    const why = this.owned ? SURVIVED_OWNED : SURVIVED_ADOPTED;
-    const drop = this.cleanup.defer(`stop ${file}`, () => stopProgram(program, this.stopDeadline(), this.label, why));
-    child.finally(drop).catch(() => undefined);
-    return child;
+    super(fd, socket, label, owned);
   }
 
   /** `ip link add NAME type bridge` */
@@ -153,7 +45,7 @@ export class Netns implements AsyncDisposable {
     return addVeth(this, name, options);
   }
 
-  async addDummy(name: string, options?: { mac?: string }): Promise<Link> {
+  async addDummy(name: string, options?: DummyOptions): Promise<Link> {
     return addDummy(this, name, options);
   }
 
@@ -164,84 +56,24 @@ export class Netns implements AsyncDisposable {
 
   /** A handle on an existing device, by name or index. */
   async link(device: string | number): Promise<Link> {
-    const m = linkGet(this.rtnl, device);
-    return m.kind === 'bridge' ? new Bridge(this, m) : new Link(this, m);
+    return existingLink(this, device);
   }
 
   /** The state of every device in the namespace. */
   async links(): Promise<LinkState[]> {
-    return linkList(this.rtnl).flatMap((m) => readLinkState(this.rtnl, m.index, m.kind) ?? []);
+    return readAllLinkStates(this.rtnl);
   }
 
   /** Opens /dev/net/tun here without attaching it to a device (TunFile.attach does that). */
   openTun(): TunFile {
     return openTun(this);
   }
-
-  /** Whether a UDP socket can bind to address in this namespace now (fails while an IPv6 address is tentative). */
-  tryBind(address: string, options?: { port?: number; scopeId?: number }): BindResult {
-    return tryBind(this, address, options);
-  }
-
-  /** Pins the namespace on /run/netns so `ip netns exec <name>` can enter it; removed on destroy. */
-  pin(): string {
-    this.alive('pinning');
-    if (!this.pinPath) {
-      this.sweepOnDestroy();
-      const path = pin(this.fdValue, pinName(this.label));
-      this.pinPath = path;
-      this.cleanup.defer(`unpin ${path}`, () => {
-        unpin(path);
-        this.pinPath = undefined;
-      });
-    }
-    return this.pinPath;
-  }
-
-  /**
-   * Once a process can have been started in a namespace nslab owns (by exec(), or through the
-   * pin), destroy() ends by killing every process in it: nothing else belongs there, and any
-   * of them would keep it alive. Registered below the programs' undos, so it runs after them.
-   */
-  private sweepOnDestroy(): void {
-    if (!this.owned || this.sweeping) return;
-    this.sweeping = true;
-    this.cleanup.defer('kill what is left running in the namespace', () => killOccupants(this.fdValue, this.stopDeadline(), this.label));
-  }
-
-  /** The one deadline of a teardown: every wait for a killed process ends by it. */
-  private stopDeadline(): number {
-    this.stopBy ??= performance.now() + STOP_TIMEOUT_MS;
-    return this.stopBy;
-  }
-
-  /**
-   * Undoes everything registered (holders, processes, pins, and for adopted namespaces the
-   * devices created in them), then closes the descriptors. Idempotent; concurrent calls share one teardown.
-   * It ends within STOP_TIMEOUT_MS of waiting for killed processes; a ProcessesSurvivedError
-   * (thrown after the descriptors are closed) names any it could not kill.
-   */
-  destroy(): Promise<void> {
-    this.destroying ??= (async () => {
-      this.stopDeadline();
-      try {
-        await this.cleanup.unwind();
-      } finally {
-        this.closed = true;
-        this.socket.close();
-        sys.close(this.fdValue);
-      }
-    })();
-    return this.destroying;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.destroy();
-  }
 }
 
-function asPermissionError(error: unknown, operation: string): unknown {
-  return error instanceof SysError && error.errno === EPERM ? new PermissionError('CAP_SYS_ADMIN', operation, { cause: error }) : error;
+declare module '../handle/handle.ts' {
+  interface NamespaceFacade {
+    netns: Netns;
+  }
 }
 
 /** A fresh, empty network namespace (only a loopback, down), without moving the caller. */
@@ -257,14 +89,14 @@ export async function createNetns(options: CreateNetnsOptions = {}): Promise<Net
   try {
     ns = withNewNetns((fd) => new Netns(fd, new NetlinkSocket(), label, true));
   } catch (error) {
-    throw asPermissionError(error, 'creating a network namespace');
+    throw asPermissionError(error, 'CAP_SYS_ADMIN', 'creating a network namespace');
   }
   if (options.pin) {
     try {
       ns.pin();
     } catch (error) {
       await ns.destroy();
-      throw asPermissionError(error, 'pinning a namespace on /run/netns');
+      throw asPermissionError(error, 'CAP_SYS_ADMIN', 'pinning a namespace on /run/netns');
     }
   }
   return ns;
@@ -319,6 +151,6 @@ export async function adoptNetns(target: AdoptTarget, label?: string): Promise<N
     return withNetns(fd, () => new Netns(fd, new NetlinkSocket(), label ?? `adopted:${path}`, false));
   } catch (error) {
     sys.close(fd);
-    throw asPermissionError(error, `entering the namespace at ${path}`);
+    throw asPermissionError(error, 'CAP_SYS_ADMIN', `entering the namespace at ${path}`);
   }
 }

@@ -1,8 +1,9 @@
 // A readable dump of a namespace and its recent kernel events, for failure messages.
 import type { Netns } from './netns.ts';
-import type { KernelEvent } from './events.ts';
+import type { KernelEvent } from '../handle/events.ts';
 import type { LinkState } from '../devices/state.ts';
-import { decodeFlags, OPERSTATES } from '../netlink/link.ts';
+import { decodeFlags } from '../values/flags.ts';
+import { operstateOf } from '../values/operstate.ts';
 import { performance } from 'node:perf_hooks';
 import { AF_BRIDGE } from '../sys/constants.ts';
 
@@ -28,7 +29,7 @@ function describeEvent(e: KernelEvent, now: number): string {
   if (e.kind === 'link') {
     const l = e.link;
     const bridgeView = l.family === AF_BRIDGE ? ' (as a bridge port)' : '';
-    return `  ${ago} ${e.action}link ${l.name}${bridgeView} <${decodeFlags(l.flags).join(',')}> operstate ${OPERSTATES[l.operstate ?? -1] ?? '?'} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
+    return `  ${ago} ${e.action}link ${l.name}${bridgeView} <${decodeFlags(l.flags).join(',')}> operstate ${operstateOf(l.operstate)} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
   }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }

@@ -3,7 +3,7 @@ import * as C from '../sys/constants.ts';
 import { MessageWriter } from '../netlink/codec.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeAddr, encodeIfaddrmsg, type AddrMessage } from '../netlink/addr.ts';
-import type { Cidr } from '../addr/ip.ts';
+import type { Cidr } from '../values/ip.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
 
 const ACK = C.NLM_F_REQUEST | C.NLM_F_ACK;

@@ -1,55 +1,50 @@
 // `ip link` over rtnetlink: add, delete, set, get, list. Functions take the socket of the
-// namespace they act in, like vishvananda/netlink's handle, and validate input first.
+// namespace they act in, like vishvananda/netlink's handle, and values already parsed at the
+// public API (src/values/): a name typed IfName, a MAC as its bytes.
 import { constants } from 'node:os';
 import * as C from '../sys/constants.ts';
 import { MessageWriter } from '../netlink/codec.ts';
 import { NetlinkError } from '../netlink/errors.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, encodeIfinfomsg, type LinkMessage } from '../netlink/link.ts';
-import { parseMac } from '../netlink/mac.ts';
-import { DeviceNotFoundError, NameTakenError, UnsupportedKindError } from '../errors.ts';
-import { validateIndex, validateName } from './validate.ts';
+import { formatMac } from '../values/mac.ts';
+import { DeviceNotFoundError, hasErrno, NameTakenError, UnsupportedKindError } from '../errors.ts';
+import type { IfName } from '../values/name.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
 import { preloadKindModule } from '../sys/kind-module.ts';
 import { lastErrno, sys, SysError } from '../sys/libc.ts';
 
-const { EEXIST, ENODEV, EOPNOTSUPP } = constants.errno;
+const { ENODEV } = constants.errno;
 // struct ifreq: the name, then a union (here ifr_ifindex).
 const IFREQ_LEN = 40;
 const IFNAMSIZ_OFFSET = C.IFNAMSIZ;
 const ACK = C.NLM_F_REQUEST | C.NLM_F_ACK;
 
 export interface PeerSpec {
-  name: string;
-  mac?: string;
+  name: IfName;
+  mac?: Buffer | undefined;
   /** Descriptor of the namespace the peer goes to (IFLA_NET_NS_FD); the same namespace if absent. */
   nsFd?: number;
 }
 
 export interface LinkAddSpec {
-  name: string;
+  name: IfName;
   kind: string;
-  mac?: string;
+  mac?: Buffer | undefined;
   /** For veth: the other end. */
   peer?: PeerSpec;
 }
 
-function linkHeader(w: MessageWriter, name: string, mac: string | undefined): void {
+function linkHeader(w: MessageWriter, name: IfName, mac: Buffer | undefined): void {
   w.string(C.IFLA_IFNAME, name);
-  if (mac) w.bytes(C.IFLA_ADDRESS, parseMac(mac));
+  if (mac) w.bytes(C.IFLA_ADDRESS, mac);
 }
 
 const describe = (spec: LinkAddSpec): string =>
-  `link add ${spec.name}${spec.mac ? ` address ${spec.mac}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}`;
+  `link add ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}`;
 
 /** Creates a link; returns it as the kernel describes it afterwards. */
 export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
-  validateName(spec.name);
-  if (spec.mac) parseMac(spec.mac);
-  if (spec.peer) {
-    validateName(spec.peer.name);
-    if (spec.peer.mac) parseMac(spec.peer.mac);
-  }
   // Before the kernel could autoload the kind's module with defaults that create devices.
   preloadKindModule(spec.kind);
   // NLM_F_ECHO: the kernel (6.1 and later) sends the new link back, saving a GET.
@@ -76,11 +71,11 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
       if (link?.family === C.AF_UNSPEC && link.name === spec.name) echoed = link;
     }
   } catch (error) {
-    if (error instanceof NetlinkError && error.errno === EEXIST) {
+    if (hasErrno(error, 'EEXIST')) {
       const taken = [spec.name, spec.peer?.name].map((n) => n && linkFind(sock, n)).find((l) => l);
       if (taken) throw new NameTakenError(taken.name, { index: taken.index, kind: taken.kind }, { cause: error });
     }
-    if (error instanceof NetlinkError && error.errno === EOPNOTSUPP && /unknown device type/i.test(error.extack ?? '')) {
+    if (error instanceof NetlinkError && error.code === 'EOPNOTSUPP' && /unknown device type/i.test(error.extack ?? '')) {
       throw new UnsupportedKindError(spec.kind, error.extack, { cause: error });
     }
     throw error;
@@ -93,9 +88,18 @@ export function linkDel(sock: NetlinkSocket, index: number, name = `index ${inde
   rtnlRequest(sock, w, { type: 'RTM_DELLINK', what: `link del ${name}` });
 }
 
+/** linkDel, for undos: a device already gone (deleted by hand, or with its veth peer) is not an error. */
+export function linkDelIfPresent(sock: NetlinkSocket, index: number, name?: string): void {
+  try {
+    linkDel(sock, index, name);
+  } catch (error) {
+    if (!hasErrno(error, 'ENODEV')) throw error;
+  }
+}
+
 export interface LinkChange {
   up?: boolean;
-  mac?: string;
+  mac?: Buffer;
   /** Index of the new master; 0 detaches. */
   master?: number;
   /** Move to the namespace held by this descriptor. */
@@ -104,13 +108,12 @@ export interface LinkChange {
 
 /** Changes a link, all in one request: `ip link set`. */
 export function linkSet(sock: NetlinkSocket, index: number, change: LinkChange, name = `index ${index}`): void {
-  if (change.mac) parseMac(change.mac);
   const flags = change.up === undefined ? {} : { flags: change.up ? C.IFF_UP : 0, change: C.IFF_UP };
   const w = new MessageWriter(C.RTM_NEWLINK, ACK).header(encodeIfinfomsg({ index, ...flags }));
   const words: string[] = [];
   if (change.mac) {
-    w.bytes(C.IFLA_ADDRESS, parseMac(change.mac));
-    words.push(`address ${change.mac}`);
+    w.bytes(C.IFLA_ADDRESS, change.mac);
+    words.push(`address ${formatMac(change.mac)}`);
   }
   if (change.master !== undefined) {
     w.u32(C.IFLA_MASTER, change.master);
@@ -126,21 +129,19 @@ export function linkSet(sock: NetlinkSocket, index: number, change: LinkChange, 
 
 // Without NLM_F_ACK the reply is one message (see NetlinkSocket.request); without statistics,
 // which nothing here decodes, the kernel builds a quarter less.
-function getRequest(device: string | number): MessageWriter {
+function getRequest(device: IfName | number): MessageWriter {
   const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST).header(encodeIfinfomsg({ index: typeof device === 'number' ? device : 0 }));
   if (typeof device === 'string') w.string(C.IFLA_IFNAME, device);
   return w.u32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
 }
 
 /** The link as the kernel sees it now, or undefined when there is none. */
-export function linkFind(sock: NetlinkSocket, device: string | number): LinkMessage | undefined {
-  if (typeof device === 'string') validateName(device);
-  else validateIndex(device);
+export function linkFind(sock: NetlinkSocket, device: IfName | number): LinkMessage | undefined {
   try {
     const [m] = rtnlRequest(sock, getRequest(device), { type: 'RTM_GETLINK', what: `link show ${device}` });
     return m ? decodeLink(m.payload) : undefined;
   } catch (error) {
-    if (error instanceof NetlinkError && error.errno === ENODEV) return undefined;
+    if (hasErrno(error, 'ENODEV')) return undefined;
     throw error;
   }
 }
@@ -149,8 +150,7 @@ export function linkFind(sock: NetlinkSocket, device: string | number): LinkMess
  * The index of the device called name, or undefined: SIOCGIFINDEX on the namespace's netlink
  * socket (if_nametoindex), which unlike a GET does not also run the device's pending linkwatch work.
  */
-export function linkIndex(sock: NetlinkSocket, name: string): number | undefined {
-  validateName(name);
+export function linkIndex(sock: NetlinkSocket, name: IfName): number | undefined {
   const ifr = Buffer.alloc(IFREQ_LEN);
   ifr.write(name, 0, 'utf8');
   if (sys.ioctl(sock.fd, C.SIOCGIFINDEX, ifr) < 0) {
@@ -165,7 +165,7 @@ export function linkIndex(sock: NetlinkSocket, name: string): number | undefined
  * One link by name or index. A targeted get also makes recent kernels run the device's pending
  * linkwatch work first, so what it returns is settled state, not state up to a second old.
  */
-export function linkGet(sock: NetlinkSocket, device: string | number): LinkMessage {
+export function linkGet(sock: NetlinkSocket, device: IfName | number): LinkMessage {
   const link = linkFind(sock, device);
   if (!link) throw new DeviceNotFoundError(device);
   return link;

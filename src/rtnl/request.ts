@@ -1,18 +1,10 @@
 // One place that turns kernel refusals every rtnetlink operation can meet into typed errors.
-import { constants } from 'node:os';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import type { MessageWriter, NetlinkMessage } from '../netlink/codec.ts';
-import { NetlinkError, type RequestSummary } from '../netlink/errors.ts';
-import { PermissionError } from '../errors.ts';
+import type { RequestSummary } from '../netlink/errors.ts';
+import { asPermissionError } from '../errors.ts';
 
-const { EPERM } = constants.errno;
-
-function translate(error: unknown, request: RequestSummary): unknown {
-  if (error instanceof NetlinkError && error.errno === EPERM) {
-    return new PermissionError('CAP_NET_ADMIN', request.what, { cause: error });
-  }
-  return error;
-}
+const translate = (error: unknown, request: RequestSummary): unknown => asPermissionError(error, 'CAP_NET_ADMIN', request.what);
 
 export function rtnlRequest(sock: NetlinkSocket, msg: MessageWriter, request: RequestSummary): NetlinkMessage[] {
   try {

@@ -3,6 +3,7 @@
 // only, so namespace switches must never go through koffi's async (worker-thread) calls.
 import koffi from 'koffi';
 import { constants as osConstants } from 'node:os';
+import { ErrnoError } from '../errors.ts';
 
 const libc = koffi.load('libc.so.6');
 
@@ -55,19 +56,12 @@ export function lastErrno(): number {
 }
 
 /** A failed libc call: which call, on what, and the errno it set. */
-export class SysError extends Error {
-  /** The errno value. */
-  readonly errno: number;
-  /** Its name: "EPERM", "ENOENT", ... */
-  readonly code: string;
+export class SysError extends ErrnoError {
   /** The system call that failed. */
   readonly call: string;
   constructor(call: string, errno: number, detail?: string) {
     const code = errnoName(errno);
-    super(`${call}${detail ? ` (${detail})` : ''} failed: ${code}`);
-    this.name = 'SysError';
-    this.errno = errno;
-    this.code = code;
+    super(`${call}${detail ? ` (${detail})` : ''} failed: ${code}`, errno, code);
     this.call = call;
   }
 }

@@ -1,14 +1,14 @@
-// The default wait (configureWaits, waitDefaults) and until(), the loop under every matcher.
+// The default wait (configureWaits, waitDefaults) and waitForState(), the loop under every matcher.
 // Each test that changes the default restores it: the setting is per test file module graph,
 // but later tests in this file must see 5000 ms again.
 import { afterEach } from 'vitest';
-import { test, expect, configureWaits, until, waitDefaults } from '../../src/vitest.ts';
+import { test, expect, configureWaits, waitDefaults, waitForState } from '../../src/vitest.ts';
 import { ipLink } from '../helpers/oracle.ts';
 import { explain, failure, parseReport } from './helpers.ts';
 
 const ORIGINAL = waitDefaults.timeout;
 afterEach(() => {
-  waitDefaults.timeout = ORIGINAL;
+  configureWaits({ timeout: ORIGINAL });
 });
 
 test('the default is 5000 ms', async ({ netns }) => {
@@ -37,31 +37,31 @@ test('configureWaits({ timeout }) changes the default of every matcher; an expli
   expect(waitDefaults.timeout).toBe(150);
 });
 
-test('until() without a timeout uses the configured default', async ({ netns }) => {
+test('waitForState() without a timeout uses the configured default', async ({ netns }) => {
   const br = await netns.addBridge('wbr2');
   configureWaits({ timeout: 120 });
-  const waited = await until(netns, () => br.stateNow(), (s) => s.adminUp);
+  const waited = await waitForState(br, (s) => s.adminUp);
   expect(waited.met).toBe(false);
   expect(waited.elapsedMs).toBeGreaterThanOrEqual(120);
   expect(waited.value.name).toBe('wbr2');
 });
 
-test('until() returns at the first read that meets the condition, woken by the kernel notification', async ({ netns }) => {
+test('waitForState() returns at the first read that meets the condition, woken by the kernel notification', async ({ netns }) => {
   const br = await netns.addBridge('wbr3');
-  const pending = until(netns, () => br.stateNow(), (s) => s.adminUp, 5000);
+  const pending = waitForState(br, (s) => s.adminUp, { timeout: 5000 });
   await br.up();
   const waited = await pending;
-  console.log(`until: admin up seen after ${waited.elapsedMs.toFixed(2)} ms, ${waited.reads} reads`);
+  console.log(`waitForState: admin up seen after ${waited.elapsedMs.toFixed(2)} ms, ${waited.reads} reads`);
   expect(waited.met).toBe(true);
   expect(waited.value.adminUp).toBe(true);
   expect(waited.reads).toBeGreaterThan(1);
   expect((await ipLink(netns, 'wbr3'))!.flags).toContain('UP');
 });
 
-test('until() with a timeout of 0 reads exactly once', async ({ netns }) => {
+test('waitForState() with a timeout of 0 reads exactly once', async ({ netns }) => {
   const br = await netns.addBridge('wbr4');
   let reads = 0;
-  const waited = await until(netns, () => (reads++, br.stateNow()), (s) => s.adminUp, 0);
+  const waited = await waitForState(br, (s) => (reads++, s.adminUp), { timeout: 0 });
   expect(waited).toMatchObject({ met: false, reads: 1 });
   expect(reads).toBe(1);
 });

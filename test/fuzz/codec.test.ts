@@ -7,15 +7,15 @@ import { isIP } from 'node:net';
 import { Script, createContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { formatIp, ipBytes, parseCidr } from '../../src/addr/ip.ts';
-import { formatBridgeId, parseBridgeId } from '../../src/devices/bridge-id.ts';
+import { formatIp, ipBytes, parseCidr } from '../../src/values/ip.ts';
+import { formatBridgeId, parseBridgeId } from '../../src/values/bridge-id.ts';
 import { NslabError } from '../../src/errors.ts';
 import { decodeAck } from '../../src/netlink/ack.ts';
 import { decodeAddr } from '../../src/netlink/addr.ts';
 import { align4, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages } from '../../src/netlink/codec.ts';
 import type { Attrs, NetlinkMessage } from '../../src/netlink/codec.ts';
 import { decodeLink } from '../../src/netlink/link.ts';
-import { formatMac, parseMac } from '../../src/netlink/mac.ts';
+import { formatMac, parseMac } from '../../src/values/mac.ts';
 import { addrAdd, addrDel } from '../../src/rtnl/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -23,6 +23,8 @@ import { capture } from '../helpers/capture.ts';
 import { checkProperty } from './property.ts';
 import { ackCase, addrCase, deviceName, encodeAck, encodeAddrMessage, encodeLinkMessage, linkMessage } from './messages.ts';
 import { optional, s32, u16, u32, u8, unicastMac } from './messages.ts';
+import { parseMacOption } from '../../src/values/mac.ts';
+import { parseName } from '../../src/values/name.ts';
 
 const one = (bytes: Buffer): NetlinkMessage => {
   const msgs = parseMessages(bytes);
@@ -117,7 +119,14 @@ describe('round trips', () => {
       ),
     });
     await checkProperty('linkAdd request round trip', fc.property(spec, (s) => {
-      const m = one(capture((sock) => linkAdd(sock, s)));
+      const m = one(capture((sock) =>
+        linkAdd(sock, {
+          name: parseName(s.name),
+          kind: s.kind,
+          mac: parseMacOption(s.mac),
+          peer: s.peer && { name: parseName(s.peer.name), mac: parseMacOption(s.peer.mac), nsFd: s.peer.nsFd },
+        }),
+      ));
       const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO;
       expect({ type: m.type, flags: m.flags }).toEqual({ type: C.RTM_NEWLINK, flags });
       const a = parseAttrs(m.payload, 16);
@@ -137,7 +146,7 @@ describe('round trips', () => {
   test('link set requests: up/down in flags under the IFF_UP change mask, MAC, master, namespace', async () => {
     const change = fc.record({ up: fc.boolean(), mac: unicastMac, master: u32, nsFd: fc.nat(1 << 20) }, { requiredKeys: [] });
     await checkProperty('linkSet request round trip', fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), change, (index, ch) => {
-      const m = one(capture((sock) => linkSet(sock, index, ch)));
+      const m = one(capture((sock) => linkSet(sock, index, { ...ch, mac: parseMacOption(ch.mac) })));
       const a = parseAttrs(m.payload, 16);
       expect({
         index: m.payload.readInt32LE(4),

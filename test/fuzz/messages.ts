@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
 import type { AddrMessage } from '../../src/netlink/addr.ts';
-import type { BridgeId, BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
-import { formatMac } from '../../src/netlink/mac.ts';
+import type { BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
+import type { BridgeId } from '../../src/values/bridge-id.ts';
+import { formatMac } from '../../src/values/mac.ts';
 import * as C from '../../src/sys/constants.ts';
 
 export const u8 = fc.integer({ min: 0, max: 0xff });

@@ -1,7 +1,7 @@
 // One namespace's devices seen two ways, in one shape so they can be compared field by field:
 // through nslab (its public state() snapshot and the decoded link messages under it) and through
 // iproute2 (`ip -json -details link show` and `ip -json addr show`, run inside the namespace).
-import { formatBridgeId } from '../../src/devices/bridge-id.ts';
+import { formatBridgeId } from '../../src/values/bridge-id.ts';
 import type { Netns } from '../../src/index.ts';
 import { linkList } from '../../src/rtnl/link.ts';
 import { iffFromIp, ipAddrLinks, ipBridgeId, ipLinks, SCOPES, type IpAddrInfo } from '../helpers/oracle.ts';

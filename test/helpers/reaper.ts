@@ -1,6 +1,6 @@
 // Finding nslab's reaper among a process's children: the shell running its script.
 import { readFileSync } from 'node:fs';
-import { reaperScript } from '../../src/netns/reaper.ts';
+import { reaperScript } from '../../src/handle/reaper.ts';
 import { childrenOf } from './proc.ts';
 
 const SCRIPT = reaperScript();

@@ -6,6 +6,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { createNetns, InvalidNameError, NamespaceDestroyedError, NetlinkError, NslabError, TapHolder } from '../../src/index.ts';
 import { linkAdd } from '../../src/rtnl/link.ts';
 import { ipLink, ipLinkNames } from '../helpers/oracle.ts';
+import { parseName } from '../../src/values/name.ts';
 
 /** This process's open /dev/net/tun descriptors. */
 const tunFds = (): string[] =>
@@ -73,7 +74,7 @@ describe('addVeth', () => {
     // Straight to linkAdd, past addVeth's own check of the peer's namespace: the kernel makes
     // the peer first, then fails on it, and undoes the whole request itself.
     const e = await Promise.resolve()
-      .then(() => linkAdd(a.rtnl, { name: 'v0', kind: 'veth', peer: { name: 'taken', nsFd: b.fd } }))
+      .then(() => linkAdd(a.rtnl, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('taken'), nsFd: b.fd } }))
       .catch((err: unknown) => err);
     expect(e).toBeInstanceOf(NetlinkError);
     expect((e as NetlinkError).code).toBe('EEXIST');

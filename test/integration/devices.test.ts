@@ -3,13 +3,13 @@
 import { readlinkSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createNetns, NslabError, type Link, type LinkState, type Netns } from '../../src/index.ts';
-import { until } from '../../src/wait/until.ts';
+import { waitForState } from '../../src/wait/state.ts';
 import { comparableState, ipAddrs, ipBridgeId, ipLink, ipLinkNames, ipLinks, oracleState, sysfs } from '../helpers/oracle.ts';
 import { isRunning } from '../helpers/proc.ts';
 
 /** Waits (deadline, woken by notifications) until the device's state satisfies cond; fails otherwise. */
 async function settle(ns: Netns, link: Link, cond: (s: LinkState) => boolean, what: string): Promise<LinkState> {
-  const w = await until(ns, () => link.stateNow(), cond, 5_000);
+  const w = await waitForState(link, cond, { timeout: 5_000 });
   expect(w.met, `${link.name}: ${what}; last state ${JSON.stringify(w.value)}`).toBe(true);
   return w.value;
 }
@@ -354,7 +354,7 @@ describe('addresses', () => {
     await v0.up();
     await v1.up();
     // DAD needs about a second (one probe) once the link has carrier.
-    const done = await until(ns, () => v0.stateNow(), (s) => s.addresses.some((a) => a.address === '2001:db8::1' && !a.tentative), 10_000);
+    const done = await waitForState(v0, (s) => s.addresses.some((a) => a.address === '2001:db8::1' && !a.tentative), { timeout: 10_000 });
     expect(done.met).toBe(true);
     expect(ns.tryBind('2001:db8::1')).toEqual({ bound: true });
     expect((await ipAddrs(ns, 'v0')).find((a) => a.local === '2001:db8::1')?.tentative).toBeUndefined();

@@ -10,6 +10,7 @@ import { linkIndex } from '../../src/rtnl/link.ts';
 import { check, sys } from '../../src/sys/libc.ts';
 import * as C from '../../src/sys/constants.ts';
 import { ipLinks } from '../helpers/oracle.ts';
+import { parseName } from '../../src/values/name.ts';
 
 test('open(O_CREAT) passes its variadic mode: the file gets it, less the umask', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-libc-'));
@@ -29,7 +30,7 @@ test('ioctl passes its variadic buffer both ways: SIOCGIFINDEX fills in the inde
   await using ns = await createNetns();
   const br = await ns.addBridge('br-ioctl');
   const oracle = (await ipLinks(ns)).find((l) => l.ifname === 'br-ioctl')!;
-  expect(linkIndex(ns.rtnl, 'br-ioctl')).toBe(oracle.ifindex);
+  expect(linkIndex(ns.rtnl, parseName('br-ioctl'))).toBe(oracle.ifindex);
   expect(br.index).toBe(oracle.ifindex);
-  expect(linkIndex(ns.rtnl, 'no-such-dev')).toBeUndefined();
+  expect(linkIndex(ns.rtnl, parseName('no-such-dev'))).toBeUndefined();
 });

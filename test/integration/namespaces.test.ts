@@ -431,3 +431,18 @@ describe('adoptNetns', () => {
     expect(existsSync(adopted.pin())).toBe(true);
   });
 });
+
+describe('what a namespace handle lets users change', () => {
+  test('the cleanup stack takes undos but only destroy() runs them, and pinPath is read-only', async () => {
+    await using ns = await createNetns({ label: 'surface' });
+    const ran: string[] = [];
+    ns.cleanup.defer('note', () => void ran.push('undo'));
+    expect(Object.keys(ns.cleanup)).toEqual(['defer']);
+    expect(() => {
+      (ns as unknown as { pinPath: string }).pinPath = '/run/netns/elsewhere';
+    }).toThrow(TypeError);
+    expect(ns.pinPath).toBeUndefined();
+    await ns.destroy();
+    expect(ran).toEqual(['undo']);
+  });
+});

@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import { describe, expect, test, vi } from 'vitest';
 import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from '../../src/index.ts';
-import { EventStream, EVENT_GROUPS } from '../../src/netns/events.ts';
+import { EventStream, EVENT_GROUPS } from '../../src/handle/events.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { linkSet } from '../../src/rtnl/link.ts';
 import * as C from '../../src/sys/constants.ts';

@@ -111,7 +111,7 @@ export function renderMarkdown(f: Figures): string {
     '',
     '### A program that forks, its runner killed alone',
     '',
-    'setpriv\'s parent-death signal reaches only the program ns.exec() started, not what it forks, and a forked child would keep the namespace alive after its runner is SIGKILLed on its own (the OOM killer, `kill -9 PID`). So each program leads a process group of its own, and a reaper (src/netns/reaper.ts: a shell in a session of its own, reading the groups on a pipe from the runner) kills the groups still registered when the pipe ends, that is when the runner is gone. The census follows the programs by descent, not by the runner\'s process group. These trials run the stress workload with `sh -c "sleep 600 & wait"` and kill the runner alone after its first cycle:',
+    'setpriv\'s parent-death signal reaches only the program ns.exec() started, not what it forks, and a forked child would keep the namespace alive after its runner is SIGKILLed on its own (the OOM killer, `kill -9 PID`). So each program leads a process group of its own, and a reaper (src/handle/reaper.ts: a shell in a session of its own, reading the groups on a pipe from the runner) kills the groups still registered when the pipe ends, that is when the runner is gone. The census follows the programs by descent, not by the runner\'s process group. These trials run the stress workload with `sh -c "sleep 600 & wait"` and kill the runner alone after its first cycle:',
     '',
     ...trialTable(f.forkingTrials),
     '',

@@ -6,10 +6,12 @@ import { encodeIfinfomsg, IFINFOMSG_LEN } from '../../src/netlink/link.ts';
 import { encodeIfaddrmsg, IFADDRMSG_LEN } from '../../src/netlink/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
 import { addrAdd } from '../../src/rtnl/addr.ts';
-import { parseCidr } from '../../src/addr/ip.ts';
+import { parseCidr } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { MalformedMessageError } from '../../src/errors.ts';
+import { parseMac } from '../../src/values/mac.ts';
+import { parseName } from '../../src/values/name.ts';
 
 /** Hex with spaces and comments stripped: "10 00 # len" -> bytes. */
 const hex = (text: string): Buffer => Buffer.from(text.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
@@ -35,7 +37,7 @@ describe('fixed headers', () => {
 
 describe('golden bytes of the requests nslab sends', () => {
   test('link add br0 type bridge', () => {
-    const bytes = capture((sock) => linkAdd(sock, { name: 'br0', kind: 'bridge' }));
+    const bytes = capture((sock) => linkAdd(sock, { name: parseName('br0'), kind: 'bridge' }));
     expect(bytes).toEqual(
       hex(`
         38000000  1000  0d06  01000000  00000000   # nlmsghdr: len 56, RTM_NEWLINK, REQUEST|ACK|ECHO|EXCL|CREATE, seq 1, pid 0
@@ -48,13 +50,13 @@ describe('golden bytes of the requests nslab sends', () => {
   });
 
   test('link add with an address: IFLA_ADDRESS carries the 6 raw bytes, padded to 8', () => {
-    const bytes = capture((sock) => linkAdd(sock, { name: 'br0', kind: 'bridge', mac: '52:54:00:AB:cd:01' }));
+    const bytes = capture((sock) => linkAdd(sock, { name: parseName('br0'), kind: 'bridge', mac: parseMac('52:54:00:AB:cd:01') }));
     expect(bytes.readUInt32LE(0)).toBe(bytes.length);
     expect(bytes.subarray(40, 52)).toEqual(hex('0a00 0100 525400abcd01 0000'));
   });
 
   test('link add v0 type veth peer name v1 netns FD: three levels of nesting and an embedded ifinfomsg', () => {
-    const bytes = capture((sock) => linkAdd(sock, { name: 'v0', kind: 'veth', peer: { name: 'v1', nsFd: 9 } }));
+    const bytes = capture((sock) => linkAdd(sock, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('v1'), nsFd: 9 } }));
     expect(bytes).toEqual(
       hex(`
         60000000  1000  0d06  01000000  00000000   # len 96

@@ -2,8 +2,10 @@
 // field, the way the kernel's rtnl_fill_ifinfo / inet_fill_ifaddr / inet6_fill_ifaddr put them.
 import { describe, expect, test } from 'vitest';
 import { MessageWriter, NLMSG_HDRLEN, type NetlinkMessage } from '../../src/netlink/codec.ts';
-import { decodeFlags, decodeLink, OPERSTATES } from '../../src/netlink/link.ts';
-import { decodeAddr, decodeAddrFlags } from '../../src/netlink/addr.ts';
+import { decodeLink } from '../../src/netlink/link.ts';
+import { decodeAddr } from '../../src/netlink/addr.ts';
+import { decodeAddrFlags, decodeFlags } from '../../src/values/flags.ts';
+import { OPERSTATES } from '../../src/values/operstate.ts';
 import { linkState } from '../../src/devices/state.ts';
 import * as C from '../../src/sys/constants.ts';
 import { decodeAck } from '../../src/netlink/ack.ts';

@@ -1,7 +1,7 @@
 // Where the failure dump goes in a test's error: the message, and the message's copy inside the
 // stack, before the frames (the end-to-end check with real reporters is in test/assert/fixtures.test.ts).
 import { expect, test } from 'vitest';
-import { appendEvidence } from '../../src/report/error-evidence.ts';
+import { appendEvidence } from '../../src/assert/error-evidence.ts';
 
 test('the text follows the message in both places, and the frames stay after it', () => {
   const error = { message: 'expect(received).toHaveCarrier()\n\nExpected: "carrier"', stack: '' };

@@ -2,7 +2,7 @@
 // inet_pton-based parser (net.SocketAddress / BlockList) where one exists.
 import { describe, expect, test } from 'vitest';
 import { BlockList } from 'node:net';
-import { formatIp, ipBytes, parseCidr } from '../../src/addr/ip.ts';
+import { formatIp, ipBytes, parseCidr } from '../../src/values/ip.ts';
 import { InvalidAddressError } from '../../src/errors.ts';
 
 const b = (hex: string): Buffer => Buffer.from(hex.replace(/[\s:]/g, ''), 'hex');

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { expect, test } from 'vitest';
-import { reaperScript } from '../../src/netns/reaper.ts';
+import { reaperScript } from '../../src/handle/reaper.ts';
 
 /** The groups a reaper started with these groups would kill after reading these lines, in list order. */
 const wouldKill = (lines: readonly string[], startedWith: readonly string[] = []): string[] =>

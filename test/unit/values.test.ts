@@ -1,9 +1,9 @@
 // The checks nslab makes before anything reaches the kernel: MAC addresses, bridge IDs, device
 // names. Each rule mirrors a kernel one (is_valid_ether_addr, dev_valid_name), cited per case.
 import { describe, expect, test } from 'vitest';
-import { formatMac, normalizeMac, parseMac } from '../../src/netlink/mac.ts';
-import { formatBridgeId, parseBridgeId } from '../../src/devices/bridge-id.ts';
-import { validateName } from '../../src/rtnl/validate.ts';
+import { formatMac, normalizeMac, parseMac } from '../../src/values/mac.ts';
+import { formatBridgeId, parseBridgeId } from '../../src/values/bridge-id.ts';
+import { validateName } from '../../src/values/name.ts';
 import { InvalidArgumentError, InvalidMacError, InvalidNameError } from '../../src/errors.ts';
 
 function thrown(fn: () => unknown): unknown {

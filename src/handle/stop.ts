@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResultPromise } from 'execa';
 import { ProcessesSurvivedError } from '../errors.ts';
-import { pollUntil } from '../wait/until.ts';
+import { pollUntil } from '../sys/poll.ts';
 import { commandOf, processesHolding, processesIn } from './occupants.ts';
 
 /** How long a teardown waits, in all, for what it killed to be gone. */

@@ -2,10 +2,10 @@
 // and bound with bind(2), which is exactly what fails while an IPv6 address is tentative.
 import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
-import { ipBytes } from '../addr/ip.ts';
-import { requireInteger } from '../rtnl/validate.ts';
+import { ipBytes } from '../values/ip.ts';
+import { requireInteger } from '../values/checks.ts';
 import { isIP } from 'node:net';
-import type { Netns } from './netns.ts';
+import { withNetns } from './switch.ts';
 
 export interface BindResult {
   bound: boolean;
@@ -29,8 +29,8 @@ function sockaddr(address: string, port: number, scopeId: number): Buffer {
   return sa;
 }
 
-/** Binds a UDP socket to address (port 0 = any) inside ns, then closes it. */
-export function tryBind(ns: Netns, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
+/** Binds a UDP socket to address (port 0 = any) inside the namespace nsFd holds, then closes it. */
+export function tryBind(nsFd: number, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
   const port = requireInteger(options.port ?? 0, 0, 0xffff, (v) => `tryBind: port must be an integer from 0 to 65535, received ${v}`);
   const scopeId = requireInteger(
     options.scopeId ?? 0,
@@ -40,7 +40,7 @@ export function tryBind(ns: Netns, address: string, options: { port?: number; sc
   );
   const sa = sockaddr(address, port, scopeId);
   const family = sa.length === 16 ? C.AF_INET : C.AF_INET6;
-  return ns.run(() => {
+  return withNetns(nsFd, () => {
     const fd = check(sys.socket(family, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0), 'socket', `UDP/IPv${family === C.AF_INET ? 4 : 6}`);
     try {
       return sys.bind(fd, sa, sa.length) === 0 ? { bound: true } : { bound: false, code: errnoName(lastErrno()) };

@@ -33,3 +33,6 @@ export class CleanupStack {
     if (errors.length > 1) throw new AggregateError(errors, `${errors.length} cleanup steps failed`);
   }
 }
+
+/** The part of the stack that code registering undos sees: only the namespace's destroy() unwinds it. */
+export type Cleanup = Pick<CleanupStack, 'defer'>;

@@ -1,10 +1,15 @@
-// Device names checked as the kernel's dev_valid_name() would, and numbers checked against the
-// range of the field they are written into, before anything is sent, with a message that says
-// which rule was broken.
-import { InvalidArgumentError, InvalidNameError } from '../errors.ts';
+// Devices as users name them: names checked as the kernel's dev_valid_name() would, and
+// indices as ifinfomsg holds them, before anything is sent, with a message that says which
+// rule was broken.
+import { InvalidNameError } from '../errors.ts';
 import { IFNAMSIZ } from '../sys/constants.ts';
+import { requireInteger } from './checks.ts';
 
-export function validateName(name: unknown): asserts name is string {
+declare const checked: unique symbol;
+/** A device name that passed validateName(): what the operations in src/rtnl/ take, so they need not check it again. */
+export type IfName = string & { readonly [checked]: 'IfName' };
+
+export function validateName(name: unknown): asserts name is IfName {
   const bad = (why: string): never => {
     throw new InvalidNameError(`invalid device name ${JSON.stringify(name)}: ${why}`, name);
   };
@@ -23,28 +28,20 @@ export function validateName(name: unknown): asserts name is string {
   if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0)) bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
 }
 
-/**
- * An integer from min to max, for a fixed-size field: a Buffer write would turn NaN into 0 and
- * truncate a fraction, so a bad number would silently become another one.
- */
-export function requireInteger(value: unknown, min: number, max: number, refusal: (received: string) => string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(refusal(typeof value === 'string' ? JSON.stringify(value) : String(value)), value);
-  }
-  return value;
-}
-
-/** One of a few words, where anything else would silently mean one of them. */
-export function requireOneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
-  if (!choices.includes(value as T)) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    throw new InvalidArgumentError(`${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`, value);
-  }
-  return value as T;
+export function parseName(name: unknown): IfName {
+  validateName(name);
+  return name;
 }
 
 /** A device index as ifinfomsg holds it (a positive int). */
 export function validateIndex(index: unknown): asserts index is number {
   const refusal = (v: string): string => `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
   requireInteger(index, 1, 0x7fffffff, refusal);
+}
+
+/** A device as users address it, by name or by index. */
+export function parseDevice(device: unknown): IfName | number {
+  if (typeof device === 'string') return parseName(device);
+  validateIndex(device);
+  return device;
 }

@@ -27,6 +27,9 @@ export function parseMac(mac: unknown): Buffer {
   return bytes;
 }
 
+/** An optional MAC option as bytes: absent (or empty) leaves the kernel's choice. */
+export const parseMacOption = (mac: string | undefined): Buffer | undefined => (mac ? parseMac(mac) : undefined);
+
 /**
  * Canonical lower-case form, for comparing addresses from different sources. Any six octets:
  * the kernel itself reports all-zero ones (a bridge that never had a port).

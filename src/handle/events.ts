@@ -8,7 +8,7 @@
 // warning and stays subscribed; the other listeners, and other namespaces, are not affected.
 import { performance } from 'node:perf_hooks';
 import * as C from '../sys/constants.ts';
-import { SysError } from '../sys/libc.ts';
+import { hasErrno } from '../errors.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, type LinkMessage } from '../netlink/link.ts';
 import { decodeAddr, type AddrMessage } from '../netlink/addr.ts';
@@ -39,7 +39,7 @@ function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undef
 }
 
 /** A lost read the kernel itself reports: it dropped notifications (ENOBUFS), or one was too large (EMSGSIZE). */
-const isKnownLoss = (error: unknown): boolean => error instanceof SysError && (error.code === 'ENOBUFS' || error.code === 'EMSGSIZE');
+const isKnownLoss = (error: unknown): boolean => hasErrno(error, 'ENOBUFS') || hasErrno(error, 'EMSGSIZE');
 
 export class EventStream {
   /** The most recent events, oldest first; timestamps are performance.now() milliseconds. */

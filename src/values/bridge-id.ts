@@ -1,8 +1,13 @@
 // Bridge IDs in the kernel's own notation (sysfs bridge_id: "8000.525400000001"): the
 // 16-bit priority in hex, a dot, the MAC without separators.
 import { InvalidArgumentError } from '../errors.ts';
-import type { BridgeId } from '../netlink/link.ts';
-import { normalizeMac } from '../netlink/mac.ts';
+import { normalizeMac } from './mac.ts';
+
+/** struct ifla_bridge_id: two bytes of priority, then the MAC that identifies the bridge. */
+export interface BridgeId {
+  priority: number;
+  mac: string;
+}
 
 export function formatBridgeId(id: BridgeId): string {
   const { priority, mac } = parseBridgeId(id);
