@@ -4,6 +4,7 @@ import { parseMacOption } from '../values/mac.ts';
 import { parseName } from '../values/name.ts';
 import { Link, registerCreated } from './link.ts';
 
+/** A handle on a bridge device (`type bridge`), as addBridge() returns it. */
 export class Bridge extends Link {
   /** The devices attached to this bridge now. */
   async ports(): Promise<Link[]> {
@@ -11,6 +12,7 @@ export class Bridge extends Link {
   }
 }
 
+/** Options of addBridge(). */
 export interface BridgeOptions {
   /** An explicit MAC: the bridge then keeps it (and its bridge ID) whatever ports join. */
   mac?: string;

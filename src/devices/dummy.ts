@@ -4,7 +4,9 @@ import { parseMacOption } from '../values/mac.ts';
 import { parseName } from '../values/name.ts';
 import { Link, registerCreated } from './link.ts';
 
+/** Options of addDummy(). */
 export interface DummyOptions {
+  /** An explicit MAC (`address MAC`); the kernel picks a random one when absent. */
   mac?: string;
 }
 

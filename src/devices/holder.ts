@@ -10,12 +10,17 @@ import type { TunFile } from './tun-file.ts';
 const script = fileURLToPath(new URL(`./holder-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
+/** How a holder process ended, as Node's 'exit' event reports it. */
 export interface HolderExit {
+  /** The exit status, or null when a signal ended the process. */
   code: number | null;
+  /** The signal that ended the process, or null when it exited by itself. */
   signal: NodeJS.Signals | null;
 }
 
+/** A separate process holding a tap's descriptor, so that the carrier can outlive or lose its owner on cue. */
 export class TapHolder {
+  /** The holder process's PID. */
   readonly pid: number;
   /** Resolves when the process has ended, however it ended. */
   readonly exited: Promise<HolderExit>;
@@ -71,6 +76,7 @@ export class TapHolder {
     });
   }
 
+  /** False once the process has ended, however it ended. */
   get alive(): boolean {
     return !this.ended;
   }

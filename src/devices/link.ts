@@ -10,11 +10,15 @@ import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../e
 import { netnsId } from '../handle/switch.ts';
 import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
 
+/** A handle on one device in one namespace, addressed by its ifindex; methods act at once through rtnetlink. */
 export class Link {
   /** The namespace the device is in: a Netns, as createNetns() and adoptNetns() made it. */
   readonly ns: FacadeNetns;
+  /** The ifindex, fixed for the device's life (`ip link show` prints it first). */
   readonly index: number;
+  /** The interface name as read when the handle was made (IFLA_IFNAME). */
   readonly name: string;
+  /** IFLA_INFO_KIND: "bridge", "tun", "veth", "dummy", ...; undefined for a device without one, such as lo. */
   readonly kind: string | undefined;
 
   constructor(ns: NetnsHandle, msg: Pick<LinkMessage, 'index' | 'name' | 'kind'>) {
@@ -24,18 +28,22 @@ export class Link {
     this.kind = msg.kind;
   }
 
+  /** "KIND NAME (index N) in NAMESPACE", as error messages print the device. */
   toString(): string {
     return `${this.kind ?? 'link'} ${this.name} (index ${this.index}) in ${this.ns.label}`;
   }
 
+  /** `ip link set DEV up`: sets IFF_UP. */
   async up(): Promise<void> {
     linkSet(this.ns.rtnl, this.index, { up: true }, this.name);
   }
 
+  /** `ip link set DEV down`: clears IFF_UP. */
   async down(): Promise<void> {
     linkSet(this.ns.rtnl, this.index, { up: false }, this.name);
   }
 
+  /** `ip link set DEV address MAC`; mac is six hex octets, "52:54:00:00:00:01". */
   async setMac(mac: string): Promise<void> {
     linkSet(this.ns.rtnl, this.index, { mac: parseMac(mac) }, this.name);
   }
@@ -65,6 +73,7 @@ export class Link {
     linkSet(this.ns.rtnl, this.index, { master: 0 }, this.name);
   }
 
+  /** `ip link del DEV`; deleting one end of a veth pair deletes the other too. */
   async delete(): Promise<void> {
     linkDel(this.ns.rtnl, this.index, this.name);
   }
@@ -74,10 +83,12 @@ export class Link {
     addrAdd(this.ns.rtnl, this.index, parseCidr(cidr), { nodad: options.dad === false }, this.name);
   }
 
+  /** `ip addr del CIDR dev DEV`. */
   async removeAddress(cidr: string): Promise<void> {
     addrDel(this.ns.rtnl, this.index, parseCidr(cidr), this.name);
   }
 
+  /** `ip addr show dev DEV`: the addresses on the device now, with their flags. */
   async addresses(): Promise<AddressState[]> {
     return addrList(this.ns.rtnl, this.index).map(addressState);
   }
@@ -99,6 +110,7 @@ export class Link {
   }
 }
 
+/** True if value is a device handle (a Link or one of its subclasses: Bridge, Tap, ...). */
 export function isLink(value: unknown): value is Link {
   return value instanceof Link;
 }

@@ -11,23 +11,37 @@ import type { NetlinkSocket } from '../netlink/socket.ts';
 import { DeviceNotFoundError } from '../errors.ts';
 import * as C from '../sys/constants.ts';
 
+/** One address on a device as the kernel reports it (RTM_GETADDR), as `ip addr show` lists it. */
 export interface AddressState {
   /** "192.0.2.1/24" */
   cidr: string;
+  /** The address alone, without the prefix length: "192.0.2.1", "2001:db8::1". */
   address: string;
+  /** The prefix length in bits: 24 for "192.0.2.1/24". */
   prefixLength: number;
+  /** 4 for AF_INET, 6 for AF_INET6. */
   family: 4 | 6;
+  /** ifa_scope as a number: 0 global, 253 link, 254 host. */
   scope: number;
+  /** IFA_F_* names set on the address: permanent, tentative, nodad, ... */
   flags: AddressFlag[];
+  /** IFA_F_TENTATIVE: IPv6 duplicate address detection has not finished. */
   tentative: boolean;
+  /** IFA_F_DADFAILED: IPv6 duplicate address detection found the address in use. */
   dadfailed: boolean;
 }
 
+/** Everything the kernel reports about one device, read over rtnetlink (what Link.state() returns). */
 export interface LinkState {
+  /** IFLA_IFNAME: the interface name. */
   name: string;
+  /** The ifindex. */
   index: number;
+  /** IFLA_INFO_KIND ("bridge", "veth", "tun", ...), "loopback" for lo; undefined when the kernel reports none. */
   kind: string | undefined;
+  /** IFLA_ADDRESS as lowercase colon-separated hex; undefined for a device without one. */
   mac: string | undefined;
+  /** IFLA_MTU, in bytes. */
   mtu: number | undefined;
   /** IFF_* names set in ifi_flags: UP, RUNNING, LOWER_UP, ... */
   flags: LinkFlag[];
@@ -37,16 +51,30 @@ export interface LinkState {
   running: boolean;
   /** IFLA_OPERSTATE in iproute2's spelling: up, down, unknown, lowerlayerdown, ... */
   operstate: Operstate;
+  /** IFLA_CARRIER: whether the device has carrier; undefined when the kernel does not report it. */
   carrier: boolean | undefined;
+  /** IFLA_CARRIER_CHANGES: how many times carrier went up or down since the device was created. */
   carrierChanges: number | undefined;
+  /** IFLA_CARRIER_UP_COUNT: how many times carrier came up. */
   carrierUpCount: number | undefined;
+  /** IFLA_CARRIER_DOWN_COUNT: how many times carrier went down. */
   carrierDownCount: number | undefined;
-  master: { index: number; name: string | undefined } | undefined;
+  /** IFLA_MASTER: the bridge (or other master) this device is a port of; undefined if none. */
+  master:
+    | {
+        /** The master's ifindex. */
+        index: number;
+        /** The master's name; undefined if it could not be read. */
+        name: string | undefined;
+      }
+    | undefined;
   /** For bridges: the ID in sysfs notation ("8000.525400000001"). */
   bridgeId: string | undefined;
   /** For bridges: names of the ports. */
   ports: string[] | undefined;
+  /** For tun and tap devices: what IFLA_INFO_DATA reports (IFLA_TUN_TYPE, IFLA_TUN_PERSIST, ...); undefined for other kinds. */
   tun: TunInfo | undefined;
+  /** The addresses on the device, as `ip addr show dev DEV` lists them. */
   addresses: AddressState[];
 }
 
@@ -71,7 +99,15 @@ export function linkStatus(m: LinkMessage): Pick<LinkState, 'flags' | 'adminUp' 
 }
 
 /** LinkState without what takes more than the device's own message: ports, addresses, the master's name. */
-export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses'> & { master: { index: number } | undefined };
+export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses'> & {
+  /** IFLA_MASTER: the bridge (or other master) this device is a port of; undefined if none. */
+  master:
+    | {
+        /** The master's ifindex. */
+        index: number;
+      }
+    | undefined;
+};
 
 /** What one link message says about the device. */
 export function linkSnapshot(m: LinkMessage): LinkSnapshot {

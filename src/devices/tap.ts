@@ -11,9 +11,12 @@ import { TapHolder } from './holder.ts';
 import { attachTun, TUN_MODES, TunFile, type TunMode } from './tun-file.ts';
 
 const TAP_OWNERS = ['self', 'holder', 'none'] as const;
+/** Who holds a tap's descriptor: this process ('self'), a holder process ('holder'), or nobody ('none'). */
 export type TapOwner = (typeof TAP_OWNERS)[number];
 
+/** Options of addTap(). */
 export interface TapOptions {
+  /** The MAC to set after creation (`ip link set DEV address MAC`); the kernel picks a random one when absent. */
   mac?: string;
   /**
    * Who holds the descriptor, which decides the carrier: this process ('self', the default when
@@ -21,12 +24,15 @@ export interface TapOptions {
    * where the carrier matters.
    */
   owner?: TapOwner;
+  /** 'tap' (Ethernet frames, the default) or 'tun' (IP packets, no MAC). */
   mode?: TunMode;
   /** Keep the device when its descriptors close (default true, so carrier loss can be observed). */
   persist?: boolean;
 }
 
+/** A tun/tap device together with whoever holds its descriptor, which decides its carrier. */
 export class Tap extends Link {
+  /** Who holds the descriptor: 'self', 'holder' or 'none' (see TapOptions.owner). */
   readonly owner: TapOwner;
   /** The descriptor, when this process owns it. */
   readonly file: TunFile | undefined;

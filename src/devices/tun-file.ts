@@ -11,8 +11,10 @@ import { asPermissionError, NslabError } from '../errors.ts';
 const IFREQ_LEN = 40;
 
 export const TUN_MODES = ['tap', 'tun'] as const;
+/** 'tap' (IFF_TAP: Ethernet frames) or 'tun' (IFF_TUN: IP packets). */
 export type TunMode = (typeof TUN_MODES)[number];
 
+/** An open /dev/net/tun descriptor; attaching it to a device turns the carrier on, closing it turns it off. */
 export class TunFile {
   private fdValue: number | undefined;
 
@@ -31,11 +33,13 @@ export class TunFile {
     }
   }
 
+  /** The file descriptor number; throws once closed. */
   get fd(): number {
     if (this.fdValue === undefined) throw new NslabError('this tun descriptor was already closed');
     return this.fdValue;
   }
 
+  /** True once close() has run. */
   get closed(): boolean {
     return this.fdValue === undefined;
   }
@@ -54,6 +58,7 @@ export class TunFile {
     check(sys.ioctlInt(this.fd, C.TUNSETPERSIST, on ? 1 : 0), 'ioctl', 'TUNSETPERSIST');
   }
 
+  /** Closes the descriptor (the last close of an attached one drops the carrier); a second call does nothing. */
   close(): void {
     if (this.fdValue === undefined) return;
     sys.close(this.fdValue);

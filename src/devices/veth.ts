@@ -5,12 +5,15 @@ import { parseName } from '../values/name.ts';
 import { InvalidArgumentError, NameTakenError } from '../errors.ts';
 import { Link, registerCreated } from './link.ts';
 
+/** Options of addVeth(). */
 export interface VethOptions {
   /** Name of the other end. */
   peerName: string;
   /** Namespace of the other end; the same namespace when absent. */
   peerNs?: NetnsHandle;
+  /** An explicit MAC for this end; the kernel picks a random one when absent. */
   mac?: string;
+  /** An explicit MAC for the other end; the kernel picks a random one when absent. */
   peerMac?: string;
 }
 

@@ -7,7 +7,9 @@ import { requireInteger } from '../values/checks.ts';
 import { isIP } from 'node:net';
 import { withNetns } from './switch.ts';
 
+/** What tryBind() found: whether the address could be bound in the namespace. */
 export interface BindResult {
+  /** True when bind() succeeded. */
   bound: boolean;
   /** The errno name when bind failed: EADDRNOTAVAIL while the address is tentative. */
   code?: string;

@@ -15,10 +15,34 @@ import { decodeAddr, type AddrMessage } from '../netlink/addr.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
 import { warn } from '../netlink/warning.ts';
 
+/** One notification of a namespace's event stream: a link or address change, or an overflow. */
 export type KernelEvent =
-  | { at: number; kind: 'link'; action: 'new' | 'del'; link: LinkMessage }
-  | { at: number; kind: 'addr'; action: 'new' | 'del'; addr: AddrMessage }
-  | { at: number; kind: 'overflow' };
+  | {
+      /** When it was received, in performance.now() milliseconds. */
+      at: number;
+      /** A link notification (RTM_NEWLINK, RTM_DELLINK). */
+      kind: 'link';
+      /** RTM_NEWLINK ('new': created or changed) or RTM_DELLINK ('del'). */
+      action: 'new' | 'del';
+      /** The link message as decoded, without interpretation. */
+      link: LinkMessage;
+    }
+  | {
+      /** When it was received, in performance.now() milliseconds. */
+      at: number;
+      /** An address notification (RTM_NEWADDR, RTM_DELADDR). */
+      kind: 'addr';
+      /** RTM_NEWADDR ('new': added or changed) or RTM_DELADDR ('del'). */
+      action: 'new' | 'del';
+      /** The address message as decoded, without interpretation. */
+      addr: AddrMessage;
+    }
+  | {
+      /** When the loss was noticed, in performance.now() milliseconds. */
+      at: number;
+      /** Notifications were lost (ENOBUFS, or a failed read): re-read the state you care about. */
+      kind: 'overflow';
+    };
 
 export type Listener = (event: KernelEvent) => void;
 

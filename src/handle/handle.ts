@@ -36,7 +36,9 @@ export type FacadeNetns = NamespaceFacade extends { netns: infer N extends Netns
 /** Where a handle is in its life: open, tearing down (undos run, descriptors still open), closed. */
 type Phase = 'open' | 'destroying' | 'closed';
 
+/** A network namespace held by a file descriptor: the layer below Netns, with no device methods. */
 export class NetnsHandle implements AsyncDisposable {
+  /** The label that names the namespace in messages and in its pin name. */
   readonly label: string;
   /** True when nslab created the namespace; adopted ones (a container's) are only released. */
   readonly owned: boolean;
@@ -197,6 +199,7 @@ export class NetnsHandle implements AsyncDisposable {
     return this.teardown;
   }
 
+  /** destroy(), for `await using ns = await createNetns()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.destroy();
   }

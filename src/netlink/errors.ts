@@ -15,6 +15,7 @@ export class NetlinkError extends ErrnoError {
   readonly extack: string | undefined;
   /** Offset of the offending attribute in the request, when the kernel pointed at one. */
   readonly extackOffset: number | undefined;
+  /** The request the kernel refused: its message type and what it was about. */
   readonly request: RequestSummary;
 
   constructor(errno: number, request: RequestSummary, extack?: string, extackOffset?: number) {

@@ -32,7 +32,9 @@ export interface BridgeInfo {
 
 /** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
 export interface TunInfo {
+  /** IFLA_TUN_TYPE: "tun" (IFF_TUN, layer 3) or "tap" (IFF_TAP, Ethernet frames). */
   mode: 'tun' | 'tap';
+  /** IFLA_TUN_PERSIST: the device outlives the descriptor that made it (TUNSETPERSIST). */
   persist: boolean;
   /** Attached queues (open, TUNSETIFF'd descriptors): the kernel reports it for multi-queue devices only. */
   queues?: number;

@@ -41,7 +41,9 @@ export interface SocketOptions {
   receiveBuffer?: number;
 }
 
+/** A NETLINK_ROUTE socket bound in the namespace it was opened in; requests on it are synchronous. */
 export class NetlinkSocket {
+  /** The socket's file descriptor. */
   readonly fd: number;
   private seq = Math.floor(Math.random() * 0x7fffffff);
   private closed = false;
@@ -74,6 +76,7 @@ export class NetlinkSocket {
     }
   }
 
+  /** Closes the socket; a second call does nothing. */
   close(): void {
     if (this.closed) return;
     this.closed = true;

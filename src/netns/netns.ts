@@ -17,6 +17,7 @@ import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 
 let counter = 0;
 
+/** Options of createNetns(). */
 export interface CreateNetnsOptions {
   /** A short label for messages and for the pin name. */
   label?: string;
@@ -24,6 +25,7 @@ export interface CreateNetnsOptions {
   pin?: boolean;
 }
 
+/** A network namespace as createNetns() and adoptNetns() return it: the handle plus one method per device kind. */
 export class Netns extends NetnsHandle {
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
@@ -45,6 +47,7 @@ export class Netns extends NetnsHandle {
     return addVeth(this, name, options);
   }
 
+  /** `ip link add NAME type dummy` */
   async addDummy(name: string, options?: DummyOptions): Promise<Link> {
     return addDummy(this, name, options);
   }
@@ -102,7 +105,16 @@ export async function createNetns(options: CreateNetnsOptions = {}): Promise<Net
   return ns;
 }
 
-export type AdoptTarget = { path: string } | { pid: number };
+/** What adoptNetns() opens: a namespace file, or the network namespace of a process. */
+export type AdoptTarget =
+  | {
+      /** A network namespace file: /proc/PID/ns/net, or a pin under /run/netns. */
+      path: string;
+    }
+  | {
+      /** A process whose network namespace to adopt (its /proc/PID/ns/net). */
+      pid: number;
+    };
 
 /** The namespace file of target, refused before anything is opened when it cannot name one. */
 function namespacePath(target: AdoptTarget): string {

@@ -38,11 +38,15 @@ export function configureWaits(options: { timeout?: number }): void {
 // later); re-reading sooner flushes it. 10 ms keeps that latency low at a negligible cost.
 const RECHECK_MS = 10;
 
+/** What a wait ended with: the last value read, and whether the condition held. */
 export interface Waited<T> {
+  /** The value of the last read. */
   value: T;
   /** Whether the condition held at the last read. */
   met: boolean;
+  /** Milliseconds from the start of the wait to the end of its last read. */
   elapsedMs: number;
+  /** How many reads the wait made, the first included. */
   reads: number;
 }
 

@@ -5,10 +5,13 @@ import { normalizeMac } from './mac.ts';
 
 /** struct ifla_bridge_id: two bytes of priority, then the MAC that identifies the bridge. */
 export interface BridgeId {
+  /** The bridge priority, 0 to 65535 (0x8000 by default). */
   priority: number;
+  /** The bridge address, lowercase and colon-separated. */
   mac: string;
 }
 
+/** The ID in sysfs notation, as /sys/class/net/BRIDGE/bridge/bridge_id shows it: "8000.525400000001". */
 export function formatBridgeId(id: BridgeId): string {
   const { priority, mac } = parseBridgeId(id);
   return `${priority.toString(16).padStart(4, '0')}.${mac.replaceAll(':', '')}`;

@@ -5,6 +5,7 @@ import { mustReadLinkState, type LinkState } from '../devices/state.ts';
 import { until } from './until.ts';
 import type { Waited } from '../sys/poll.ts';
 
+/** Options of waitForState(). */
 export interface WaitForStateOptions {
   /** Milliseconds before giving up (default: waitDefaults.timeout, see configureWaits). */
   timeout?: number;
