@@ -2,6 +2,7 @@
 // nobody), veth pairs (both ends here, or the peer in a second namespace), ports attached to
 // bridges, addresses from the documentation ranges only (with and without DAD), devices up or
 // down, some flapped on the way. build() makes one in namespaces it creates.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { createNetns, type Link, type Netns } from '../../src/index.ts';
 import { optional, unicastMac } from './messages.ts';
@@ -46,13 +47,23 @@ export interface Built extends AsyncDisposable {
 // moving for seconds after the build; in these namespaces (their own sysctls only) no link-local
 // address is generated and DAD ends within ~100 ms, so a topology settles quickly. The probe
 // interval is per device (a new namespace has no neigh/default to inherit it from).
+// A container's /proc/sys is mounted read-only: there the kernel's defaults stay, and a topology
+// only takes longer to settle (the comparison waits for that anyway).
+const procSysWritable = !readFileSync('/proc/self/mountinfo', 'utf8')
+  .split('\n')
+  .some((line) => {
+    const [, , , , mountPoint, options] = line.split(' ');
+    return mountPoint === '/proc/sys' && options!.split(',').includes('ro');
+  });
+
 async function namespace(label: string): Promise<Netns> {
   const ns = await createNetns({ label });
-  await ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.addr_gen_mode=1', 'net.ipv6.conf.default.router_solicitation_delay=0']);
+  if (procSysWritable) await ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.addr_gen_mode=1', 'net.ipv6.conf.default.router_solicitation_delay=0']);
   return ns;
 }
 
 async function quickDad(devices: Link[]): Promise<void> {
+  if (!procSysWritable) return;
   for (const ns of new Set(devices.map((d) => d.ns))) {
     await ns.exec('sysctl', ['-qw', ...devices.filter((d) => d.ns === ns).map((d) => `net.ipv6.neigh.${d.name}.retrans_time_ms=100`)]);
   }
