@@ -6,29 +6,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
-import type { ClaimRecord, Verdict } from './claim.ts';
+import type { ClaimRecord } from './claim.ts';
 import { renderClaimsMarkdown, renderClaimsText } from './render.ts';
+import type { ClaimRow, ClaimsReport, ClaimVerdict } from './report-types.ts';
 
-/** A claim's verdict on one kernel. */
-export interface ClaimVerdict {
-  kind: 'holds' | 'nuance' | 'does-not-hold' | 'skipped' | 'failed';
-  /** Why it is not a plain "holds": the tests' notes, the reason for skipping, or the failure's first line. */
-  note?: string;
-  /** The test that failed (kind 'failed'). */
-  test?: string;
-}
-
-export interface ClaimRow {
-  id: string;
-  verdict: ClaimVerdict;
-  tests: Array<{ name: string; state: string; verdict?: Verdict; note?: string; observed: Record<string, unknown> }>;
-}
-
-export interface ClaimsReport {
-  kernel: string;
-  generatedAt: string;
-  claims: ClaimRow[];
-}
+export type { ClaimRow, ClaimsReport, ClaimVerdict } from './report-types.ts';
 
 const CLAIM_ID = /^([CXE]\d+)\b/;
 

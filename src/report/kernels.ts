@@ -5,14 +5,10 @@
 // render.ts words it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ClaimRow, type ClaimsReport, type ClaimVerdict, claimOrder, withVerdicts } from './claims-reporter.ts';
+import { claimOrder, withVerdicts } from './claims-reporter.ts';
+import type { ClaimRow, ClaimsReport, CrossKernel, CrossKernelRow, KernelReport } from './report-types.ts';
 
-/** A kernel's report, with how it was produced when a guest ran it. */
-export interface KernelReport extends ClaimsReport {
-  /** 'host' for the machine's own kernel, else the guest kernel's image path. */
-  source?: string;
-  guest?: { accel: string; accelNote: string; exitCode: number; timings: Record<string, number> };
-}
+export type { CrossKernel, CrossKernelRow, KernelReport } from './report-types.ts';
 
 /** Reports of several shards of one suite run merged into one: the tests of each claim joined, its verdict recomputed. */
 export function mergeShards(shards: readonly ClaimsReport[]): ClaimsReport {
@@ -59,20 +55,6 @@ export function saveKernelReport(dir: string, report: KernelReport): string {
 /** Measured numbers and random MACs vary from run to run; they are not differences between kernels. */
 const withoutNumbers = (s: string): string =>
   s.replace(/\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b/gi, 'MAC').replace(/\b[0-9a-f]{4}\.[0-9a-f]{12}\b/gi, 'BRIDGE-ID').replace(/\d+(\.\d+)?/g, 'N');
-
-export interface CrossKernelRow {
-  id: string;
-  verdicts: Array<ClaimVerdict | undefined>;
-  /** The verdict's kind differs between kernels (holds here, fails there, ...). */
-  differs: boolean;
-  /** Same kinds but different wording (a nuance that reads differently), numbers aside. */
-  detailsDiffer: boolean;
-}
-
-export interface CrossKernel {
-  kernels: Array<{ label: string; kernel: string; source?: string }>;
-  rows: CrossKernelRow[];
-}
 
 export function crossKernel(reports: readonly KernelReport[]): CrossKernel {
   const ids = [...new Set(reports.flatMap((r) => r.claims.map((c) => c.id)))].sort((a, b) => claimOrder(a) - claimOrder(b));

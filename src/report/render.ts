@@ -1,8 +1,7 @@
 // Words for the claims reports. Everything else keeps a verdict as data ({ kind, note }); these
 // renderers are the edge where it becomes text, one per medium (Markdown for the files, plain
 // text for the terminal), so another medium is another function here and nothing else changes.
-import type { ClaimRow, ClaimsReport, ClaimVerdict } from './claims-reporter.ts';
-import type { CrossKernel, KernelReport } from './kernels.ts';
+import type { ClaimRow, ClaimsReport, ClaimVerdict, CrossKernel, KernelReport } from './report-types.ts';
 
 /** The verdict in full: "holds", "holds with a nuance: …", "does not hold on this kernel: …", "skipped: …", "failed: TEST (…)". */
 export function verdictText(v: ClaimVerdict | undefined): string {
