@@ -81,9 +81,15 @@ export interface GuestResult {
   timings: GuestTimings;
 }
 
+// An emulated CPU (TCG) runs the suites many times slower than the host, and a loaded host
+// slower still: the host's 30 s per test would end claim tests for time, which says nothing
+// about the kernel under test.
+const GUEST_TEST_TIMEOUT_MS = 180_000;
+
 /** The default command: the claim suites, with the repository's own Node and Vitest. */
 export function suitesCommand(cwd: string): string[] {
-  return [join(cwd, 'node_modules', '.bin', 'vitest'), 'run', 'suites/'];
+  const limits = [`--testTimeout=${GUEST_TEST_TIMEOUT_MS}`, `--hookTimeout=${GUEST_TEST_TIMEOUT_MS}`];
+  return [join(cwd, 'node_modules', '.bin', 'vitest'), 'run', 'suites/', ...limits];
 }
 
 const TAIL_LINES = 40;
