@@ -224,7 +224,7 @@ test("the README's TypeScript examples type-check against the published types, s
   expect(README_EXAMPLES.length).toBeGreaterThanOrEqual(3);
   const r = await run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.readme.json'], dir);
   expect(r.exitCode, r.all).toBe(0);
-});
+}, limitFor(1));
 
 test("the README's first example passes as a test of the user's project", async () => {
   const { exitCode, output } = await runVitest(dir, ['--config', 'vitest.readme.mjs', '--reporter=json', '--outputFile=readme-results.json']);
@@ -233,7 +233,7 @@ test("the README's first example passes as a test of the user's project", async 
     testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
   };
   expect(results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]))).toEqual([['a bridge loses carrier with its last VM', 'passed']]);
-});
+}, limitFor(1));
 
 /** The fields of an interface in a built declaration file, each with whether it may be left out. */
 function declaredFields(declaration: string, name: string): Record<string, boolean> {
