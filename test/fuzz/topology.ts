@@ -2,10 +2,10 @@
 // nobody), veth pairs (both ends here, or the peer in a second namespace), ports attached to
 // bridges, addresses from the documentation ranges only (with and without DAD), devices up or
 // down, some flapped on the way. build() makes one in namespaces it creates.
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { createNetns, type Link, type Netns } from '../../src/index.ts';
 import { optional, unicastMac } from './messages.ts';
+import { mountsOf } from '../helpers/proc.ts';
 
 export interface Topology {
   bridges: Array<{ mac?: string | undefined }>;
@@ -49,12 +49,7 @@ export interface Built extends AsyncDisposable {
 // interval is per device (a new namespace has no neigh/default to inherit it from).
 // A container's /proc/sys is mounted read-only: there the kernel's defaults stay, and a topology
 // only takes longer to settle (the comparison waits for that anyway).
-const procSysWritable = !readFileSync('/proc/self/mountinfo', 'utf8')
-  .split('\n')
-  .some((line) => {
-    const [, , , , mountPoint, options] = line.split(' ');
-    return mountPoint === '/proc/sys' && options!.split(',').includes('ro');
-  });
+const procSysWritable = !mountsOf().some((m) => m.mountPoint === '/proc/sys' && m.options.includes('ro'));
 
 async function namespace(label: string): Promise<Netns> {
   const ns = await createNetns({ label });

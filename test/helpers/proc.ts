@@ -108,10 +108,20 @@ export function netnsReferences(inodes: Iterable<number>): string[] {
   return found;
 }
 
-/** Mount points under /run/netns (pins) of this mount namespace. */
-export function netnsMounts(): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
+/** The mounts of pid's mount namespace (mountinfo's mount point and per-mount options). */
+export function mountsOf(pid: number | 'self' = 'self'): Array<{ mountPoint: string; options: string[] }> {
+  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
     .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined && p.startsWith('/run/netns/'));
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [, , , , mountPoint = '', options = ''] = line.split(' ');
+      return { mountPoint, options: options.split(',') };
+    });
+}
+
+/** Mount points under /run/netns (pins) of pid's mount namespace. */
+export function netnsMounts(pid: number | 'self' = 'self'): string[] {
+  return mountsOf(pid)
+    .map((m) => m.mountPoint)
+    .filter((p) => p.startsWith('/run/netns/'));
 }

@@ -129,14 +129,6 @@ export function pinsVia(viaPid: number | 'self' = 'self'): Pin[] {
     });
 }
 
-/** Mount points under /run/netns of the mount namespace of viaPid. */
-export function netnsMountsVia(viaPid: number): string[] {
-  return readFileSync(`/proc/${viaPid}/mountinfo`, 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[4])
-    .filter((p): p is string => p !== undefined && p.startsWith('/run/netns/'));
-}
-
 /** The host's devices, read only: name, index and kind. */
 export function hostDevices(): string[] {
   return hostIpLinks().map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
