@@ -22,13 +22,50 @@ export interface Contender {
 }
 
 export const CONTENDERS: Contender[] = [
-  { name: 'nslab', what: 'nslab, one process; the read is `Link.read()` (one targeted RTM_GETLINK, like every baseline)', file: process.execPath, jit: true, args: (n, w) => [here('./nslab-cycle.ts'), String(n), String(w)] },
-  { name: 'nslab-state', what: 'nslab with `Bridge.state()` as the read: ports read first (settled operstate/carrier), addresses too', file: process.execPath, jit: true, args: (n, w) => [here('./nslab-cycle.ts'), String(n), String(w), '--state'] },
-  { name: 'ip-steps', what: '`ip`, one process per step (9 per cycle), like shell/execa harnesses', file: 'bash', args: (n, w) => [here('./baselines/ip-steps.sh'), String(n), String(w)] },
-  { name: 'ip-batch', what: '`ip netns add` + one `ip -batch` for all link steps and the read + `ip netns del`', file: 'bash', args: (n, w) => [here('./baselines/ip-batch.sh'), String(n), String(w)] },
-  { name: 'pyroute2-netns', what: "pyroute2 0.7 the idiomatic way: `NetNS` (a proxy process per namespace)", file: '/usr/bin/python3', args: (n, w) => [here('./baselines/pyroute2_cycle.py'), String(n), String(w), '--mode', 'netns'] },
-  { name: 'pyroute2-pushns', what: 'pyroute2 with `pushns` + plain `IPRoute` (no proxy process)', file: '/usr/bin/python3', args: (n, w) => [here('./baselines/pyroute2_cycle.py'), String(n), String(w), '--mode', 'pushns'] },
-  { name: C_FLOOR, what: 'raw rtnetlink in C: the floor', file: here('./bin/fixture_cycle'), args: (n, w) => [String(n), String(w)] },
+  {
+    name: 'nslab',
+    what: 'nslab, one process; the read is `Link.read()` (one targeted RTM_GETLINK, like every baseline)',
+    file: process.execPath,
+    jit: true,
+    args: (n, w) => [here('./nslab-cycle.ts'), String(n), String(w)],
+  },
+  {
+    name: 'nslab-state',
+    what: 'nslab with `Bridge.state()` as the read: ports read first (settled operstate/carrier), addresses too',
+    file: process.execPath,
+    jit: true,
+    args: (n, w) => [here('./nslab-cycle.ts'), String(n), String(w), '--state'],
+  },
+  {
+    name: 'ip-steps',
+    what: '`ip`, one process per step (9 per cycle), like shell/execa harnesses',
+    file: 'bash',
+    args: (n, w) => [here('./baselines/ip-steps.sh'), String(n), String(w)],
+  },
+  {
+    name: 'ip-batch',
+    what: '`ip netns add` + one `ip -batch` for all link steps and the read + `ip netns del`',
+    file: 'bash',
+    args: (n, w) => [here('./baselines/ip-batch.sh'), String(n), String(w)],
+  },
+  {
+    name: 'pyroute2-netns',
+    what: 'pyroute2 0.7 the idiomatic way: `NetNS` (a proxy process per namespace)',
+    file: '/usr/bin/python3',
+    args: (n, w) => [here('./baselines/pyroute2_cycle.py'), String(n), String(w), '--mode', 'netns'],
+  },
+  {
+    name: 'pyroute2-pushns',
+    what: 'pyroute2 with `pushns` + plain `IPRoute` (no proxy process)',
+    file: '/usr/bin/python3',
+    args: (n, w) => [here('./baselines/pyroute2_cycle.py'), String(n), String(w), '--mode', 'pushns'],
+  },
+  {
+    name: C_FLOOR,
+    what: 'raw rtnetlink in C: the floor',
+    file: here('./bin/fixture_cycle'),
+    args: (n, w) => [String(n), String(w)],
+  },
 ];
 
 export interface FixtureOptions {
@@ -109,7 +146,8 @@ export async function fixtureSection(options: FixtureOptions): Promise<FixtureRe
       const drain = await waitNetnsFreed(baseline, deadlineS, r.endedAt);
       const chunk: Chunk = { round, position, cycles: [], wallMs: r.endedAt - r.startedAt, drain };
       try {
-        if (r.code !== 0) throw new Error(`exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (r.code !== 0)
+          throw new Error(`exit ${r.code ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
         chunk.cycles = parseCycles(r.stdout);
       } catch (error) {
         chunk.error = String(error instanceof Error ? error.message : error);
@@ -144,5 +182,12 @@ export async function fixtureSection(options: FixtureOptions): Promise<FixtureRe
       chunks: cs,
     };
   });
-  return { rounds: options.rounds, chunk: options.chunk, warmup: options.warmup, jitWarmup: options.jitWarmup, contenders, wallS: (performance.now() - t0) / 1000 };
+  return {
+    rounds: options.rounds,
+    chunk: options.chunk,
+    warmup: options.warmup,
+    jitWarmup: options.jitWarmup,
+    contenders,
+    wallS: (performance.now() - t0) / 1000,
+  };
 }

@@ -32,15 +32,34 @@ export async function latencySection(reps: number, log: (line: string) => void):
   const dir = mkdtempSync(join(tmpdir(), 'nslab-bench-latency-'));
   try {
     const out = join(dir, 'latency.json');
-    const env = { ...process.env, NSLAB_BENCH_SECTION: 'latency', NSLAB_BENCH_OUT: out, NSLAB_BENCH_REPS: String(reps), PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` };
-    const r = await run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest.config.ts'], { cwd: ROOT, env, timeoutMs: 600_000 });
+    const env = {
+      ...process.env,
+      NSLAB_BENCH_SECTION: 'latency',
+      NSLAB_BENCH_OUT: out,
+      NSLAB_BENCH_REPS: String(reps),
+      PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+    };
+    const r = await run(
+      process.execPath,
+      [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'bench/vitest.config.ts'],
+      { cwd: ROOT, env, timeoutMs: 600_000 },
+    );
     let samples: LatencySample[];
     try {
       samples = JSON.parse(readFileSync(out, 'utf8')) as LatencySample[];
     } catch {
-      throw new Error(`wait-latency run wrote nothing (exit ${r.code ?? r.signal}): ${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`);
+      throw new Error(
+        `wait-latency run wrote nothing (exit ${r.code ?? r.signal}): ${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`,
+      );
     }
-    if (r.code !== 0) log(`  wait-latency test failed (exit ${r.code}); the samples are kept: ${r.stdout.split('\n').filter((l) => /FAIL|Error/.test(l)).slice(0, 3).join(' | ')}`);
+    if (r.code !== 0)
+      log(
+        `  wait-latency test failed (exit ${r.code}); the samples are kept: ${r.stdout
+          .split('\n')
+          .filter((l) => /FAIL|Error/.test(l))
+          .slice(0, 3)
+          .join(' | ')}`,
+      );
     const rows = ['matchers', 'listener', 'sysfs'].map((observer): LatencyRow => {
       const s = samples.filter((x) => x.observer === observer);
       const seen = s.filter((x) => x.carrierMs !== null && x.operDownMs !== null);
@@ -55,7 +74,9 @@ export async function latencySection(reps: number, log: (line: string) => void):
       };
     });
     for (const row of rows) {
-      log(`  ${row.observer.padEnd(9)} carrier loss ${row.carrier.median.toFixed(1)} ms, operstate down ${row.operDown.median.toFixed(1)} ms (medians of ${row.n}${row.missed ? `, ${row.missed} missed` : ''})`);
+      log(
+        `  ${row.observer.padEnd(9)} carrier loss ${row.carrier.median.toFixed(1)} ms, operstate down ${row.operDown.median.toFixed(1)} ms (medians of ${row.n}${row.missed ? `, ${row.missed} missed` : ''})`,
+      );
     }
     return { reps, rows, samples, wallS: (r.endedAt - r.startedAt) / 1000 };
   } finally {

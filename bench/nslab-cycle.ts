@@ -63,7 +63,10 @@ async function main(): Promise<void> {
     process.stderr.write(`nslab-cycle: stopped by ${stop}\n`);
     process.exit(stop === 'SIGINT' ? 130 : 143);
   }
-  if (last) process.stderr.write(`nslab-cycle: last br0 read ${JSON.stringify(last)}; (operstate/carrier) over ${warmup + n} cycles: ${JSON.stringify(Object.fromEntries(seen))}\n`);
+  if (last)
+    process.stderr.write(
+      `nslab-cycle: last br0 read ${JSON.stringify(last)}; (operstate/carrier) over ${warmup + n} cycles: ${JSON.stringify(Object.fromEntries(seen))}\n`,
+    );
   process.stdout.write(`${JSON.stringify({ name: settled ? 'nslab-state' : 'nslab', cycles_ms: cycles })}\n`);
 }
 

@@ -44,17 +44,43 @@ export function ratioRows(r: BenchResults): RatioRow[] {
   const c = f && get(f, C_FLOOR);
   if (f && nslab && c) {
     const vsC = nslab.cycles.median / c.cycles.median;
-    rows.push({ what: 'fixture cycle: nslab median / C floor median', measured: fmtRatio(vsC), target: '≤ 1.5×', met: vsC <= 1.5 });
-    for (const [name, target] of [['ip-steps', 10], ['ip-batch', undefined], ['pyroute2-netns', 5], ['pyroute2-pushns', 5]] as const) {
+    rows.push({
+      what: 'fixture cycle: nslab median / C floor median',
+      measured: fmtRatio(vsC),
+      target: '≤ 1.5×',
+      met: vsC <= 1.5,
+    });
+    for (const [name, target] of [
+      ['ip-steps', 10],
+      ['ip-batch', undefined],
+      ['pyroute2-netns', 5],
+      ['pyroute2-pushns', 5],
+    ] as const) {
       const other = get(f, name);
       if (!other) continue;
       const x = other.cycles.median / nslab.cycles.median;
-      rows.push({ what: `fixture cycle: ${name} median / nslab median`, measured: fmtRatio(x), target: target ? `≥ ${target}×` : '–', met: target ? x >= target : undefined });
+      rows.push({
+        what: `fixture cycle: ${name} median / nslab median`,
+        measured: fmtRatio(x),
+        target: target ? `≥ ${target}×` : '–',
+        met: target ? x >= target : undefined,
+      });
     }
     const sus = nslab.sustained / c.sustained;
-    rows.push({ what: 'sustained (until the kernel is idle): nslab / C floor, per cycle', measured: fmtRatio(sus), target: '≤ 1.2×', met: sus <= 1.2 });
+    rows.push({
+      what: 'sustained (until the kernel is idle): nslab / C floor, per cycle',
+      measured: fmtRatio(sus),
+      target: '≤ 1.2×',
+      met: sus <= 1.2,
+    });
     const state = get(f, 'nslab-state');
-    if (state) rows.push({ what: 'fixture cycle: nslab with state() / nslab with read(), median', measured: fmtRatio(state.cycles.median / nslab.cycles.median), target: '–', met: undefined });
+    if (state)
+      rows.push({
+        what: 'fixture cycle: nslab with state() / nslab with read(), median',
+        measured: fmtRatio(state.cycles.median / nslab.cycles.median),
+        target: '–',
+        met: undefined,
+      });
   }
   const s = r.scale;
   if (s?.length) {
@@ -64,37 +90,82 @@ export function ratioRows(r: BenchResults): RatioRow[] {
       const last = pts[pts.length - 1];
       if (!first || !last || first === last) continue;
       const x = last.createPerNsMs / first.createPerNsMs;
-      rows.push({ what: `scale${events ? ' (with notification streams)' : ''}: create time per namespace, ${last.count} / ${first.count}`, measured: fmtRatio(x), target: '≤ 1.2×', met: x <= 1.2 });
+      rows.push({
+        what: `scale${events ? ' (with notification streams)' : ''}: create time per namespace, ${last.count} / ${first.count}`,
+        measured: fmtRatio(x),
+        target: '≤ 1.2×',
+        met: x <= 1.2,
+      });
     }
     // Nothing of the run held by any process or mount, no descriptor, no pin. Whether the kernel
     // had freed them all is shown apart: other users' namespaces can keep the count up.
     const left = s.filter((p) => p.heldLeft || p.fdsLeft !== 0 || p.pinsLeft.length);
-    rows.push({ what: 'scale: left after destroy (namespaces held, descriptors, pins)', measured: left.length ? `${left.length} run(s) left something` : 'nothing', target: 'nothing', met: left.length === 0 });
+    rows.push({
+      what: 'scale: left after destroy (namespaces held, descriptors, pins)',
+      measured: left.length ? `${left.length} run(s) left something` : 'nothing',
+      target: 'nothing',
+      met: left.length === 0,
+    });
     const unfreed = s.filter((p) => p.drainTimedOut).length;
-    rows.push({ what: 'scale: runs after which the kernel was seen to free every namespace', measured: `${s.length - unfreed} of ${s.length}`, target: '–', met: undefined });
+    rows.push({
+      what: 'scale: runs after which the kernel was seen to free every namespace',
+      measured: `${s.length - unfreed} of ${s.length}`,
+      target: '–',
+      met: undefined,
+    });
   }
   const l = r.latency;
   if (l) {
     const m = l.rows.find((x) => x.observer === 'matchers');
     const lis = l.rows.find((x) => x.observer === 'listener');
-    if (m) rows.push({ what: 'wait latency: matchers, operstate down after carrier loss (median gap)', measured: `${fmt(m.gap.median)} ms`, target: '≤ 50 ms', met: m.gap.median <= 50 && m.missed === 0 });
-    if (m && lis) rows.push({ what: 'wait latency: passive listener / matchers, bridge operstate down (medians)', measured: fmtRatio(lis.operDown.median / m.operDown.median), target: '> 1× (well before)', met: lis.operDown.median > m.operDown.median });
+    if (m)
+      rows.push({
+        what: 'wait latency: matchers, operstate down after carrier loss (median gap)',
+        measured: `${fmt(m.gap.median)} ms`,
+        target: '≤ 50 ms',
+        met: m.gap.median <= 50 && m.missed === 0,
+      });
+    if (m && lis)
+      rows.push({
+        what: 'wait latency: passive listener / matchers, bridge operstate down (medians)',
+        measured: fmtRatio(lis.operDown.median / m.operDown.median),
+        target: '> 1× (well before)',
+        met: lis.operDown.median > m.operDown.median,
+      });
   }
   return rows;
 }
 
 const table = (head: string[], rows: string[][], align?: string[]): string =>
-  [`| ${head.join(' | ')} |`, `|${(align ?? head.map((_, i) => (i ? '---:' : '---'))).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [
+    `| ${head.join(' | ')} |`,
+    `|${(align ?? head.map((_, i) => (i ? '---:' : '---'))).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 const mark = (met: boolean | undefined): string => (met === undefined ? '' : met ? 'yes' : '**no**');
 
 export function ratiosTable(r: BenchResults): string {
-  return table(['comparison', 'measured', 'target', 'met'], ratioRows(r).map((x) => [x.what, x.measured, x.target, mark(x.met)]), ['---', '---:', '---:', '---']);
+  return table(
+    ['comparison', 'measured', 'target', 'met'],
+    ratioRows(r).map((x) => [x.what, x.measured, x.target, mark(x.met)]),
+    ['---', '---:', '---:', '---'],
+  );
 }
 
 export function fixtureTable(f: FixtureResult): string {
   return table(
-    ['contender', 'median ms', 'p10', 'p90', 'mean', 'chunk medians', 'sustained ms/cycle', 'idle after ms', 'vs nslab (median)'],
+    [
+      'contender',
+      'median ms',
+      'p10',
+      'p90',
+      'mean',
+      'chunk medians',
+      'sustained ms/cycle',
+      'idle after ms',
+      'vs nslab (median)',
+    ],
     f.contenders.map((c) => {
       const nslab = get(f, 'nslab')!;
       return [
@@ -114,7 +185,20 @@ export function fixtureTable(f: FixtureResult): string {
 
 export function scaleTable(points: ScalePoint[]): string {
   return table(
-    ['namespaces', 'streams', 'create ms/ns', 'first → last tenth', 'destroy ms/ns', 'then freed ms/ns', 'teardown ms/ns', 'RSS +MiB', 'heap +MiB', 'slab KiB/ns', 'unreclaimable KiB/ns', 'freed / held / fds / pins'],
+    [
+      'namespaces',
+      'streams',
+      'create ms/ns',
+      'first → last tenth',
+      'destroy ms/ns',
+      'then freed ms/ns',
+      'teardown ms/ns',
+      'RSS +MiB',
+      'heap +MiB',
+      'slab KiB/ns',
+      'unreclaimable KiB/ns',
+      'freed / held / fds / pins',
+    ],
     points.map((p) => [
       String(p.count),
       p.events ? 'yes' : 'no',
@@ -135,8 +219,26 @@ export function scaleTable(points: ScalePoint[]): string {
 
 export function latencyTable(l: LatencyResult): string {
   return table(
-    ['observer', 'n', 'carrier loss: median ms', 'p10–p90', 'bridge operstate down: median ms', 'p10–p90', 'gap median ms', 'not seen'],
-    l.rows.map((x) => [x.observer, String(x.n), fmt(x.carrier.median), `${fmt(x.carrier.p10)}–${fmt(x.carrier.p90)}`, fmt(x.operDown.median), `${fmt(x.operDown.p10)}–${fmt(x.operDown.p90)}`, fmt(x.gap.median), String(x.missed)]),
+    [
+      'observer',
+      'n',
+      'carrier loss: median ms',
+      'p10–p90',
+      'bridge operstate down: median ms',
+      'p10–p90',
+      'gap median ms',
+      'not seen',
+    ],
+    l.rows.map((x) => [
+      x.observer,
+      String(x.n),
+      fmt(x.carrier.median),
+      `${fmt(x.carrier.p10)}–${fmt(x.carrier.p90)}`,
+      fmt(x.operDown.median),
+      `${fmt(x.operDown.p10)}–${fmt(x.operDown.p90)}`,
+      fmt(x.gap.median),
+      String(x.missed),
+    ]),
   );
 }
 
@@ -148,7 +250,21 @@ export function suitesTable(s: SuitesResult): string {
     secs(f.durationMs),
     ...CATEGORIES.map((c) => secs(f.ms[c])),
   ]);
-  return table(['file', 'tests', 'test time s', 'DAD', 'link state', 'other waits', 'immediate reads', 'child processes', 'holder starts', 'rest'], rows);
+  return table(
+    [
+      'file',
+      'tests',
+      'test time s',
+      'DAD',
+      'link state',
+      'other waits',
+      'immediate reads',
+      'child processes',
+      'holder starts',
+      'rest',
+    ],
+    rows,
+  );
 }
 
 export function chart(r: BenchResults): string | undefined {
@@ -158,8 +274,18 @@ export function chart(r: BenchResults): string | undefined {
   if (!f || !c || !nslab) return undefined;
   const ip = get(f, 'ip-steps');
   const py = get(f, 'pyroute2-pushns');
-  const bars = f.contenders.map((x) => ({ label: x.name, value: x.cycles.median, low: x.cycles.p10, high: x.cycles.p90, highlight: x.name.startsWith('nslab') }));
-  const sustained = f.contenders.map((x) => ({ label: x.name, value: x.sustained, highlight: x.name.startsWith('nslab') }));
+  const bars = f.contenders.map((x) => ({
+    label: x.name,
+    value: x.cycles.median,
+    low: x.cycles.p10,
+    high: x.cycles.p90,
+    highlight: x.name.startsWith('nslab'),
+  }));
+  const sustained = f.contenders.map((x) => ({
+    label: x.name,
+    value: x.sustained,
+    highlight: x.name.startsWith('nslab'),
+  }));
   return barChartSvg(
     [
       {
@@ -188,7 +314,11 @@ export function consoleReport(r: BenchResults): string {
   if (r.fixture) parts.push('Fixture cycle (ms):', fixtureTable(r.fixture));
   if (r.scale) parts.push('Scale:', scaleTable(r.scale));
   if (r.latency) parts.push('Wait latency (ms from just before closeFd):', latencyTable(r.latency));
-  if (r.suites) parts.push(`Suites (${(r.suites.wallMs / 1000).toFixed(1)} s wall; seconds of test time by what it went to):`, suitesTable(r.suites));
+  if (r.suites)
+    parts.push(
+      `Suites (${(r.suites.wallMs / 1000).toFixed(1)} s wall; seconds of test time by what it went to):`,
+      suitesTable(r.suites),
+    );
   parts.push('Ratios:', ratiosTable(r));
   return parts.join('\n\n');
 }
@@ -212,7 +342,8 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
     ratiosTable(r),
     '',
   );
-  if (svgName) out.push(`![fixture cycle: per-cycle medians and sustained cost, log scale, targets dashed](${svgName})`, '');
+  if (svgName)
+    out.push(`![fixture cycle: per-cycle medians and sustained cost, log scale, targets dashed](${svgName})`, '');
   const f = r.fixture;
   if (f) {
     out.push(
@@ -229,10 +360,10 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '(bench/baselines/wait-netns-freed.sh --count) and after it the bench waits until the kernel has',
       "torn down every namespace the chunk left, so no contender's deferred teardown lands on another's time.",
       '*median/p10/p90/mean*: over all measured cycles of all rounds. *chunk medians*: the range of the',
-      'per-round medians. *sustained*: (time in cycles + time from each program\'s exit until the kernel',
+      "per-round medians. *sustained*: (time in cycles + time from each program's exit until the kernel",
       'was idle again) / cycles, over all chunks, warm-up cycles included (taken to cost what measured ones',
       'do): what a long run costs per cycle once the kernel has caught up with it (process start-up is not',
-      'counted). Pooled, since a stall lands either in a chunk\'s cycles or in its drain. *idle after*: from',
+      "counted). Pooled, since a stall lands either in a chunk's cycles or in its drain. *idle after*: from",
       "the program's exit until no namespace cleanup ran any more and the count of live namespaces was stable (median).",
       '',
       fixtureTable(f),
@@ -248,7 +379,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '  leaving the work behind, and the per-cycle median alone hides it.',
       '- **Stalls.** Requests that need the RTNL lock (every link change, and `unshare`, whose loopback',
       '  registration takes it) wait while the cleanup worker holds it: that is the long tail (p90, mean)',
-      "  of every contender, and it grows with the backlog a fast contender builds up in its own chunk,",
+      '  of every contender, and it grows with the backlog a fast contender builds up in its own chunk,',
       "  warm-up included: nslab's chunks, with their longer warm-up, carry more of it, so compare means",
       '  with care (the sustained cost counts stalls fairly).',
       '- **What nslab adds to the C floor** (see below): the same netlink requests, and a few cheap syscalls',
@@ -258,17 +389,17 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       "  and, because the cycle takes longer, more of the kernel's asynchronous work (the linkwatch worker, the",
       '  namespace cleanup worker on the other CPU) landing inside it. JavaScript also suffers more from other',
       '  load on the machine than a program that spends its time in the kernel.',
-      '- **nslab-state** reads `state()`: targeted reads of every port first, so the bridge\'s carrier and',
+      "- **nslab-state** reads `state()`: targeted reads of every port first, so the bridge's carrier and",
       '  operstate are settled (the racy read of the others usually says "up"/carrier on for a bridge whose',
       '  only port has no carrier), plus the addresses. The extra cost is mostly kernel work: the port read',
-      '  runs the pending linkwatch event, which deactivates the port\'s queues (an RCU grace period).',
+      "  runs the pending linkwatch event, which deactivates the port's queues (an RCU grace period).",
       '',
     );
   }
   out.push(
     '### What was changed in nslab for this',
     '',
-    'Profiled with per-syscall timing (wrapping nslab\'s libc bindings), `perf trace`, `perf record`, V8 CPU',
+    "Profiled with per-syscall timing (wrapping nslab's libc bindings), `perf trace`, `perf record`, V8 CPU",
     'profiles and `strace -c`, while writing this bench (numbers from then, not re-measured by each run).',
     'A cycle went from 15 netlink requests and 24 receives (with `state()`, the only read there was) to',
     "9 and 12 with `state()`, and 6 and 7 with `read()`: the C floor's numbers. What nslab still does on",
@@ -285,7 +416,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
     '- decoding: Buffer views only for the attributes nslab reads, MACs formatted from a table',
     '  (`decodeLink` of a bridge: 11.7 → ~3 µs when hot);',
     '- `state()` of a bridge: one GET fewer (the handle knows it is a bridge);',
-    '- `Link.read()`: one targeted GET, the device\'s own state, for when `state()` is more than needed.',
+    "- `Link.read()`: one targeted GET, the device's own state, for when `state()` is more than needed.",
     '',
     'Interleaved A/B at the time (6 rounds × 30 cycles): the cycle with `state()` 2.55 ms median before,',
     '1.81 after; with `read()` 1.30; the C floor 0.91.',
@@ -303,7 +434,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       'median taken. *streams*: each namespace also gets its notification stream, as the Vitest fixture',
       'starts one. *first → last tenth*: mean create time per namespace of the first and last tenth of',
       'the run. *destroy*: `ns.destroy()` of all of them, per namespace; *then freed*: from there until',
-      "the kernel had freed them all; *teardown*: the two together. Memory: RSS and V8 heap of the process,",
+      'the kernel had freed them all; *teardown*: the two together. Memory: RSS and V8 heap of the process,',
       "and the kernel's slab (/proc/meminfo Slab, SUnreclaim) at the peak, minus before (kernel-wide, so",
       'not shown for N = 1, where other users of the machine swamp it). *freed*: the count of live',
       'struct nets (net_namespace slab) came back to the settled baseline ("not seen": namespaces of',
@@ -320,14 +451,14 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       "  NETLINK_ROUTE's multicast listeners in the system, every namespace's, skipping the others' one by",
       '  one, and a new namespace with a bridge and two taps emits a dozen notifications. (Measured while',
       '  writing this: time in syscalls per namespace 0.96 → 1.21 ms from the first to the last tenth of',
-      '  500 with streams, flat at 0.8 ms without; JavaScript time flat in both. nslab\'s poll()-based',
+      "  500 with streams, flat at 0.8 ms without; JavaScript time flat in both. nslab's poll()-based",
       '  reactor, rewritten on epoll for a test, made no difference, so it stayed.)',
       "- Teardown is the kernel's: `destroy()` only closes descriptors (the namespace's, its socket's, the",
       `  taps'), and the kernel frees the namespace later, in its serialised cleanup worker: ${fmt(big.destroyPerNsMs + big.freedPerNsMs, 0)} ms per`,
       `  namespace with a bridge and two taps at N = ${big.count}. The split between *destroy* and *then freed* moves with`,
-      '  the count: closing a tap\'s descriptor takes the RTNL lock, which the cleanup worker holds while it',
+      "  the count: closing a tap's descriptor takes the RTNL lock, which the cleanup worker holds while it",
       '  tears down the namespaces destroyed just before, so in a long run the closes wait for it. The',
-      '  total per namespace stays at the kernel\'s rate.',
+      "  total per namespace stays at the kernel's rate.",
       `- Each namespace with a bridge and two taps holds ~${fmt(big.slabPerNsKiB, 0)} KiB of kernel slab (${fmt(big.unreclaimablePerNsKiB, 0)} KiB`,
       '  unreclaimable: sysctl tables, sysfs/kernfs nodes, per-device and per-protocol state), returned once',
       `  the teardown is done; the process grows by ${fmt(big.rssDeltaMiB, 1)} MiB RSS (${fmt(big.heapDeltaMiB, 1)} MiB of heap) for ${big.count} namespaces.`,
@@ -339,20 +470,20 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
     out.push(
       '## 3. Wait latency',
       '',
-      "A bridge whose only port is a tap held open by a holder process; the holder closes its",
+      'A bridge whose only port is a tap held open by a holder process; the holder closes its',
       `descriptor. Times from just before \`closeFd()\`, ${l.reps} repetitions per observer, one observer per`,
       "repetition (a matcher's reads would hand the others their notifications early), rotating, each in",
       'a fresh namespace (bench/wait-latency.test.ts, run under Vitest):',
       '',
-      '- **matchers**: `await expect(tap).not.toHaveCarrier()` then `await expect(br).toHaveOperstate(\'down\')`,',
+      "- **matchers**: `await expect(tap).not.toHaveCarrier()` then `await expect(br).toHaveOperstate('down')`,",
       '  written as a test writes them (they start once `closeFd()` has returned, which includes the',
       "  holder's round trip, median " + `${fmt(l.rows[0]?.closeFd.median)} ms).`,
-      '- **listener**: the namespace\'s notification socket alone (`ns.events` after `flush()`), no request.',
+      "- **listener**: the namespace's notification socket alone (`ns.events` after `flush()`), no request.",
       '- **sysfs**: a process inside the namespace, in a mount namespace of its own with a sysfs mounted',
       '  there (`unshare --mount` + `mount -t sysfs`: sysfs shows the network namespace of whoever mounted',
       "  it, so the host's /sys — even read by a process that setns()'d into the namespace — shows the",
       "  host's devices), reading tap0/carrier and br0/operstate every millisecond; timestamps in",
-      '  CLOCK_MONOTONIC, compared with the test\'s.',
+      "  CLOCK_MONOTONIC, compared with the test's.",
       '',
       latencyTable(l),
       '',
@@ -395,7 +526,14 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '',
       table(
         ['test', 's', 'kernel waits s', 'children s', 'holders s', 'rest s'],
-        su.slowest.map((x) => [`${x.file.replace(/^suites\//, '')}: ${x.name.slice(0, 70)}`, (x.durationMs / 1000).toFixed(2), ((x.ms.dad + x.ms.linkwatch + x.ms.otherWait) / 1000).toFixed(2), (x.ms.children / 1000).toFixed(2), (x.ms.holders / 1000).toFixed(2), ((x.ms.rest + x.ms.immediateReads) / 1000).toFixed(2)]),
+        su.slowest.map((x) => [
+          `${x.file.replace(/^suites\//, '')}: ${x.name.slice(0, 70)}`,
+          (x.durationMs / 1000).toFixed(2),
+          ((x.ms.dad + x.ms.linkwatch + x.ms.otherWait) / 1000).toFixed(2),
+          (x.ms.children / 1000).toFixed(2),
+          (x.ms.holders / 1000).toFixed(2),
+          ((x.ms.rest + x.ms.immediateReads) / 1000).toFixed(2),
+        ]),
       ),
       '',
     );
@@ -407,7 +545,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
     'npm run bench            # everything, ~4-7 min on 2 cores; writes docs/benchmarks.{md,svg}',
     'npm run bench -- --quick # a smoke run of every section; writes to bench/out/ only',
     'npm run bench -- --only fixture,latency --rounds 4',
-    'node bench/run.ts --report bench/out/results.json  # rewrite these docs from a run\'s results',
+    "node bench/run.ts --report bench/out/results.json  # rewrite these docs from a run's results",
     '```',
     '',
     'Raw numbers of the last run: bench/out/results.json (not committed).',

@@ -64,17 +64,27 @@ function sh(file: string, args: string[]): string {
 }
 
 function preflight(): void {
-  if (process.getuid?.() !== 0) throw new Error('the bench needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run it with sudo');
+  if (process.getuid?.() !== 0)
+    throw new Error('the bench needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): run it with sudo');
   for (const [what, ok] of [
     ['/dev/net/tun', () => execFileSync('test', ['-c', '/dev/net/tun'])],
     ['iproute2 (ip)', () => execFileSync('ip', ['-V'], { stdio: 'ignore' })],
-    ['python3-pyroute2 (/usr/bin/python3 -c "import pyroute2")', () => execFileSync('/usr/bin/python3', ['-c', 'import pyroute2'], { stdio: 'ignore' })],
-    ['a C compiler and make (building bench/bin/fixture_cycle)', () => execFileSync('make', ['-s', '-C', join(ROOT, 'bench/baselines/c')], { stdio: ['ignore', 'ignore', 'pipe'] })],
+    [
+      'python3-pyroute2 (/usr/bin/python3 -c "import pyroute2")',
+      () => execFileSync('/usr/bin/python3', ['-c', 'import pyroute2'], { stdio: 'ignore' }),
+    ],
+    [
+      'a C compiler and make (building bench/bin/fixture_cycle)',
+      () =>
+        execFileSync('make', ['-s', '-C', join(ROOT, 'bench/baselines/c')], { stdio: ['ignore', 'ignore', 'pipe'] }),
+    ],
   ] as const) {
     try {
       ok();
     } catch (error) {
-      throw new Error(`missing ${what}: run \`npm run setup\` (scripts/setup.d/30-bench.sh) first. ${(error as Error).message.split('\n')[0]}`);
+      throw new Error(
+        `missing ${what}: run \`npm run setup\` (scripts/setup.d/30-bench.sh) first. ${(error as Error).message.split('\n')[0]}`,
+      );
     }
   }
 }
@@ -92,7 +102,9 @@ function foreignNamespaces(): string {
   try {
     const mine = new RegExp(`^nslab-(bl-\\w+-)?${process.pid}-`);
     const names = readdirSync('/run/netns').filter((n) => !mine.test(n));
-    return names.length ? `${names.length} pinned namespaces of others at the start (e.g. ${names.slice(0, 3).join(', ')})` : 'no pinned namespaces of others at the start';
+    return names.length
+      ? `${names.length} pinned namespaces of others at the start (e.g. ${names.slice(0, 3).join(', ')})`
+      : 'no pinned namespaces of others at the start';
   } catch {
     return 'no /run/netns';
   }
@@ -123,12 +135,23 @@ async function main(): Promise<void> {
     },
   };
   if (only.includes('fixture')) {
-    log(`[bench ${elapsed()}] 1. fixture cycle: ${rounds} rounds × ${chunk} cycles (+${warmup} warm-up, ${jitWarmup} for nslab) per contender, interleaved`);
+    log(
+      `[bench ${elapsed()}] 1. fixture cycle: ${rounds} rounds × ${chunk} cycles (+${warmup} warm-up, ${jitWarmup} for nslab) per contender, interleaved`,
+    );
     results.fixture = await fixtureSection({ rounds, chunk, warmup, jitWarmup, log });
   }
   if (only.includes('scale')) {
     log(`[bench ${elapsed()}] 2. scale`);
-    const counts = quick ? [{ count: 1, reps: 3 }, { count: 20, reps: 1 }] : [{ count: 1, reps: 15 }, { count: 100, reps: 2 }, { count: 500, reps: 1 }];
+    const counts = quick
+      ? [
+          { count: 1, reps: 3 },
+          { count: 20, reps: 1 },
+        ]
+      : [
+          { count: 1, reps: 15 },
+          { count: 100, reps: 2 },
+          { count: 500, reps: 1 },
+        ];
     results.scale = await scaleSection({ counts, modes: [false, true], log });
   }
   if (only.includes('latency')) {
@@ -152,7 +175,9 @@ async function main(): Promise<void> {
   const svg = chart(results);
   if (svg) writeFileSync(join(docs, 'benchmarks.svg'), svg);
   writeFileSync(join(docs, 'benchmarks.md'), markdown(results, svg ? 'benchmarks.svg' : undefined));
-  log(`[bench ${elapsed()}] wrote ${join(values.out, 'results.json')}, ${join(docs, 'benchmarks.md')}${svg ? ` and ${join(docs, 'benchmarks.svg')}` : ''}`);
+  log(
+    `[bench ${elapsed()}] wrote ${join(values.out, 'results.json')}, ${join(docs, 'benchmarks.md')}${svg ? ` and ${join(docs, 'benchmarks.svg')}` : ''}`,
+  );
   const left = sweepLeftovers();
   if (left.length) log(`[bench] removed leftovers: ${left.join(' ')}`);
 }

@@ -74,7 +74,14 @@ const pins = (): string[] => {
 
 function snapshot(): ScaleMemory['before'] {
   const m = process.memoryUsage();
-  return { rssMiB: m.rss / MiB, heapUsedMiB: m.heapUsed / MiB, externalMiB: m.external / MiB, fds: fds(), slab: slabMemory(), netns: netnsObjects() };
+  return {
+    rssMiB: m.rss / MiB,
+    heapUsedMiB: m.heapUsed / MiB,
+    externalMiB: m.external / MiB,
+    fds: fds(),
+    slab: slabMemory(),
+    netns: netnsObjects(),
+  };
 }
 
 async function populate(ns: Netns, events: boolean): Promise<void> {
@@ -132,7 +139,13 @@ async function main(): Promise<void> {
     }
   }
   if (stop || !memory) process.exit(130);
-  const result: ScaleResult = { count, events, reps: out, memory, leftovers: { fds: memory.after.fds - memory.before.fds, pins: pins(), held: stillHeld(inodes) } };
+  const result: ScaleResult = {
+    count,
+    events,
+    reps: out,
+    memory,
+    leftovers: { fds: memory.after.fds - memory.before.fds, pins: pins(), held: stillHeld(inodes) },
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -55,7 +55,10 @@ export async function scaleSection(options: ScaleOptions): Promise<ScalePoint[]>
       if (stopRequested()) throw new Interrupted(stopRequested()!);
       const args = ['--expose-gc', WORKER, String(count), String(reps), ...(events ? ['--events'] : [])];
       const r = await run(process.execPath, args, { timeoutMs: 600_000 });
-      if (r.code !== 0) throw new Error(`scale worker ${count}${events ? ' --events' : ''}: exit ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+      if (r.code !== 0)
+        throw new Error(
+          `scale worker ${count}${events ? ' --events' : ''}: exit ${r.code ?? r.signal}: ${r.stderr.trim()}`,
+        );
       const raw = JSON.parse(r.stdout.trim().split('\n').pop()!) as ScaleResult;
       const lastRep = raw.reps[raw.reps.length - 1]!;
       const m = raw.memory;

@@ -35,7 +35,9 @@ function caller(stack: string | undefined): string {
   const lines = (stack ?? '').split('\n');
   const matcher = lines.map((l) => /src\/assert\/(to-[\w-]+)\.ts/.exec(l)?.[1]).find(Boolean);
   if (matcher) return matcher.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-  const site = lines.map((l) => /\/((?:suites|test)\/[\w./-]+\.ts)/.exec(l)?.[1]).find((f) => f && !f.endsWith('.setup.ts'));
+  const site = lines
+    .map((l) => /\/((?:suites|test)\/[\w./-]+\.ts)/.exec(l)?.[1])
+    .find((f) => f && !f.endsWith('.setup.ts'));
   return `until in ${site ?? 'unknown'}`;
 }
 
@@ -88,7 +90,15 @@ vi.mock('../src/devices/holder.ts', async (importOriginal) => {
 });
 
 beforeEach(({ task }) => {
-  current = { file: task.file.name, name: task.name, start: performance.now(), end: 0, waits: [], children: [], holders: [] };
+  current = {
+    file: task.file.name,
+    name: task.name,
+    start: performance.now(),
+    end: 0,
+    waits: [],
+    children: [],
+    holders: [],
+  };
 });
 
 afterEach(() => {

@@ -46,7 +46,11 @@ export interface SuitesResult {
 function waitCategory(w: Interval): Category {
   if ((w.reads ?? 2) <= 1) return 'immediateReads';
   if (w.what === 'toHaveAddress' || w.what.startsWith('until in suites/dad')) return 'dad';
-  if (w.what.startsWith('to') || /until in suites\/(tuntap-carrier|admin-oper|bridge-identity|loopback-dummy)/.test(w.what)) return 'linkwatch';
+  if (
+    w.what.startsWith('to') ||
+    /until in suites\/(tuntap-carrier|admin-oper|bridge-identity|loopback-dummy)/.test(w.what)
+  )
+    return 'linkwatch';
   return 'otherWait';
 }
 
@@ -56,7 +60,9 @@ type Tagged = { start: number; end: number; cat: Category };
 function split(start: number, end: number, intervals: Tagged[]): Record<Category, number> {
   const ms = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
   // Elementary segments between all boundaries; each goes to the first category covering it.
-  const cuts = [...new Set([start, end, ...intervals.flatMap((i) => [i.start, i.end])])].filter((t) => t >= start && t <= end).sort((a, b) => a - b);
+  const cuts = [...new Set([start, end, ...intervals.flatMap((i) => [i.start, i.end])])]
+    .filter((t) => t >= start && t <= end)
+    .sort((a, b) => a - b);
   for (let k = 0; k + 1 < cuts.length; k++) {
     const a = cuts[k]!;
     const b = cuts[k + 1]!;
@@ -68,7 +74,10 @@ function split(start: number, end: number, intervals: Tagged[]): Record<Category
 }
 
 interface JsonReport {
-  testResults: Array<{ name: string; assertionResults: Array<{ title: string; fullName: string; status: string; duration?: number }> }>;
+  testResults: Array<{
+    name: string;
+    assertionResults: Array<{ title: string; fullName: string; status: string; duration?: number }>;
+  }>;
 }
 
 export async function suitesSection(log: (line: string) => void, timeoutMs = 240_000): Promise<SuitesResult> {
@@ -77,7 +86,12 @@ export async function suitesSection(log: (line: string) => void, timeoutMs = 240
     const waitsFile = join(dir, 'waits.jsonl');
     const reportFile = join(dir, 'report.json');
     const args = ['run', '--config', 'bench/vitest.config.ts', '--reporter=json', `--outputFile=${reportFile}`];
-    const env = { ...process.env, NSLAB_BENCH_SECTION: 'suites', NSLAB_BENCH_WAITS: waitsFile, PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}` };
+    const env = {
+      ...process.env,
+      NSLAB_BENCH_SECTION: 'suites',
+      NSLAB_BENCH_WAITS: waitsFile,
+      PATH: `${join(ROOT, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+    };
     const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs');
     const r = await run(process.execPath, [vitest, ...args], { cwd: ROOT, env, timeoutMs });
     const wallMs = r.endedAt - r.startedAt;
@@ -85,11 +99,17 @@ export async function suitesSection(log: (line: string) => void, timeoutMs = 240
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8')) as JsonReport;
     } catch {
-      log(`  vitest wrote no report (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+      log(
+        `  vitest wrote no report (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+      );
     }
     let timings: TestTiming[] = [];
     try {
-      timings = readFileSync(waitsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestTiming);
+      timings = readFileSync(waitsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as TestTiming);
     } catch {
       // no test ran
     }
@@ -133,12 +153,24 @@ export async function suitesSection(log: (line: string) => void, timeoutMs = 240
       tests: files.reduce((a, f) => a + f.tests, 0),
       failed: files.reduce((a, f) => a + f.failed, 0),
       skipped: files.reduce((a, f) => a + f.skipped, 0),
-      ms: Object.fromEntries(CATEGORIES.map((c) => [c, files.reduce((a, f) => a + f.ms[c], 0)])) as Record<Category, number>,
+      ms: Object.fromEntries(CATEGORIES.map((c) => [c, files.reduce((a, f) => a + f.ms[c], 0)])) as Record<
+        Category,
+        number
+      >,
       durationMs: files.reduce((a, f) => a + f.durationMs, 0),
     };
     slowest.sort((a, b) => b.durationMs - a.durationMs);
-    log(`  vitest run suites/: ${(wallMs / 1000).toFixed(1)} s wall, ${total.tests} tests (${total.failed} failed, ${total.skipped} skipped), ${(total.durationMs / 1000).toFixed(1)} s of test time`);
-    return { command: 'NSLAB_BENCH_SECTION=suites vitest run --config bench/vitest.config.ts', wallMs, exitCode: r.code, files, total, slowest: slowest.slice(0, 8) };
+    log(
+      `  vitest run suites/: ${(wallMs / 1000).toFixed(1)} s wall, ${total.tests} tests (${total.failed} failed, ${total.skipped} skipped), ${(total.durationMs / 1000).toFixed(1)} s of test time`,
+    );
+    return {
+      command: 'NSLAB_BENCH_SECTION=suites vitest run --config bench/vitest.config.ts',
+      wallMs,
+      exitCode: r.code,
+      files,
+      total,
+      slowest: slowest.slice(0, 8),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,9 @@ let polls = 0;
 // Ready once the starting state is there (bounded by the same deadline).
 while (!(read(carrierPath) === '1' && read(operstatePath) === 'up')) {
   if (now() > deadline) {
-    process.stdout.write(`${JSON.stringify({ error: `not ready: carrier ${read(carrierPath)}, operstate ${read(operstatePath)}` })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ error: `not ready: carrier ${read(carrierPath)}, operstate ${read(operstatePath)}` })}\n`,
+    );
     process.exit(1);
   }
   pause();

@@ -37,7 +37,9 @@ export interface LatencySample {
   polls?: number;
 }
 
-async function setUp(ns: Netns): Promise<{ br: Awaited<ReturnType<Netns['addBridge']>>; tap: Awaited<ReturnType<Netns['addTap']>> }> {
+async function setUp(
+  ns: Netns,
+): Promise<{ br: Awaited<ReturnType<Netns['addBridge']>>; tap: Awaited<ReturnType<Netns['addTap']>> }> {
   const br = await ns.addBridge('br0');
   const tap = await ns.addTap('tap0', { owner: 'holder' });
   await tap.attachTo(br);
@@ -87,13 +89,35 @@ async function withListener(ns: Netns): Promise<Omit<LatencySample, 'observer' |
   await Promise.race([both, limit.promise]);
   limit.cancel();
   unsubscribe();
-  return { carrierMs: carrierAt === undefined ? null : carrierAt - t0, operDownMs: downAt === undefined ? null : downAt - t0, closeFdMs: closed - t0 };
+  return {
+    carrierMs: carrierAt === undefined ? null : carrierAt - t0,
+    operDownMs: downAt === undefined ? null : downAt - t0,
+    closeFdMs: closed - t0,
+  };
 }
 
 async function withSysfs(ns: Netns): Promise<Omit<LatencySample, 'observer' | 'rep'>> {
   const { tap } = await setUp(ns);
   // sysfs shows the devices of the namespace of whoever mounted it: mount one inside the namespace, in a mount namespace of the poller's own.
-  const poller = ns.exec('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t sysfs nslab-bench /sys && exec "$@"', 'sh', process.execPath, POLLER, 'tap0', 'br0', String(DEADLINE_MS + 5_000)], { buffer: false, stderr: 'inherit' });
+  const poller = ns.exec(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      'mount -t sysfs nslab-bench /sys && exec "$@"',
+      'sh',
+      process.execPath,
+      POLLER,
+      'tap0',
+      'br0',
+      String(DEADLINE_MS + 5_000),
+    ],
+    { buffer: false, stderr: 'inherit' },
+  );
   const lines = createInterface({ input: poller.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   if (first !== 'ready') throw new Error(`sysfs poller: ${first}`);
@@ -114,7 +138,9 @@ const observe: Record<Observer, (ns: Netns) => Promise<Omit<LatencySample, 'obse
   sysfs: withSysfs,
 };
 
-test('wait latency: matchers, a passive listener and sysfs polling, after a tap holder closes its descriptor', async ({ makeNetns }) => {
+test('wait latency: matchers, a passive listener and sysfs polling, after a tap holder closes its descriptor', async ({
+  makeNetns,
+}) => {
   const out = process.env.NSLAB_BENCH_OUT;
   const reps = Number(process.env.NSLAB_BENCH_REPS ?? 20);
   const samples: LatencySample[] = [];

@@ -42,7 +42,11 @@ export class PermissionError extends NslabError {
 }
 
 /** EPERM, from a libc call or the kernel, as the capability the operation needs; any other error as it is. */
-export function asPermissionError(error: unknown, capability: PermissionError['capability'], operation: string): unknown {
+export function asPermissionError(
+  error: unknown,
+  capability: PermissionError['capability'],
+  operation: string,
+): unknown {
   return hasErrno(error, 'EPERM') ? new PermissionError(capability, operation, { cause: error }) : error;
 }
 
@@ -144,7 +148,10 @@ export class DeviceNotFoundError extends NslabError {
   /** The name or index looked for. */
   readonly device: string | number;
   constructor(device: string | number, options?: ErrorOptions) {
-    super(`no device ${typeof device === 'number' ? `with index ${device}` : `named "${device}"`} in this namespace; it was deleted or never created`, options);
+    super(
+      `no device ${typeof device === 'number' ? `with index ${device}` : `named "${device}"`} in this namespace; it was deleted or never created`,
+      options,
+    );
     this.device = device;
   }
 }

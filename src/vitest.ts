@@ -31,7 +31,11 @@ export const test = base
       // the namespaces still exist.
       const error = task.result?.errors?.[0];
       if (error && made.length) {
-        const dumps = await Promise.all(made.map((ns) => describeTopology(ns).catch((e: unknown) => `namespace ${ns.label}: could not be read (${String(e)})`)));
+        const dumps = await Promise.all(
+          made.map((ns) =>
+            describeTopology(ns).catch((e: unknown) => `namespace ${ns.label}: could not be read (${String(e)})`),
+          ),
+        );
         appendEvidence(error, `\n\nnslab topology at the failure:\n${dumps.join('\n')}`);
       }
       const results = await Promise.allSettled(made.map((ns) => ns.destroy()));

@@ -34,11 +34,20 @@ test('C6: a bridge and its tap can be admin up with no carrier and not operation
     expect(ip.flags).toContain('UP');
     expect(ip.flags).toContain('NO-CARRIER');
     expect(ip.operstate).not.toBe('UP');
-    c.observe(dev.name, { adminUp: s.adminUp, carrier: s.carrier, running: s.running, operstate: s.operstate, ipFlags: ip.flags });
+    c.observe(dev.name, {
+      adminUp: s.adminUp,
+      carrier: s.carrier,
+      running: s.running,
+      operstate: s.operstate,
+      ipFlags: ip.flags,
+    });
   }
 });
 
-test('C7: an RTM_GETLINK reply carries IFF_UP alone, then IFF_UP with IFF_RUNNING once carrier comes', async ({ netns, task }) => {
+test('C7: an RTM_GETLINK reply carries IFF_UP alone, then IFF_UP with IFF_RUNNING once carrier comes', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const tap = await netns.addTap('tap0', { owner: 'none' });
   await tap.up();
@@ -48,7 +57,10 @@ test('C7: an RTM_GETLINK reply carries IFF_UP alone, then IFF_UP with IFF_RUNNIN
   // it first); the claim is about the state once it has run.
   const early = linkGet(netns.rtnl, tap.index);
   const earlyOperstate = linkStatus(early).operstate;
-  c.observe('ifiFlagsRightAfterUp', `${hex(early.flags)} ${decodeFlags(early.flags).join(',')} operstate=${earlyOperstate} carrier=${early.carrier}`);
+  c.observe(
+    'ifiFlagsRightAfterUp',
+    `${hex(early.flags)} ${decodeFlags(early.flags).join(',')} operstate=${earlyOperstate} carrier=${early.carrier}`,
+  );
   await expect(tap).not.toBeRunning();
   const dead = linkGet(netns.rtnl, tap.index);
   c.observe('ifiFlagsAdminUpNoCarrier', `${hex(dead.flags)} ${decodeFlags(dead.flags).join(',')}`);
@@ -74,7 +86,9 @@ test('C7: an RTM_GETLINK reply carries IFF_UP alone, then IFF_UP with IFF_RUNNIN
   c.observe('carrierAttributeAdminDown', down.carrier);
   expect(down.flags & IFF_UP).toBe(0);
   if ((down.flags & (IFF_RUNNING | IFF_LOWER_UP)) === 0 && down.carrier === true) {
-    c.nuance('IFF_RUNNING is only reported while IFF_UP is set: an admin-down tap whose descriptor is open still has IFLA_CARRIER 1 but no IFF_RUNNING (nor IFF_LOWER_UP)');
+    c.nuance(
+      'IFF_RUNNING is only reported while IFF_UP is set: an admin-down tap whose descriptor is open still has IFLA_CARRIER 1 but no IFF_RUNNING (nor IFF_LOWER_UP)',
+    );
   }
   if ((early.flags & IFF_RUNNING) !== 0 && early.carrier === false) {
     c.nuance(
@@ -92,7 +106,11 @@ test('C7: link notifications deliver IFF_UP without IFF_RUNNING, later both', as
   const start = performance.now();
   await tap.up();
   const upOnly = (n: LinkNote): boolean => n.adminUp && !n.running;
-  const first = await until(netns, () => rec.notes, (notes) => notes.some(upOnly));
+  const first = await until(
+    netns,
+    () => rec.notes,
+    (notes) => notes.some(upOnly),
+  );
   expect(first.met).toBe(true);
   const iUp = rec.notes.findIndex(upOnly);
 
@@ -101,7 +119,12 @@ test('C7: link notifications deliver IFF_UP without IFF_RUNNING, later both', as
   const upAndRunningLater = (n: LinkNote, i: number): boolean => i > iUp && n.adminUp && n.running;
   // Only linkwatch sends this one (nothing here asks the kernel, which would run it sooner):
   // room for a loaded machine, at no cost when it comes.
-  const second = await until(netns, () => rec.notes, (notes) => notes.some(upAndRunningLater), 15_000);
+  const second = await until(
+    netns,
+    () => rec.notes,
+    (notes) => notes.some(upAndRunningLater),
+    15_000,
+  );
   rec.stop();
   expect(second.met).toBe(true);
   expect(rec.overflowed).toBe(false);
@@ -111,7 +134,10 @@ test('C7: link notifications deliver IFF_UP without IFF_RUNNING, later both', as
   expect(both.carrier).toBe(true);
   c.observe(
     'notifications',
-    rec.notes.map((n) => `+${Math.round(n.at - start)}ms ${hex(n.ifiFlags)} ${n.flags.join(',')} operstate=${n.operstate} carrier=${n.carrier}`),
+    rec.notes.map(
+      (n) =>
+        `+${Math.round(n.at - start)}ms ${hex(n.ifiFlags)} ${n.flags.join(',')} operstate=${n.operstate} carrier=${n.carrier}`,
+    ),
   );
 
   // IFF_RUNNING is derived from the operstate, which linkwatch updates after the fact.
@@ -143,7 +169,9 @@ test('X4: an admin-up bridge that never had a port', async ({ netns, task }) => 
   expect(ip.flags.includes('NO-CARRIER')).toBe(s.carrier === false);
 
   if (s.carrier) {
-    c.nuance(`with no ports at all the bridge reports carrier and operstate "${s.operstate}"${s.running ? ' with IFF_RUNNING set' : ''}: an empty bridge counts as operational, unlike one whose ports all lack carrier`);
+    c.nuance(
+      `with no ports at all the bridge reports carrier and operstate "${s.operstate}"${s.running ? ' with IFF_RUNNING set' : ''}: an empty bridge counts as operational, unlike one whose ports all lack carrier`,
+    );
   } else {
     c.nuance(`with no ports at all the bridge has no carrier (operstate "${s.operstate}")`);
   }

@@ -12,7 +12,12 @@ import { settledState } from './helpers.ts';
 const NET_ADDR_PERM = 0;
 const NET_ADDR_RANDOM = 1;
 const NET_ADDR_SET = 3;
-const assignTypeName: Record<string, string> = { [NET_ADDR_PERM]: 'permanent', [NET_ADDR_RANDOM]: 'random', 2: 'stolen', [NET_ADDR_SET]: 'set' };
+const assignTypeName: Record<string, string> = {
+  [NET_ADDR_PERM]: 'permanent',
+  [NET_ADDR_RANDOM]: 'random',
+  2: 'stolen',
+  [NET_ADDR_SET]: 'set',
+};
 
 /** I/G bit (0x01: group address) and U/L bit (0x02: locally administered) of the first octet. */
 function macBits(mac: string): { unicast: boolean; locallyAdministered: boolean } {
@@ -22,7 +27,8 @@ function macBits(mac: string): { unicast: boolean; locallyAdministered: boolean 
 
 /** The bridge compares port addresses with memcmp: byte order is numeric order. */
 const macHex = (mac: string): string => mac.toLowerCase().replaceAll(':', '');
-const lowestMac = (macs: readonly string[]): string => [...macs].sort((a, b) => (macHex(a) < macHex(b) ? -1 : macHex(a) > macHex(b) ? 1 : 0))[0]!;
+const lowestMac = (macs: readonly string[]): string =>
+  [...macs].sort((a, b) => (macHex(a) < macHex(b) ? -1 : macHex(a) > macHex(b) ? 1 : 0))[0]!;
 
 /** The MAC inside a bridge ID ("8000.525400000001" -> "52:54:00:00:00:01"). */
 const idMac = (id: string | undefined): string | undefined => (id === undefined ? undefined : parseBridgeId(id).mac);
@@ -48,7 +54,10 @@ async function taps(ns: Netns, macs: Record<string, string>): Promise<Record<str
 }
 
 /** The bridge ID and MAC as iproute2 and sysfs see them: both must agree with nslab's read. */
-async function expectOraclesAgree(ns: Netns, br: Bridge): Promise<{ bridgeId: string | undefined; mac: string | undefined }> {
+async function expectOraclesAgree(
+  ns: Netns,
+  br: Bridge,
+): Promise<{ bridgeId: string | undefined; mac: string | undefined }> {
   const s = await br.state();
   const ip = await ipLinkOf(ns, br.name);
   const sys = await sysfs(ns, br.name, ['address', 'bridge/bridge_id']);
@@ -59,7 +68,11 @@ async function expectOraclesAgree(ns: Netns, br: Bridge): Promise<{ bridgeId: st
   return { bridgeId: s.bridgeId, mac: s.mac };
 }
 
-test('C1: a bridge created without ports gets a random locally administered unicast MAC', async ({ netns, makeNetns, task }) => {
+test('C1: a bridge created without ports gets a random locally administered unicast MAC', async ({
+  netns,
+  makeNetns,
+  task,
+}) => {
   const c = claim(task);
   const elsewhere = await makeNetns();
   const br = await netns.addBridge('br0');
@@ -89,7 +102,9 @@ test('C1: a bridge created without ports gets a random locally administered unic
   expect(sys['bridge/bridge_id']).toBe(s.bridgeId);
   expect(ipBridgeId(ip.linkinfo?.info_data?.bridge_id)).toBe(s.bridgeId);
   if (idMac(s.bridgeId) !== mac) {
-    c.nuance(`the random MAC is only the device address: until a port joins, the bridge ID reads ${s.bridgeId}, not the random ${mac}`);
+    c.nuance(
+      `the random MAC is only the device address: until a port joins, the bridge ID reads ${s.bridgeId}, not the random ${mac}`,
+    );
   }
 });
 
@@ -113,7 +128,9 @@ test('C2: the first port to join hands its MAC to the bridge, as address and bri
   c.observe('bridgeIdAfter', after.bridgeId);
   c.observe('bridgeMacAfter', after.mac);
   if (!port.adminUp && port.carrier === false) {
-    c.nuance('the port needs neither admin up nor carrier to set the bridge ID: a down tap with no process behind it is enough');
+    c.nuance(
+      'the port needs neither admin up nor carrier to set the bridge ID: a down tap with no process behind it is enough',
+    );
   }
 });
 
@@ -124,7 +141,11 @@ test('C2: the port MAC replaces the random one even when it is numerically highe
   const { tap0 } = await taps(netns, { tap0: 'fe:ff:ff:ff:ff:fe' });
   const randomMac = await macOf(br);
   const portMac = await macOf(tap0!);
-  c.observe('randomMacVersusHighPort', { random: randomMac, port: portMac, portIsHigher: lowestMac([randomMac, portMac]) === randomMac });
+  c.observe('randomMacVersusHighPort', {
+    random: randomMac,
+    port: portMac,
+    portIsHigher: lowestMac([randomMac, portMac]) === randomMac,
+  });
 
   await tap0!.attachTo(br);
   await expect(br).toHaveBridgeId(await idWith(br, portMac));
@@ -173,7 +194,10 @@ test('C3: the bridge ID follows the lowest port MAC, through joins, a detach and
   c.observe('steps', steps);
 });
 
-test('C4: a low-MAC tap attached first keeps the bridge ID while higher-MAC ports come and go', async ({ netns, task }) => {
+test('C4: a low-MAC tap attached first keeps the bridge ID while higher-MAC ports come and go', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const br = await netns.addBridge('br0');
   // libvirt's pattern: the network's own MAC on a tap nobody uses, and VM taps with fe:54:00:...
@@ -233,7 +257,10 @@ test('C5: a port with a lower MAC joining later takes the bridge ID over', async
   c.observe('bridgeIdAfterItLeft', (await br.state()).bridgeId);
 });
 
-test('X1: a MAC given when the bridge is created pins the bridge ID against lower-MAC ports', async ({ netns, task }) => {
+test('X1: a MAC given when the bridge is created pins the bridge ID against lower-MAC ports', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const explicit = '52:54:00:00:00:50';
   const br = await netns.addBridge('br0', { mac: explicit });
@@ -249,7 +276,9 @@ test('X1: a MAC given when the bridge is created pins the bridge ID against lowe
     // Here the ID is taken from the given MAC right away.
     await expect(br).toHaveBridgeId(await idWith(br, explicit));
   } else {
-    c.nuance(`the explicit MAC does not reach the bridge ID at creation: it reads ${pinnedId} until something changes it`);
+    c.nuance(
+      `the explicit MAC does not reach the bridge ID at creation: it reads ${pinnedId} until something changes it`,
+    );
   }
 
   const { low } = await taps(netns, { low: '52:54:00:00:00:01' });
@@ -323,7 +352,9 @@ test('X3: the bridge MAC and bridge ID once its last port has left', async ({ ne
 
   const zero = '00:00:00:00:00:00';
   if (after.mac === zero) {
-    c.nuance(`with no ports left the bridge neither keeps the last port's MAC nor goes back to its random one: address and ID fall to all zeros (${after.bridgeId})`);
+    c.nuance(
+      `with no ports left the bridge neither keeps the last port's MAC nor goes back to its random one: address and ID fall to all zeros (${after.bridgeId})`,
+    );
   } else if (after.mac === lastPortMac) {
     c.nuance(`with no ports left the bridge keeps the MAC of the last port it had (${after.mac})`);
   } else if (after.mac === randomMac) {

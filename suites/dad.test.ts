@@ -23,7 +23,10 @@ async function dadSettings(ns: Netns, dev: string) {
   return { ...s, windowMs: s.routerSolicitationDelayS * 1000 + s.dadTransmits * s.retransTimeMs + 500 };
 }
 
-test('C12: an IPv6 address stays tentative without carrier, passes DAD while a tap is held, and stays usable afterwards', async ({ netns, task }) => {
+test('C12: an IPv6 address stays tentative without carrier, passes DAD while a tap is held, and stays usable afterwards', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const cidr = '2001:db8::1/64';
   const address = '2001:db8::1';
@@ -64,8 +67,13 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
   expect(brNotes.notes.filter((n) => n.carrier === true)).toEqual([]);
   const refused = netns.tryBind(address);
   expect(refused.bound).toBe(false);
-  c.observe('withoutCarrier', { flags: mine(noCarrier.value)?.flags, bind: refused.code ?? 'bound', bridgeOperstate: noCarrier.value.operstate });
-  if (refused.code !== 'EADDRNOTAVAIL') c.nuance(`binding the tentative address failed with ${refused.code}, not EADDRNOTAVAIL`);
+  c.observe('withoutCarrier', {
+    flags: mine(noCarrier.value)?.flags,
+    bind: refused.code ?? 'bound',
+    bridgeOperstate: noCarrier.value.operstate,
+  });
+  if (refused.code !== 'EADDRNOTAVAIL')
+    c.nuance(`binding the tentative address failed with ${refused.code}, not EADDRNOTAVAIL`);
 
   // libvirt's MAC tap, its descriptor held open (here by a separate process), joins and is up.
   const mactap = await netns.addTap('virbr0-nic', { owner: 'holder', mac: '52:54:00:00:00:0a' });
@@ -97,10 +105,18 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
   const stillBound = netns.tryBind(address);
   expect(stillBound).toEqual({ bound: true });
   const last = await settledState(br);
-  c.observe('afterTapDownAndClosed', { flags: mine(last)?.flags, bind: 'bound', bridgeCarrier: last.carrier, bridgeOperstate: last.operstate });
+  c.observe('afterTapDownAndClosed', {
+    flags: mine(last)?.flags,
+    bind: 'bound',
+    bridgeCarrier: last.carrier,
+    bridgeOperstate: last.operstate,
+  });
 });
 
-test('C12: a bridge that had carrier once since coming up runs DAD to the end even after losing it', async ({ netns, task }) => {
+test('C12: a bridge that had carrier once since coming up runs DAD to the end even after losing it', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const cidr = '2001:db8::2/64';
   const address = '2001:db8::2';
@@ -134,7 +150,11 @@ test('C12: a bridge that had carrier once since coming up runs DAD to the end ev
   const bind = netns.tryBind(address);
   // Binding follows the address's DAD state, whichever it is.
   expect(bind.bound).toBe(waited.met);
-  c.observe('addedWithoutCarrierAfterCarrierOnce', { flags: a?.flags, bind: bind.code ?? 'bound', waitedMs: Math.round(waited.elapsedMs) });
+  c.observe('addedWithoutCarrierAfterCarrierOnce', {
+    flags: a?.flags,
+    bind: bind.code ?? 'bound',
+    waitedMs: Math.round(waited.elapsedMs),
+  });
   if (waited.met) {
     c.nuance(
       `"no carrier, so tentative" needs a bridge that has had no carrier since it came up: this one had carrier before its only port went dead, ` +

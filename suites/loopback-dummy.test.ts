@@ -5,7 +5,11 @@ import { claim } from '../src/report/claim.ts';
 import { ipLinkOf, ipLinks } from '../test/helpers/oracle.ts';
 import { settledState } from './helpers.ts';
 
-test('C14: a new namespace holds exactly one device, its loopback, and it starts admin down', async ({ netns, makeNetns, task }) => {
+test('C14: a new namespace holds exactly one device, its loopback, and it starts admin down', async ({
+  netns,
+  makeNetns,
+  task,
+}) => {
   const c = claim(task);
   const links = await netns.links();
   expect(links).toHaveLength(1);
@@ -16,7 +20,10 @@ test('C14: a new namespace holds exactly one device, its loopback, and it starts
   const ip = await ipLinks(netns);
   expect(ip.map((l) => l.ifname)).toEqual(['lo']);
   expect(ip[0]!.flags).not.toContain('UP');
-  c.observe('devices', links.map((l) => `${l.index}: ${l.name} (${l.kind}) ${l.flags.join(',')} operstate ${l.operstate}`));
+  c.observe(
+    'devices',
+    links.map((l) => `${l.index}: ${l.name} (${l.kind}) ${l.flags.join(',')} operstate ${l.operstate}`),
+  );
 
   // The kernel has no way to add another loopback: it is not a link kind rtnetlink can create.
   const second = await netns.exec('ip', ['link', 'add', 'lo2', 'type', 'loopback'], { reject: false });
@@ -41,12 +48,17 @@ async function dummyOrSkip(ns: Netns, skip: (note: string) => never): Promise<Li
   } catch (error) {
     if (error instanceof UnsupportedKindError) skip(`kernel lacks dummy devices (${error.kernelOption})`);
     // A root without the kernel's module tree (a container) cannot load dummy with numdummies=0.
-    if (error instanceof ModuleLoadError) skip(`dummy's module is not loaded and cannot be loaded safely from here: run ${error.command} on the host`);
+    if (error instanceof ModuleLoadError)
+      skip(`dummy's module is not loaded and cannot be loaded safely from here: run ${error.command} on the host`);
     throw error;
   }
 }
 
-test('C15: an up dummy is operationally up with no process, and keeps a bridge it is the only port of in carrier', async ({ netns, task, skip }) => {
+test('C15: an up dummy is operationally up with no process, and keeps a bridge it is the only port of in carrier', async ({
+  netns,
+  task,
+  skip,
+}) => {
   const c = claim(task);
   const dummy = await dummyOrSkip(netns, skip);
   await dummy.up();
@@ -61,7 +73,9 @@ test('C15: an up dummy is operationally up with no process, and keeps a bridge i
   c.observe('dummyOperstate', s.operstate);
   c.observe('dummyFlags', s.flags);
   if (s.operstate !== 'up') {
-    c.nuance(`the dummy's operstate reads "${s.operstate}", not "up": it is operationally up in the sense of IFF_RUNNING and carrier, but its driver never reports an operational state`);
+    c.nuance(
+      `the dummy's operstate reads "${s.operstate}", not "up": it is operationally up in the sense of IFF_RUNNING and carrier, but its driver never reports an operational state`,
+    );
   }
 
   const br = await netns.addBridge('br0');
@@ -75,7 +89,11 @@ test('C15: an up dummy is operationally up with no process, and keeps a bridge i
   c.observe('bridge', { carrier: b.carrier, operstate: b.operstate, portState: port.linkinfo?.info_slave_data?.state });
 });
 
-test('C16: setting the dummy admin down takes the carrier from it and from its bridge', async ({ netns, task, skip }) => {
+test('C16: setting the dummy admin down takes the carrier from it and from its bridge', async ({
+  netns,
+  task,
+  skip,
+}) => {
   const c = claim(task);
   const dummy = await dummyOrSkip(netns, skip);
   const br = await netns.addBridge('br0');
@@ -99,6 +117,8 @@ test('C16: setting the dummy admin down takes the carrier from it and from its b
   c.observe('dummy', { carrierAttribute: d.carrier, flags: d.flags, operstate: d.operstate });
   c.observe('bridge', { carrier: b.carrier, operstate: b.operstate, portState: port.linkinfo?.info_slave_data?.state });
   if (d.carrier === true) {
-    c.nuance("the admin-down dummy still reports IFLA_CARRIER 1: the carrier goes in the sense of IFF_LOWER_UP and operstate, which is what the bridge acts on");
+    c.nuance(
+      'the admin-down dummy still reports IFLA_CARRIER 1: the carrier goes in the sense of IFF_LOWER_UP and operstate, which is what the bridge acts on',
+    );
   }
 });

@@ -42,7 +42,14 @@ test('C8: a persistent tap nobody holds open has no carrier, even admin up', asy
   expect(sys.operstate).toBe(s.operstate);
   const ip = await ipLinkOf(netns, 'tap0');
   expect(ip.flags).toContain('NO-CARRIER');
-  c.observe('tap0', { adminUp: s.adminUp, carrier: s.carrier, operstate: s.operstate, persist: s.tun?.persist, sysfsCarrier: sys.carrier, ipFlags: ip.flags });
+  c.observe('tap0', {
+    adminUp: s.adminUp,
+    carrier: s.carrier,
+    operstate: s.operstate,
+    persist: s.tun?.persist,
+    sysfsCarrier: sys.carrier,
+    ipFlags: ip.flags,
+  });
 });
 
 const endings: ReadonlyArray<{ how: string; key: string; end: (h: TapHolder) => Promise<unknown> }> = [
@@ -51,34 +58,42 @@ const endings: ReadonlyArray<{ how: string; key: string; end: (h: TapHolder) => 
   { how: 'is killed with SIGKILL', key: 'sigkill', end: (h) => h.kill('SIGKILL') },
 ];
 
-test.for(endings)('C9: a tap has carrier while its holder lives and loses it when the holder $how', async ({ how, key, end }, { netns, task }) => {
-  const c = claim(task);
-  const tap = await netns.addTap('tap0', { owner: 'holder' });
-  const holder = tap.holder!;
-  await tap.up();
-  await expect(tap).toHaveCarrier();
-  const held = await settledState(tap);
-  expect(holder.alive).toBe(true);
-  // Only the holder has the device open now (this process closed its copy).
-  expect(tunAttachment(holder.pid, HOLDER_FD)).toBe('tap0');
-
-  const outcome = await end(holder);
-  await expect(tap).not.toHaveCarrier();
-  const gone = await settledState(tap);
-  expect(tunAttachment(holder.pid, HOLDER_FD)).toBeUndefined();
-  if (how === 'closes its descriptor') {
-    // Only the descriptor went: the process itself is still there.
+test.for(endings)(
+  'C9: a tap has carrier while its holder lives and loses it when the holder $how',
+  async ({ how, key, end }, { netns, task }) => {
+    const c = claim(task);
+    const tap = await netns.addTap('tap0', { owner: 'holder' });
+    const holder = tap.holder!;
+    await tap.up();
+    await expect(tap).toHaveCarrier();
+    const held = await settledState(tap);
     expect(holder.alive).toBe(true);
-  } else {
-    const exit = await holder.exited;
-    expect(holder.alive).toBe(false);
-    if (how === 'exits') expect(exit.code).toBe(0);
-    else expect(exit.signal).toBe('SIGKILL');
-    c.observe(`${key}.exit`, outcome);
-  }
-  c.observe(`${key}.held`, { carrier: held.carrier, operstate: held.operstate });
-  c.observe(`${key}.after`, { carrier: gone.carrier, operstate: gone.operstate, carrierDownCount: gone.carrierDownCount, holderAlive: holder.alive });
-});
+    // Only the holder has the device open now (this process closed its copy).
+    expect(tunAttachment(holder.pid, HOLDER_FD)).toBe('tap0');
+
+    const outcome = await end(holder);
+    await expect(tap).not.toHaveCarrier();
+    const gone = await settledState(tap);
+    expect(tunAttachment(holder.pid, HOLDER_FD)).toBeUndefined();
+    if (how === 'closes its descriptor') {
+      // Only the descriptor went: the process itself is still there.
+      expect(holder.alive).toBe(true);
+    } else {
+      const exit = await holder.exited;
+      expect(holder.alive).toBe(false);
+      if (how === 'exits') expect(exit.code).toBe(0);
+      else expect(exit.signal).toBe('SIGKILL');
+      c.observe(`${key}.exit`, outcome);
+    }
+    c.observe(`${key}.held`, { carrier: held.carrier, operstate: held.operstate });
+    c.observe(`${key}.after`, {
+      carrier: gone.carrier,
+      operstate: gone.operstate,
+      carrierDownCount: gone.carrierDownCount,
+      holderAlive: holder.alive,
+    });
+  },
+);
 
 test('C10: a bridge whose only port is that tap loses carrier when the holder goes', async ({ netns, task }) => {
   const c = claim(task);
@@ -105,7 +120,10 @@ test('C10: a bridge whose only port is that tap loses carrier when the holder go
   c.observe('bridgeAfterHolderKilled', { carrier: after.carrier, operstate: after.operstate, ipFlags: ip.flags });
 });
 
-test('C11: opening /dev/net/tun gives no carrier, TUNSETIFF does, the last close takes it away', async ({ netns, task }) => {
+test('C11: opening /dev/net/tun gives no carrier, TUNSETIFF does, the last close takes it away', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const tap = await netns.addTap('tap0', { owner: 'none' });
   await tap.up();
@@ -133,7 +151,10 @@ test('C11: opening /dev/net/tun gives no carrier, TUNSETIFF does, the last close
   c.observe('closed', { carrier: closed.carrier, operstate: closed.operstate, persist: closed.tun?.persist });
 });
 
-test('C13: a bridge keeps carrier while any of its VM holders lives and loses it with the last', async ({ netns, task }) => {
+test('C13: a bridge keeps carrier while any of its VM holders lives and loses it with the last', async ({
+  netns,
+  task,
+}) => {
   const c = claim(task);
   const br = await netns.addBridge('br0');
   await br.up();
@@ -149,7 +170,9 @@ test('C13: a bridge keeps carrier while any of its VM holders lives and loses it
   await expect(br).toHavePorts(vms);
   // Every port forwards to begin with, so that each "disabled" below is a change.
   const ports = (await ipLinks(netns)).filter((l) => l.master === 'br0');
-  expect(ports.map((p) => [p.ifname, p.linkinfo?.info_slave_data?.state])).toEqual(vms.map((t) => [t.name, 'forwarding']));
+  expect(ports.map((p) => [p.ifname, p.linkinfo?.info_slave_data?.state])).toEqual(
+    vms.map((t) => [t.name, 'forwarding']),
+  );
 
   const steps: Array<Record<string, unknown>> = [];
   for (const [i, tap] of vms.entries()) {
@@ -166,7 +189,13 @@ test('C13: a bridge keeps carrier while any of its VM holders lives and loses it
     else await expect(br).not.toHaveCarrier();
     const s = await settledState(br);
     expect(s.running).toBe(left > 0);
-    steps.push({ killed: tap.name, holdersLeft: left, bridgeCarrier: s.carrier, bridgeOperstate: s.operstate, killedPortState: port.linkinfo?.info_slave_data?.state });
+    steps.push({
+      killed: tap.name,
+      holdersLeft: left,
+      bridgeCarrier: s.carrier,
+      bridgeOperstate: s.operstate,
+      killedPortState: port.linkinfo?.info_slave_data?.state,
+    });
   }
   c.observe('steps', steps);
 });
@@ -200,7 +229,12 @@ async function carrierLossToOperstate(ns: Netns, flush: boolean): Promise<Record
   // The read function only looks at what has arrived: it never asks the kernel. Two linkwatch
   // runs (~1 s apart) come before the bridge's notification; the deadline leaves room for a
   // loaded machine, and costs nothing when the notification comes.
-  const waited = await until(ns, () => rec.notes, (notes) => notes.some(bridgeChanged), 15_000);
+  const waited = await until(
+    ns,
+    () => rec.notes,
+    (notes) => notes.some(bridgeChanged),
+    15_000,
+  );
   rec.stop();
   expect(rec.overflowed).toBe(false);
   expect(waited.met).toBe(true);
@@ -221,11 +255,17 @@ async function carrierLossToOperstate(ns: Netns, flush: boolean): Promise<Record
     closeToBridgeOperstateMs: sinceClose(brChanged),
     tapNotification: { operstate: tapLost!.operstate, carrier: tapLost!.carrier, flags: tapLost!.flags },
     bridgeNotification: { operstate: brChanged.operstate, carrier: brChanged.carrier, flags: brChanged.flags },
-    ...(readRightAfter ? { targetedReadRightAfterClose: { operstate: readRightAfter.operstate, carrier: readRightAfter.carrier } } : {}),
+    ...(readRightAfter
+      ? { targetedReadRightAfterClose: { operstate: readRightAfter.operstate, carrier: readRightAfter.carrier } }
+      : {}),
   };
 }
 
-test('X2: delay from a tap losing carrier to its bridge leaving operstate up, from notifications', async ({ netns, makeNetns, task }) => {
+test('X2: delay from a tap losing carrier to its bridge leaving operstate up, from notifications', async ({
+  netns,
+  makeNetns,
+  task,
+}) => {
   const c = claim(task);
   const quiet = await carrierLossToOperstate(netns, false);
   c.observe('notificationsOnly', quiet);
@@ -239,7 +279,9 @@ test('X2: delay from a tap losing carrier to its bridge leaving operstate up, fr
     `after the close: tap carrier ${ms(quiet.closeToTapNotificationMs)}, tap operstate ${ms(quiet.closeToTapOperstateDownMs)}, ` +
     `bridge carrier ${ms(quiet.closeToBridgeCarrierLossMs)}, bridge operstate ${ms(quiet.closeToBridgeOperstateMs)}`;
   if (lag < LAG_MS) {
-    c.doesNotHold(`no lag to speak of: the bridge's operstate change was announced ${ms(lag)} after the tap's carrier loss (${timeline}), ${ms(lagFlushed)} with a targeted read`);
+    c.doesNotHold(
+      `no lag to speak of: the bridge's operstate change was announced ${ms(lag)} after the tap's carrier loss (${timeline}), ${ms(lagFlushed)} with a targeted read`,
+    );
     return;
   }
   const readAfterClose = flushed.targetedReadRightAfterClose as { operstate: string; carrier: boolean | undefined };

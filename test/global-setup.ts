@@ -25,7 +25,9 @@ export function hostNetwork(): string {
 
 export default function setup(): () => void {
   if (process.getuid?.() !== 0) {
-    throw new Error('nslab tests need root (CAP_NET_ADMIN and CAP_SYS_ADMIN): run them with sudo, or in a container with --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun');
+    throw new Error(
+      'nslab tests need root (CAP_NET_ADMIN and CAP_SYS_ADMIN): run them with sudo, or in a container with --cap-add NET_ADMIN --cap-add SYS_ADMIN --device /dev/net/tun',
+    );
   }
   sweepStalePins();
   const before = hostNetwork();
@@ -36,6 +38,7 @@ export default function setup(): () => void {
       throw new Error(`the host's network namespace changed during the test run:\nbefore: ${before}\nafter: ${after}`);
     }
     const changed = sysctlChanges(sysctlsBefore, hostSysctls());
-    if (changed.length) throw new Error(`the host's sysctls under net.ipv4/net.ipv6 changed during the test run: ${changed.join('; ')}`);
+    if (changed.length)
+      throw new Error(`the host's sysctls under net.ipv4/net.ipv6 changed during the test run: ${changed.join('; ')}`);
   };
 }

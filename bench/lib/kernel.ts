@@ -33,7 +33,9 @@ export async function netnsBaseline(): Promise<number> {
 
 /** Waits until the namespace count is back to baseline; times are from since (a performance.now() instant). */
 export async function waitNetnsFreed(baseline: number, deadlineS: number, since: number): Promise<Drain> {
-  const r = await run('bash', [WAIT, String(baseline), String(deadlineS), epochRealtime(since)], { timeoutMs: (deadlineS + 30) * 1000 });
+  const r = await run('bash', [WAIT, String(baseline), String(deadlineS), epochRealtime(since)], {
+    timeoutMs: (deadlineS + 30) * 1000,
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     return JSON.parse(line) as Drain;

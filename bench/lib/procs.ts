@@ -32,7 +32,11 @@ export class Interrupted extends Error {
 }
 
 /** Runs a program to completion, collecting its output; rejects if it cannot start or the bench is stopping. */
-export function run(file: string, args: readonly string[], options: SpawnOptions & { timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
   if (stopping) return Promise.reject(new Interrupted(stopping));
   return new Promise((resolve, reject) => {
     const startedAt = performance.now();

@@ -14,7 +14,6 @@ import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
 import type { Operstate } from '../values/operstate.ts';
 
-
 export const matchers = {
   toHaveCarrier,
   toBeAdminUp,

@@ -42,7 +42,9 @@ export function describeValue(value: unknown): string {
 export function requireLink(matcher: string, received: unknown): Link {
   if (!isLink(received)) {
     const shown = describeValue(received);
-    throw new TypeError(`${matcher}: expected a device handle from nslab (ns.addBridge(), ns.addTap(), ns.link(), ...), received ${shown}`);
+    throw new TypeError(
+      `${matcher}: expected a device handle from nslab (ns.addBridge(), ns.addTap(), ns.link(), ...), received ${shown}`,
+    );
   }
   return received;
 }
@@ -51,12 +53,19 @@ export function requireOptions(matcher: string, options: unknown): WaitOption {
   if (options === undefined) return {};
   const t = (options as WaitOption | null)?.timeout;
   if (typeof options !== 'object' || options === null || (t !== undefined && !(Number.isFinite(t) && t >= 0))) {
-    throw new TypeError(`${matcher}: options must be { timeout?: milliseconds >= 0 }, received ${describeValue(options)}`);
+    throw new TypeError(
+      `${matcher}: options must be { timeout?: milliseconds >= 0 }, received ${describeValue(options)}`,
+    );
   }
   return options as WaitOption;
 }
 
-export async function matchState(ctx: MatcherState, matcher: string, received: unknown, spec: StateSpec): Promise<MatcherResult> {
+export async function matchState(
+  ctx: MatcherState,
+  matcher: string,
+  received: unknown,
+  spec: StateSpec,
+): Promise<MatcherResult> {
   const link = requireLink(matcher, received);
   const want = !ctx.isNot;
   const timeout = spec.timeout ?? waitDefaults.timeout;

@@ -3,7 +3,12 @@ import { isLink } from '../devices/link.ts';
 import { matchState, requireLink, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** The device is a port of this bridge (its IFLA_MASTER is the bridge's index). */
-export async function toBeAttachedTo(this: MatcherState, received: unknown, bridge: unknown, options?: WaitOption): Promise<MatcherResult> {
+export async function toBeAttachedTo(
+  this: MatcherState,
+  received: unknown,
+  bridge: unknown,
+  options?: WaitOption,
+): Promise<MatcherResult> {
   const target = requireLink('toBeAttachedTo (the bridge)', bridge);
   const { timeout } = requireOptions('toBeAttachedTo', options);
   // Indices are per namespace: a bridge elsewhere with the same index is another device.

@@ -9,12 +9,18 @@ export interface AddressOptions extends WaitOption {
 }
 
 /** The device has this address ("192.0.2.1/24", "2001:db8::1/64"), optionally in a given DAD state. */
-export async function toHaveAddress(this: MatcherState, received: unknown, cidr: string, options?: AddressOptions): Promise<MatcherResult> {
+export async function toHaveAddress(
+  this: MatcherState,
+  received: unknown,
+  cidr: string,
+  options?: AddressOptions,
+): Promise<MatcherResult> {
   const want = parseCidr(cidr);
   const key = `${want.address}/${want.prefixLength}`;
   const { timeout } = requireOptions('toHaveAddress', options);
   const tentative = options?.tentative;
-  if (tentative !== undefined && typeof tentative !== 'boolean') throw new TypeError(`toHaveAddress: tentative must be true or false, received ${JSON.stringify(tentative)}`);
+  if (tentative !== undefined && typeof tentative !== 'boolean')
+    throw new TypeError(`toHaveAddress: tentative must be true or false, received ${JSON.stringify(tentative)}`);
   return matchState(this, 'toHaveAddress', received, {
     holds: (s) => s.addresses.some((a) => a.cidr === key && (tentative === undefined || a.tentative === tentative)),
     expected: tentative === undefined ? key : `${key} (${tentative ? 'tentative' : 'not tentative'})`,

@@ -3,7 +3,12 @@ import { isLink, type Link } from '../devices/link.ts';
 import { describeValue, matchState, requireOptions, type MatcherResult, type WaitOption } from './match-state.ts';
 
 /** A bridge's ports are exactly these devices (handles or names), in any order. */
-export async function toHavePorts(this: MatcherState, received: unknown, ports: Array<Link | string>, options?: WaitOption): Promise<MatcherResult> {
+export async function toHavePorts(
+  this: MatcherState,
+  received: unknown,
+  ports: Array<Link | string>,
+  options?: WaitOption,
+): Promise<MatcherResult> {
   if (!Array.isArray(ports) || ports.some((p) => typeof p !== 'string' && !isLink(p))) {
     throw new TypeError(`toHavePorts: expected an array of device handles or names, received ${describeValue(ports)}`);
   }

@@ -61,7 +61,14 @@ export class ContainerNetns implements AsyncDisposable {
   private readonly unplugs: Array<() => void> = [];
 
   /** Use adoptContainer(). */
-  constructor(id: string, name: string, pid: number, ns: Netns, watch: AbortController, waiting: Promise<{ StatusCode?: number }>) {
+  constructor(
+    id: string,
+    name: string,
+    pid: number,
+    ns: Netns,
+    watch: AbortController,
+    waiting: Promise<{ StatusCode?: number }>,
+  ) {
     this.id = id;
     this.name = name;
     this.pid = pid;
@@ -73,7 +80,11 @@ export class ContainerNetns implements AsyncDisposable {
         (error: Error & { statusCode?: number }): ContainerExit => ({
           exitCode: undefined,
           at: performance.now(),
-          error: watch.signal.aborted ? 'not watched any more: the handle was destroyed while the container ran' : error.statusCode === 404 ? 'the container was removed' : error.message,
+          error: watch.signal.aborted
+            ? 'not watched any more: the handle was destroyed while the container ran'
+            : error.statusCode === 404
+              ? 'the container was removed'
+              : error.message,
         }),
       )
       .then(async (exit) => {
@@ -127,16 +138,25 @@ export class ContainerNetns implements AsyncDisposable {
   }
 }
 
-async function inspectRunning(docker: Awaited<ReturnType<typeof runtimeClient>>['container']['dockerode'], ref: string) {
+async function inspectRunning(
+  docker: Awaited<ReturnType<typeof runtimeClient>>['container']['dockerode'],
+  ref: string,
+) {
   let info;
   try {
     info = await docker.getContainer(ref).inspect();
   } catch (error) {
     const code = (error as { statusCode?: number }).statusCode;
-    throw new NslabError(code === 404 ? `no container ${ref} in the Docker engine: was it removed?` : `inspecting container ${ref} failed: ${(error as Error).message}`, { cause: error });
+    throw new NslabError(
+      code === 404
+        ? `no container ${ref} in the Docker engine: was it removed?`
+        : `inspecting container ${ref} failed: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const name = info.Name.replace(/^\//, '');
-  if (!info.State.Running || !info.State.Pid) throw new ContainerNotRunningError(name, info.State.Status, info.State.Running ? undefined : info.State.ExitCode);
+  if (!info.State.Running || !info.State.Pid)
+    throw new ContainerNotRunningError(name, info.State.Status, info.State.Running ? undefined : info.State.ExitCode);
   return { id: info.Id, name, pid: info.State.Pid };
 }
 
@@ -153,7 +173,10 @@ export async function adoptContainer(container: ContainerRef, label?: string): P
   try {
     ns = await adoptNetns({ pid }, label ?? `container:${name}`);
   } catch (error) {
-    throw new NslabError(`cannot adopt the network namespace of container ${name} (pid ${pid}): ${(error as Error).message}`, { cause: error });
+    throw new NslabError(
+      `cannot adopt the network namespace of container ${name} (pid ${pid}): ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   // The pid might have ended and been reused between the inspect and the open: the same
   // container, still running with the same pid, afterwards means the namespace is its.
@@ -163,8 +186,17 @@ export async function adoptContainer(container: ContainerRef, label?: string): P
   });
   if (again.pid !== pid) {
     await ns.destroy();
-    throw new NslabError(`container ${name} restarted while nslab adopted its namespace (pid ${pid}, now ${again.pid}); adopt it again`);
+    throw new NslabError(
+      `container ${name} restarted while nslab adopted its namespace (pid ${pid}, now ${again.pid}); adopt it again`,
+    );
   }
   const watch = new AbortController();
-  return new ContainerNetns(id, name, pid, ns, watch, docker.getContainer(id).wait({ condition: 'not-running', abortSignal: watch.signal }));
+  return new ContainerNetns(
+    id,
+    name,
+    pid,
+    ns,
+    watch,
+    docker.getContainer(id).wait({ condition: 'not-running', abortSignal: watch.signal }),
+  );
 }

@@ -54,10 +54,19 @@ export async function checkDocker(timeoutMs = 3_000): Promise<DockerCheck> {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
-        if (res.statusCode !== 200) return resolve({ available: false, reason: `${t.endpoint} (${t.from}) answered GET /version with HTTP ${res.statusCode}` });
+        if (res.statusCode !== 200)
+          return resolve({
+            available: false,
+            reason: `${t.endpoint} (${t.from}) answered GET /version with HTTP ${res.statusCode}`,
+          });
         try {
           const v = JSON.parse(body) as { Version?: string; ApiVersion?: string };
-          resolve({ available: true, endpoint: t.endpoint, version: String(v.Version), apiVersion: String(v.ApiVersion) });
+          resolve({
+            available: true,
+            endpoint: t.endpoint,
+            version: String(v.Version),
+            apiVersion: String(v.ApiVersion),
+          });
         } catch {
           resolve({ available: false, reason: `${t.endpoint} (${t.from}) answered, but not like a Docker engine` });
         }
@@ -65,7 +74,12 @@ export async function checkDocker(timeoutMs = 3_000): Promise<DockerCheck> {
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'ECONNREFUSED' ? 'nothing listens on it (is dockerd running?)' : error.code === 'EACCES' ? 'permission denied (root or the docker group needed)' : error.message;
+      const why =
+        error.code === 'ECONNREFUSED'
+          ? 'nothing listens on it (is dockerd running?)'
+          : error.code === 'EACCES'
+            ? 'permission denied (root or the docker group needed)'
+            : error.message;
       resolve({ available: false, reason: `${t.endpoint} (${t.from}): ${why}` });
     });
     req.end();

@@ -6,7 +6,10 @@ export class DockerUnavailableError extends NslabError {
   /** Why, in a few words: for a test's skip note. */
   readonly reason: string;
   constructor(reason: string, options?: ErrorOptions) {
-    super(`no Docker engine: ${reason}. Start one (npm run setup starts Debian's docker.io as root) or point DOCKER_HOST at a running engine`, options);
+    super(
+      `no Docker engine: ${reason}. Start one (npm run setup starts Debian's docker.io as root) or point DOCKER_HOST at a running engine`,
+      options,
+    );
     this.reason = reason;
   }
 }

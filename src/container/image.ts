@@ -5,7 +5,17 @@
 // The build context is a temporary directory, removed whether the build worked or not.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NslabError } from '../errors.ts';
@@ -106,9 +116,14 @@ export async function buildImage(spec: ImageSpec): Promise<string> {
   try {
     writeRootfs(join(dir, 'rootfs'), spec.files);
     writeFileSync(join(dir, 'Dockerfile'), dockerfile);
-    const stream = await docker.buildImage({ context: dir, src: ['Dockerfile', 'rootfs'] }, { t: tag, rm: true, forcerm: true, pull: false });
+    const stream = await docker.buildImage(
+      { context: dir, src: ['Dockerfile', 'rootfs'] },
+      { t: tag, rm: true, forcerm: true, pull: false },
+    );
     const output = await new Promise<Array<{ stream?: string; error?: string }>>((resolve, reject) =>
-      docker.modem.followProgress(stream, (error: Error | null, out: Array<{ stream?: string; error?: string }>) => (error ? reject(error) : resolve(out))),
+      docker.modem.followProgress(stream, (error: Error | null, out: Array<{ stream?: string; error?: string }>) =>
+        error ? reject(error) : resolve(out),
+      ),
     );
     const failed = output.find((o) => o.error);
     if (failed) {
@@ -121,7 +136,16 @@ export async function buildImage(spec: ImageSpec): Promise<string> {
   // Older builds of the same image (other content) are dead weight now; one still used by a
   // container stays (the engine refuses with 409).
   const older = await docker.listImages({ filters: { label: [`${IMAGE_LABEL}=${spec.repository}`] } });
-  await Promise.all(older.filter((i) => !i.RepoTags?.includes(tag)).map((i) => docker.getImage(i.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    older
+      .filter((i) => !i.RepoTags?.includes(tag))
+      .map((i) =>
+        docker
+          .getImage(i.Id)
+          .remove()
+          .catch(() => undefined),
+      ),
+  );
   return tag;
 }
 
@@ -131,7 +155,8 @@ function isDynamic(path: string): boolean {
   try {
     const header = Buffer.alloc(64);
     readSync(fd, header, 0, 64, 0);
-    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2) throw new NslabError(`${path} is not a 64-bit ELF executable`);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2)
+      throw new NslabError(`${path} is not a 64-bit ELF executable`);
     const phoff = Number(header.readBigUInt64LE(0x20));
     const phentsize = header.readUInt16LE(0x36);
     const phnum = header.readUInt16LE(0x38);
@@ -177,10 +202,18 @@ export async function busyboxImage(options: { busybox?: string } = {}): Promise<
   try {
     dynamic = isDynamic(busybox);
   } catch (error) {
-    throw new NslabError(`cannot use ${busybox} for an image (${(error as Error).message}): install Debian's busybox-static`, { cause: error });
+    throw new NslabError(
+      `cannot use ${busybox} for an image (${(error as Error).message}): install Debian's busybox-static`,
+      { cause: error },
+    );
   }
-  if (dynamic) throw new NslabError(`${busybox} is dynamically linked and would not run in an image FROM scratch: install Debian's busybox-static`);
-  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  if (dynamic)
+    throw new NslabError(
+      `${busybox} is dynamically linked and would not run in an image FROM scratch: install Debian's busybox-static`,
+    );
+  const applets = execFileSync(busybox, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   return buildImage({
     repository: 'nslab/busybox',
     files: [

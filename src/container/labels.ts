@@ -47,5 +47,7 @@ export function removeStaleContainers(): Promise<string[]> {
 /** Removes this process's containers (for an afterAll, or before exiting); returns their ids. */
 export function removeOwnContainers(): Promise<string[]> {
   const mine = ownerLabels();
-  return removeWhere((labels) => labels[OWNER_LABEL] !== mine[OWNER_LABEL] || labels[OWNER_START_LABEL] !== mine[OWNER_START_LABEL]);
+  return removeWhere(
+    (labels) => labels[OWNER_LABEL] !== mine[OWNER_LABEL] || labels[OWNER_START_LABEL] !== mine[OWNER_START_LABEL],
+  );
 }

@@ -22,7 +22,9 @@ export function loadTestcontainers(): Promise<Testcontainers> {
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   loaded ??= import('testcontainers').catch((error: unknown) => {
     loaded = undefined;
-    throw new NslabError('nslab/containers needs the testcontainers package: npm install --save-dev testcontainers', { cause: error });
+    throw new NslabError('nslab/containers needs the testcontainers package: npm install --save-dev testcontainers', {
+      cause: error,
+    });
   });
   return loaded;
 }

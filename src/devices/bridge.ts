@@ -20,5 +20,7 @@ export interface BridgeOptions {
 
 /** `ip link add NAME [address MAC] type bridge` */
 export function addBridge(ns: NetnsHandle, name: string, options: BridgeOptions = {}): Bridge {
-  return registerCreated(new Bridge(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'bridge', mac: parseMacOption(options.mac) })));
+  return registerCreated(
+    new Bridge(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'bridge', mac: parseMacOption(options.mac) })),
+  );
 }

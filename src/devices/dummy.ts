@@ -15,5 +15,7 @@ export interface DummyOptions {
  * ModuleLoadError where its module is not loaded and cannot be loaded without creating dummy0.
  */
 export function addDummy(ns: NetnsHandle, name: string, options: DummyOptions = {}): Link {
-  return registerCreated(new Link(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'dummy', mac: parseMacOption(options.mac) })));
+  return registerCreated(
+    new Link(ns, linkAdd(ns.rtnl, { name: parseName(name), kind: 'dummy', mac: parseMacOption(options.mac) })),
+  );
 }

@@ -55,9 +55,15 @@ export class TapHolder {
     const holder = new TapHolder(child);
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new NslabError(`tap holder for ${label} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        const timer = setTimeout(
+          () => reject(new NslabError(`tap holder for ${label} did not start within ${START_TIMEOUT_MS} ms`)),
+          START_TIMEOUT_MS,
+        );
         child.once('error', reject);
-        holder.reply('ready').then(resolve, reject).finally(() => clearTimeout(timer));
+        holder
+          .reply('ready')
+          .then(resolve, reject)
+          .finally(() => clearTimeout(timer));
       });
     } catch (error) {
       child.kill('SIGKILL');
@@ -72,7 +78,9 @@ export class TapHolder {
       const queue = this.waiting.get(expected) ?? [];
       queue.push(resolve);
       this.waiting.set(expected, queue);
-      void this.exited.then(() => reject(new NslabError(`tap holder ${this.pid} ended before answering "${expected}"`)));
+      void this.exited.then(() =>
+        reject(new NslabError(`tap holder ${this.pid} ended before answering "${expected}"`)),
+      );
     });
   }
 

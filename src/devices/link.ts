@@ -8,7 +8,14 @@ import { parseCidr } from '../values/ip.ts';
 import { parseMac } from '../values/mac.ts';
 import { DeviceNotFoundError, InvalidArgumentError, NotABridgeError } from '../errors.ts';
 import { netnsId } from '../handle/switch.ts';
-import { addressState, linkSnapshot, mustReadLinkState, type AddressState, type LinkSnapshot, type LinkState } from './state.ts';
+import {
+  addressState,
+  linkSnapshot,
+  mustReadLinkState,
+  type AddressState,
+  type LinkSnapshot,
+  type LinkState,
+} from './state.ts';
 
 /** A handle on one device in one namespace, addressed by its ifindex; methods act at once through rtnetlink. */
 export class Link {
@@ -51,7 +58,10 @@ export class Link {
   /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */
   async attachTo(bridge: Link): Promise<void> {
     if (bridge.ns !== this.ns && netnsId(bridge.ns.fd) !== netnsId(this.ns.fd)) {
-      throw new InvalidArgumentError(`${bridge} is not in the namespace of ${this}: a port must be in its bridge's namespace`, bridge);
+      throw new InvalidArgumentError(
+        `${bridge} is not in the namespace of ${this}: a port must be in its bridge's namespace`,
+        bridge,
+      );
     }
     const check = (): void => {
       const target = linkGet(bridge.ns.rtnl, bridge.index);

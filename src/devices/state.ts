@@ -131,7 +131,10 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
   };
 }
 
-export function linkState(m: LinkMessage, extra: { masterName?: string | undefined; ports?: string[] | undefined; addresses: AddrMessage[] }): LinkState {
+export function linkState(
+  m: LinkMessage,
+  extra: { masterName?: string | undefined; ports?: string[] | undefined; addresses: AddrMessage[] },
+): LinkState {
   const s = linkSnapshot(m);
   return {
     ...s,

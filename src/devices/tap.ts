@@ -64,7 +64,10 @@ export async function addTap(ns: NetnsHandle, tapName: string, options: TapOptio
   const owner = requireOneOf(options.owner ?? 'self', TAP_OWNERS, `tap ${name}: owner`);
   const mode = requireOneOf(options.mode ?? 'tap', TUN_MODES, `tap ${name}: mode`);
   if (owner === 'none' && options.persist === false) {
-    throw new InvalidArgumentError(`tap ${name}: owner "none" with persist false would vanish as soon as it is made; keep persist, or pick an owner`, options);
+    throw new InvalidArgumentError(
+      `tap ${name}: owner "none" with persist false would vanish as soon as it is made; keep persist, or pick an owner`,
+      options,
+    );
   }
   const file = TunFile.open(ns);
   let index: number | undefined;
@@ -93,7 +96,10 @@ export async function addTap(ns: NetnsHandle, tapName: string, options: TapOptio
       // waits for it and kills it, and keeps the namespace open until this function has
       // deleted the device (below, in the catch).
       const drop = ns.cleanup.defer(`kill holder of ${name}`, async () => {
-        await starting.then((holder) => holder.kill(), () => undefined);
+        await starting.then(
+          (holder) => holder.kill(),
+          () => undefined,
+        );
       });
       let holder: TapHolder;
       try {

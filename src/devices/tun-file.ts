@@ -26,10 +26,15 @@ export class TunFile {
   static open(ns: NetnsHandle): TunFile {
     try {
       // check() runs inside the switch: errno must be read before setns() back overwrites it.
-      return new TunFile(ns.run(() => check(sys.open('/dev/net/tun', C.O_RDWR | C.O_CLOEXEC, 0), 'open', '/dev/net/tun')));
+      return new TunFile(
+        ns.run(() => check(sys.open('/dev/net/tun', C.O_RDWR | C.O_CLOEXEC, 0), 'open', '/dev/net/tun')),
+      );
     } catch (error) {
       const code = error instanceof SysError ? error.code : String(error);
-      throw new NslabError(`cannot open /dev/net/tun (${code}): is the tun module loaded, and does the container have --device /dev/net/tun?`, { cause: error });
+      throw new NslabError(
+        `cannot open /dev/net/tun (${code}): is the tun module loaded, and does the container have --device /dev/net/tun?`,
+        { cause: error },
+      );
     }
   }
 

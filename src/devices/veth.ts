@@ -32,7 +32,10 @@ export interface VethUndo {
  */
 export function addVeth(ns: NetnsHandle, name: string, options: VethOptions, undo: VethUndo = {}): [Link, Link] {
   if (options.peerNs !== undefined && !(options.peerNs instanceof NetnsHandle)) {
-    throw new InvalidArgumentError(`addVeth ${name}: peerNs must be a namespace handle (createNetns(), adoptNetns()), received ${String(options.peerNs)}`, options.peerNs);
+    throw new InvalidArgumentError(
+      `addVeth ${name}: peerNs must be a namespace handle (createNetns(), adoptNetns()), received ${String(options.peerNs)}`,
+      options.peerNs,
+    );
   }
   const peerNs = options.peerNs ?? ns;
   const peerName = parseName(options.peerName);

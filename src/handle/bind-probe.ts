@@ -33,7 +33,12 @@ function sockaddr(address: string, port: number, scopeId: number): Buffer {
 
 /** Binds a UDP socket to address (port 0 = any) inside the namespace nsFd holds, then closes it. */
 export function tryBind(nsFd: number, address: string, options: { port?: number; scopeId?: number } = {}): BindResult {
-  const port = requireInteger(options.port ?? 0, 0, 0xffff, (v) => `tryBind: port must be an integer from 0 to 65535, received ${v}`);
+  const port = requireInteger(
+    options.port ?? 0,
+    0,
+    0xffff,
+    (v) => `tryBind: port must be an integer from 0 to 65535, received ${v}`,
+  );
   const scopeId = requireInteger(
     options.scopeId ?? 0,
     0,
@@ -43,7 +48,11 @@ export function tryBind(nsFd: number, address: string, options: { port?: number;
   const sa = sockaddr(address, port, scopeId);
   const family = sa.length === 16 ? C.AF_INET : C.AF_INET6;
   return withNetns(nsFd, () => {
-    const fd = check(sys.socket(family, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0), 'socket', `UDP/IPv${family === C.AF_INET ? 4 : 6}`);
+    const fd = check(
+      sys.socket(family, C.SOCK_DGRAM | C.SOCK_CLOEXEC, 0),
+      'socket',
+      `UDP/IPv${family === C.AF_INET ? 4 : 6}`,
+    );
     try {
       return sys.bind(fd, sa, sa.length) === 0 ? { bound: true } : { bound: false, code: errnoName(lastErrno()) };
     } finally {
@@ -51,4 +60,3 @@ export function tryBind(nsFd: number, address: string, options: { port?: number;
     }
   });
 }
-

@@ -115,7 +115,8 @@ export class EventStream {
         events = this.receive();
       } catch (error) {
         const known = isKnownLoss(error);
-        if (!known) warn(`reading ${this.whose} failed, so some may be lost; listeners got "overflow" and re-read`, error);
+        if (!known)
+          warn(`reading ${this.whose} failed, so some may be lost; listeners got "overflow" and re-read`, error);
         this.emit({ at: performance.now(), kind: 'overflow' });
         // An unknown failure may repeat: leave the rest to the reactor's next call rather than spin here.
         if (known) continue;

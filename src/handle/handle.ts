@@ -19,8 +19,7 @@ import { tryBind, type BindResult } from './bind-probe.ts';
 
 /** Numbers the programs ns.exec() runs, for their marks. */
 let programs = 0;
-const SURVIVED_OWNED =
-  `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
+const SURVIVED_OWNED = `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
 const SURVIVED_ADOPTED =
   `In a namespace it did not create, nslab kills only processes whose environment has the ${MARK_VARIABLE} mark of a program it ran ` +
   '(a program that clears its environment drops it): kill these yourself, or run daemons in the foreground.';
@@ -102,7 +101,10 @@ export class NetnsHandle implements AsyncDisposable {
   get events(): EventStream {
     if (this.destroyed) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {
-      const stream = new EventStream(this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })), this.label);
+      const stream = new EventStream(
+        this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })),
+        this.label,
+      );
       this.eventStream = stream;
       this.cleanup.defer('close notification socket', () => stream.close());
     }
@@ -169,7 +171,9 @@ export class NetnsHandle implements AsyncDisposable {
   private sweepOnDestroy(): void {
     if (!this.owned || this.sweeping) return;
     this.sweeping = true;
-    this.cleanup.defer('kill what is left running in the namespace', () => killOccupants(this.fdValue, this.stopDeadline(), this.label));
+    this.cleanup.defer('kill what is left running in the namespace', () =>
+      killOccupants(this.fdValue, this.stopDeadline(), this.label),
+    );
   }
 
   /** The one deadline of a teardown: every wait for a killed process ends by it. */
@@ -204,4 +208,3 @@ export class NetnsHandle implements AsyncDisposable {
     return this.destroy();
   }
 }
-

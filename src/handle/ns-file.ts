@@ -10,7 +10,8 @@ import { CLONE_NEWNET, NS_GET_NSTYPE, O_CLOEXEC, O_NONBLOCK, O_RDONLY } from '..
 function notANetns(fd: number): string | undefined {
   const st = fstatSync(fd);
   // Namespace files are regular files of nsfs; an ioctl is only asked of a regular file, never of a device.
-  if (!st.isFile()) return st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'a device file';
+  if (!st.isFile())
+    return st.isFIFO() ? 'a FIFO' : st.isDirectory() ? 'a directory' : st.isSocket() ? 'a socket' : 'a device file';
   const type = sys.ioctlInt(fd, NS_GET_NSTYPE, 0);
   if (type === CLONE_NEWNET) return undefined;
   if (type < 0) return 'a regular file';
@@ -30,7 +31,10 @@ export function openNetnsFile(path: string): number {
   }
   if (what) {
     sys.close(fd);
-    throw new InvalidArgumentError(`${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`, path);
+    throw new InvalidArgumentError(
+      `${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`,
+      path,
+    );
   }
   return fd;
 }

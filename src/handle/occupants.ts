@@ -6,7 +6,10 @@ import { fstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'no
 /** The environment variable ns.exec() gives a program; what it starts inherits it. */
 export const MARK_VARIABLE = 'NSLAB_EXEC';
 
-const pids = (): number[] => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+const pids = (): number[] =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 
 /** Every process (other than this one) whose network namespace is the one fd refers to. */
 export function processesIn(fd: number): number[] {

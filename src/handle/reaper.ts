@@ -41,7 +41,9 @@ function startReaper(): ChildProcess {
   const args = ['-c', SCRIPT, 'nslab-reaper', ...[...live].map(String)];
   // A child starts in the namespace of the thread that forks it, and exec() may be called inside
   // another namespace's switch: born there, the reaper would hold that namespace until we exit.
-  const started = withNetns(homeNetns(), () => spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] }));
+  const started = withNetns(homeNetns(), () =>
+    spawn('sh', args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] }),
+  );
   // Neither the reaper nor its pipe may keep this process's event loop alive.
   started.unref();
   started.stdin!.on('error', () => undefined);

@@ -71,7 +71,11 @@ export async function stopProgram(program: Program, deadline: number, label: str
   const holders = processesHolding(program.pipes);
   for (const stream of [program.child.stdin, program.child.stdout, program.child.stderr]) stream?.destroy();
   if (holders.length) {
-    throw new ProcessesSurvivedError(label, survivorsOf(holders), `holding the output of ${program.file}, which nslab let go of. ${why}`);
+    throw new ProcessesSurvivedError(
+      label,
+      survivorsOf(holders),
+      `holding the output of ${program.file}, which nslab let go of. ${why}`,
+    );
   }
 }
 

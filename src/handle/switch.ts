@@ -58,7 +58,11 @@ export function netnsId(fd: number): string {
  */
 function returnPoint(): number {
   if (depth === 0) return homeNetns();
-  return check(sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0), 'open', 'the current namespace (nested switch)');
+  return check(
+    sys.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0),
+    'open',
+    'the current namespace (nested switch)',
+  );
 }
 
 function leave(back: number): void {

@@ -62,13 +62,17 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (!['auto', 'kvm', 'tcg'].includes(values.accel)) throw new KernelRunnerError(`--accel must be auto, kvm or tcg, not ${values.accel}`);
+  if (!['auto', 'kvm', 'tcg'].includes(values.accel))
+    throw new KernelRunnerError(`--accel must be auto, kvm or tcg, not ${values.accel}`);
   const dir = values['report-dir'];
   let status = 0;
   if (values.host && !command) {
     process.stderr.write('nslab kernels: the suites on the host kernel\n');
     // The repository's Vitest with its reporter writes DIR/claims.json.
-    const host = spawnSync('vitest', ['run', 'suites/'], { stdio: 'inherit', env: { ...process.env, NSLAB_REPORT_DIR: dir } });
+    const host = spawnSync('vitest', ['run', 'suites/'], {
+      stdio: 'inherit',
+      env: { ...process.env, NSLAB_REPORT_DIR: dir },
+    });
     if (host.error) throw host.error;
     status ||= host.status ?? 1;
   }
@@ -85,7 +89,9 @@ async function run(argv: string[]): Promise<number> {
       cpus: Number(values.cpus),
       append: values.append,
       // --console: the kernel's messages too, for a guest that does not boot.
-      ...(values.console ? { onConsole: (text: string) => process.stdout.write(text) } : { onOutput: (line: string) => process.stdout.write(line) }),
+      ...(values.console
+        ? { onConsole: (text: string) => process.stdout.write(text) }
+        : { onOutput: (line: string) => process.stdout.write(line) }),
       onNote: (note) => process.stderr.write(`nslab kernels: ${note}\n`),
     });
     const t = result.timings;
@@ -116,16 +122,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'report': {
       const { values } = parseArgs({ args: rest, options: { 'report-dir': { type: 'string', default: 'report' } } });
-      if (!printCrossKernel(values['report-dir'])) throw new KernelRunnerError(`no reports in ${values['report-dir']}: run npm run claims first`);
+      if (!printCrossKernel(values['report-dir']))
+        throw new KernelRunnerError(`no reports in ${values['report-dir']}: run npm run claims first`);
       return 0;
     }
     case 'merge-shards': {
       const [out, ...inputs] = rest;
-      if (!out || inputs.length === 0) throw new KernelRunnerError('usage: nslab kernels merge-shards OUT.json IN.json...');
+      if (!out || inputs.length === 0)
+        throw new KernelRunnerError('usage: nslab kernels merge-shards OUT.json IN.json...');
       const merged = mergeShards(inputs.map((f) => JSON.parse(readFileSync(f, 'utf8')) as ClaimsReport));
       writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
       writeFileSync(out.replace(/(\.json)?$/, '.md'), renderClaimsMarkdown(merged));
-      process.stdout.write(`merged ${inputs.length} shards: ${merged.claims.length} claims on ${merged.kernel} -> ${out}\n`);
+      process.stdout.write(
+        `merged ${inputs.length} shards: ${merged.claims.length} claims on ${merged.kernel} -> ${out}\n`,
+      );
       return 0;
     }
     case 'run':
@@ -138,6 +148,8 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (e) {
-  process.stderr.write(`nslab kernels: ${e instanceof KernelRunnerError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
+  process.stderr.write(
+    `nslab kernels: ${e instanceof KernelRunnerError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`,
+  );
   process.exitCode = 2;
 }

@@ -23,7 +23,10 @@ export function cpioArchive(entries: readonly CpioEntry[]): Buffer {
   const parts: Buffer[] = [];
   const add = (ino: number, mode: number, name: string, data: Buffer, rdev: [number, number] = [0, 0]): void => {
     const nameBytes = Buffer.from(`${name}\0`);
-    const head = Buffer.concat([Buffer.from(header(ino, mode, data.length, nameBytes.length, rdev), 'latin1'), nameBytes]);
+    const head = Buffer.concat([
+      Buffer.from(header(ino, mode, data.length, nameBytes.length, rdev), 'latin1'),
+      nameBytes,
+    ]);
     parts.push(head, pad4(head.length), data, pad4(data.length));
   };
   entries.forEach((e, i) => {

@@ -67,7 +67,9 @@ const xz = (payload: Buffer, format: 'xz' | 'lzma'): Buffer => {
     // --single-stream: the kernel appends the uncompressed size after the stream.
     return execFileSync('xz', ['-dc', '--single-stream', `--format=${format}`], { input: payload, maxBuffer: 1 << 30 });
   } catch (e) {
-    throw new KernelRunnerError(`cannot decompress the kernel (${format}): ${(e as Error).message.split('\n')[0]}; is xz-utils installed?`);
+    throw new KernelRunnerError(
+      `cannot decompress the kernel (${format}): ${(e as Error).message.split('\n')[0]}; is xz-utils installed?`,
+    );
   }
 };
 
@@ -82,8 +84,12 @@ export function extractVmlinux(image: Buffer): Buffer {
   else if (magic([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) out = xz(payload, 'xz');
   else if (magic([0x28, 0xb5, 0x2f, 0xfd])) out = zstdDecompressSync(payload);
   else if (magic([0x5d, 0x00, 0x00])) out = xz(payload, 'lzma');
-  else throw new KernelRunnerError(`unsupported kernel compression (payload starts ${payload.subarray(0, 4).toString('hex')}); pass an uncompressed vmlinux instead`);
-  if (!out.subarray(0, 4).equals(ELF_MAGIC)) throw new KernelRunnerError('the decompressed kernel payload is not an ELF vmlinux');
+  else
+    throw new KernelRunnerError(
+      `unsupported kernel compression (payload starts ${payload.subarray(0, 4).toString('hex')}); pass an uncompressed vmlinux instead`,
+    );
+  if (!out.subarray(0, 4).equals(ELF_MAGIC))
+    throw new KernelRunnerError('the decompressed kernel payload is not an ELF vmlinux');
   return out;
 }
 
@@ -103,7 +109,9 @@ export function defaultKernel(boot = '/boot'): string {
   const all = installedKernels(boot);
   const debian = all.find((p) => /vmlinuz-6\.1\.\d+-\d+-amd64$/.test(p)) ?? all.find((p) => p.endsWith('-amd64'));
   if (!debian) {
-    throw new KernelRunnerError(`no Debian kernel in ${boot} (looked for vmlinuz-6.1.*-amd64): install linux-image-amd64 (npm run setup does), or pass --kernel PATH`);
+    throw new KernelRunnerError(
+      `no Debian kernel in ${boot} (looked for vmlinuz-6.1.*-amd64): install linux-image-amd64 (npm run setup does), or pass --kernel PATH`,
+    );
   }
   return debian;
 }
@@ -130,12 +138,15 @@ export function loadKernel(spec: string, cacheDir: string, modulesRoot = '/lib/m
   }
   if (image.subarray(0, 4).equals(ELF_MAGIC)) {
     const release = elfRelease(image);
-    if (!release) throw new KernelRunnerError(`${path} is an ELF file but not a Linux kernel (no "Linux version" banner)`);
-    if (!hasPvhNote(image)) throw new KernelRunnerError(`${path} is a vmlinux without a PVH entry (CONFIG_PVH): pass its bzImage instead`);
+    if (!release)
+      throw new KernelRunnerError(`${path} is an ELF file but not a Linux kernel (no "Linux version" banner)`);
+    if (!hasPvhNote(image))
+      throw new KernelRunnerError(`${path} is a vmlinux without a PVH entry (CONFIG_PVH): pass its bzImage instead`);
     return { path, release, bootPath: path, pvh: true, modulesDir: join(modulesRoot, release) };
   }
   const release = bzImageRelease(image);
-  if (!release) throw new KernelRunnerError(`${path} is not a Linux kernel image (no bzImage header, not an ELF vmlinux)`);
+  if (!release)
+    throw new KernelRunnerError(`${path} is not a Linux kernel image (no bzImage header, not an ELF vmlinux)`);
   const modulesDir = join(modulesRoot, release);
   const hash = createHash('sha256').update(image).digest('hex').slice(0, 16);
   const bootPath = join(cacheDir, `vmlinux-${release}-${hash}`);

@@ -69,7 +69,9 @@ export function buildInitramfs(release: string, modulesDir: string, cacheDir: st
     { path: 'modules', mode: 0o040755 },
   ];
   const names = files.map((m) => basename(m).replace(/\.(xz|zst|gz)$/, ''));
-  files.forEach((m, i) => entries.push({ path: `modules/${names[i]}`, mode: 0o100644, data: moduleBytes(join(modulesDir, m)) }));
+  files.forEach((m, i) =>
+    entries.push({ path: `modules/${names[i]}`, mode: 0o100644, data: moduleBytes(join(modulesDir, m)) }),
+  );
   entries.push({ path: 'modules/order', mode: 0o100644, data: `${names.join('\n')}\n` });
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;

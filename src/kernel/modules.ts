@@ -32,7 +32,15 @@ export function moduleLoadOrder(modulesDir: string, wanted: readonly string[]): 
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const file = line.slice(0, colon);
-    deps.set(nameOf(file), { file, needs: line.slice(colon + 1).trim().split(/\s+/).filter(Boolean).map(nameOf) });
+    deps.set(nameOf(file), {
+      file,
+      needs: line
+        .slice(colon + 1)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(nameOf),
+    });
   }
   let builtin = '';
   try {

@@ -110,7 +110,17 @@ function killOnExit(child: ChildProcess): void {
 }
 
 type Attempt =
-  | { kind: 'exited'; console: string; code: number | null; signal: NodeJS.Signals | null; stderr: string; ranAt?: number; firstOutputAt?: number; firstResultAt?: number; uptime?: number }
+  | {
+      kind: 'exited';
+      console: string;
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      stderr: string;
+      ranAt?: number;
+      firstOutputAt?: number;
+      firstResultAt?: number;
+      uptime?: number;
+    }
   | (Stopped & { kind: 'boot-timeout' })
   | (Stopped & { kind: 'deadline' })
   | (Stopped & { kind: 'kvm-error' });
@@ -151,7 +161,10 @@ function attempt(spec: AttemptSpec): Promise<Attempt> {
       stopped = kind;
       child.kill('SIGKILL');
     };
-    const bootTimer = setTimeout(() => ranAt === undefined && stop('boot-timeout'), Math.min(spec.bootTimeoutMs, Math.max(0, spec.deadline - started)));
+    const bootTimer = setTimeout(
+      () => ranAt === undefined && stop('boot-timeout'),
+      Math.min(spec.bootTimeoutMs, Math.max(0, spec.deadline - started)),
+    );
     const deadlineTimer = setTimeout(() => stop('deadline'), Math.max(0, spec.deadline - started));
     const onLine = (line: string): void => {
       const now = performance.now();
@@ -197,7 +210,9 @@ function attempt(spec: AttemptSpec): Promise<Attempt> {
       clearTimeout(deadlineTimer);
       reject(
         new KernelRunnerError(
-          e.code === 'ENOENT' ? `cannot start ${file}: not found (install qemu-system-x86, or check PATH)` : `cannot start ${file}: ${e.message}`,
+          e.code === 'ENOENT'
+            ? `cannot start ${file}: not found (install qemu-system-x86, or check PATH)`
+            : `cannot start ${file}: ${e.message}`,
         ),
       );
     });
@@ -246,11 +261,18 @@ function explainExit(a: Extract<Attempt, { kind: 'exited' }>): string {
   if (a.code !== 0 || a.signal) {
     return `QEMU exited with ${a.signal ?? `status ${a.code}`} before the command finished${a.stderr.trim() ? `: ${a.stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`;
   }
-  return a.ranAt === undefined ? 'the guest stopped before the command started' : 'the guest stopped before the command finished';
+  return a.ranAt === undefined
+    ? 'the guest stopped before the command started'
+    : 'the guest stopped before the command finished';
 }
 
 /** The accelerator to use: KVM only if a short probe boot under it really works (cached per host boot). */
-async function chooseAccel(requested: Accel | 'auto', kernel: KernelImage, o: RunOptions, cache: string): Promise<{ accel: Accel; note: string }> {
+async function chooseAccel(
+  requested: Accel | 'auto',
+  kernel: KernelImage,
+  o: RunOptions,
+  cache: string,
+): Promise<{ accel: Accel; note: string }> {
   if (requested !== 'auto') return { accel: requested, note: `${requested.toUpperCase()} as requested` };
   if (!kvmDeviceUsable()) return { accel: 'tcg', note: 'TCG: /dev/kvm is missing or not usable' };
   let bootId = 'unknown';
@@ -268,10 +290,22 @@ async function chooseAccel(requested: Accel | 'auto', kernel: KernelImage, o: Ru
   o.onNote?.('probing KVM with a short boot');
   let choice: { accel: Accel; note: string };
   try {
-    await runGuest({ ...o, accel: 'kvm', command: ['true'], timeoutMs: 10_000, bootTimeoutMs: 10_000, bootRetries: 0, onConsole: undefined, onOutput: undefined });
+    await runGuest({
+      ...o,
+      accel: 'kvm',
+      command: ['true'],
+      timeoutMs: 10_000,
+      bootTimeoutMs: 10_000,
+      bootRetries: 0,
+      onConsole: undefined,
+      onOutput: undefined,
+    });
     choice = { accel: 'kvm', note: 'KVM: a probe boot worked' };
   } catch (e) {
-    choice = { accel: 'tcg', note: `TCG: /dev/kvm exists but a probe boot under KVM failed (${(e as Error).message.split('\n')[0]})` };
+    choice = {
+      accel: 'tcg',
+      note: `TCG: /dev/kvm exists but a probe boot under KVM failed (${(e as Error).message.split('\n')[0]})`,
+    };
   }
   writeFileSync(probeFile, JSON.stringify(choice));
   return choice;
@@ -308,13 +342,17 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
   const qemuName = options.qemu ?? QEMU;
   const qemu = qemuName.includes('/') ? qemuName : which(qemuName, pathEnv);
   if (!qemu || !existsSync(qemu)) {
-    throw new KernelRunnerError(`${qemuName} not found${qemuName.includes('/') ? '' : ' on PATH'}: install qemu-system-x86 (npm run setup does)`);
+    throw new KernelRunnerError(
+      `${qemuName} not found${qemuName.includes('/') ? '' : ' on PATH'}: install qemu-system-x86 (npm run setup does)`,
+    );
   }
   mkdirSync(cache, { recursive: true });
   const kernel = loadKernel(options.kernel ?? defaultKernel(), cache);
   const initramfs = buildInitramfs(kernel.release, kernel.modulesDir, cache);
   if (initramfs.missingModules.length) {
-    options.onNote?.(`kernel ${kernel.release}: no module for ${initramfs.missingModules.join(', ')} in ${kernel.modulesDir} and not built in; the guest may not reach its root`);
+    options.onNote?.(
+      `kernel ${kernel.release}: no module for ${initramfs.missingModules.join(', ')} in ${kernel.modulesDir} and not built in; the guest may not reach its root`,
+    );
   }
   const { accel, note } = await chooseAccel(options.accel ?? 'auto', kernel, options, cache);
   if (options.accel === undefined || options.accel === 'auto') options.onNote?.(note);
@@ -341,9 +379,20 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     const boot = async (n: number): Promise<{ a: Exclude<Attempt, { kind: 'boot-timeout' }>; n: number }> => {
       rmSync(join(outDir, 'status'), { force: true });
       rmSync(join(outDir, 'report'), { recursive: true, force: true });
-      const a = await attempt({ qemu, args, setpriv, bootTimeoutMs, deadline, onConsole: options.onConsole, onOutput: options.onOutput });
+      const a = await attempt({
+        qemu,
+        args,
+        setpriv,
+        bootTimeoutMs,
+        deadline,
+        onConsole: options.onConsole,
+        onOutput: options.onOutput,
+      });
       if (a.kind === 'boot-timeout') {
-        throw new BootTimeout(`kernel ${kernel.release} did not reach the command within ${bootTimeoutMs / 1000} s (boot ${n} of ${retries + 1}, ${accel.toUpperCase()})`, a.console);
+        throw new BootTimeout(
+          `kernel ${kernel.release} did not reach the command within ${bootTimeoutMs / 1000} s (boot ${n} of ${retries + 1}, ${accel.toUpperCase()})`,
+          a.console,
+        );
       }
       return { a, n };
     };
@@ -353,21 +402,31 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
       randomize: false,
       shouldRetry: ({ error }) => error instanceof BootTimeout && performance.now() < deadline,
       onFailedAttempt: ({ error, retriesLeft }) => {
-        if (error instanceof BootTimeout && retriesLeft > 0 && performance.now() < deadline) options.onNote?.(`${error.message}; retrying`);
+        if (error instanceof BootTimeout && retriesLeft > 0 && performance.now() < deadline)
+          options.onNote?.(`${error.message}; retrying`);
       },
     }).catch((error: unknown) => {
-      throw error instanceof BootTimeout ? new KernelRunnerError(`${error.message}; giving up`, tailOf(error.console)) : error;
+      throw error instanceof BootTimeout
+        ? new KernelRunnerError(`${error.message}; giving up`, tailOf(error.console))
+        : error;
     });
     const totalMs = performance.now() - begin;
     if (a.kind === 'deadline') {
       const where = a.ranAt === undefined ? 'before the command started' : 'while the command ran';
-      throw new KernelRunnerError(`the guest (kernel ${kernel.release}) was stopped at its deadline of ${(options.timeoutMs ?? 20 * 60_000) / 1000} s, ${where}`, tailOf(a.console));
+      throw new KernelRunnerError(
+        `the guest (kernel ${kernel.release}) was stopped at its deadline of ${(options.timeoutMs ?? 20 * 60_000) / 1000} s, ${where}`,
+        tailOf(a.console),
+      );
     }
     if (a.kind === 'kvm-error') {
-      throw new KernelRunnerError(`KVM failed to run kernel ${kernel.release}: ${a.stderr.trim().split('\n')[0]}; use accel 'tcg'`, tailOf(a.console));
+      throw new KernelRunnerError(
+        `KVM failed to run kernel ${kernel.release}: ${a.stderr.trim().split('\n')[0]}; use accel 'tcg'`,
+        tailOf(a.console),
+      );
     }
     const statusFile = join(outDir, 'status');
-    if (!existsSync(statusFile)) throw new KernelRunnerError(`${explainExit(a)} (kernel ${kernel.release})`, tailOf(a.console));
+    if (!existsSync(statusFile))
+      throw new KernelRunnerError(`${explainExit(a)} (kernel ${kernel.release})`, tailOf(a.console));
     const exitCode = Number(readFileSync(statusFile, 'utf8').trim());
     let report: ClaimsReport | undefined;
     try {
@@ -391,7 +450,9 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
         ...(a.uptime !== undefined ? { guestUptimeAtCommandS: a.uptime } : {}),
         ...(a.firstOutputAt !== undefined ? { firstOutputMs: a.firstOutputAt } : {}),
         ...(a.firstResultAt !== undefined ? { firstResultMs: a.firstResultAt } : {}),
-        ...(a.uptime !== undefined && Number.isFinite(endUptime) ? { commandMs: Math.round((endUptime - a.uptime) * 1000) } : {}),
+        ...(a.uptime !== undefined && Number.isFinite(endUptime)
+          ? { commandMs: Math.round((endUptime - a.uptime) * 1000) }
+          : {}),
         totalMs,
       },
     };
@@ -403,5 +464,9 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
 /** A guest's claims report with how it ran (kernel, accelerator, timings), for saveKernelReport. */
 export function guestKernelReport(r: GuestResult): KernelReport | undefined {
   if (!r.report) return undefined;
-  return { ...r.report, source: r.kernel.path, guest: { accel: r.accel, accelNote: r.accelNote, exitCode: r.exitCode, timings: { ...r.timings } } };
+  return {
+    ...r.report,
+    source: r.kernel.path,
+    guest: { accel: r.accel, accelNote: r.accelNote, exitCode: r.exitCode, timings: { ...r.timings } },
+  };
 }

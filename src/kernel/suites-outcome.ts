@@ -33,7 +33,8 @@ export function suitesRunProblem(
   if (!r.report) return `the suites (exit status ${r.exitCode}) wrote no claims report${tail}`;
   const ids = new Set(r.report.claims.map((c) => c.id));
   const missing = expectedClaims.filter((id) => !ids.has(id));
-  if (missing.length) return `the claims report lacks ${missing.join(', ')}: their tests did not run (exit status ${r.exitCode})${tail}`;
+  if (missing.length)
+    return `the claims report lacks ${missing.join(', ')}: their tests did not run (exit status ${r.exitCode})${tail}`;
   if (r.exitCode === 0) return undefined;
   const errors = runErrors(lines);
   const failedClaims = r.report.claims.flatMap((c) => c.tests).filter((t) => t.state === 'failed').length;

@@ -17,7 +17,11 @@ export function decodeAck(m: NetlinkMessage): Ack {
   // An error message always carries its errno; read as 0, a cut one would pass for success. (A
   // dump's NLMSG_DONE may come bare from other netlink families' implementations: that is success.)
   if (m.type === C.NLMSG_ERROR && payload.length < 4) {
-    throw new MalformedMessageError(`an NLMSG_ERROR payload of ${payload.length} bytes, without its errno,`, 0, payload.length);
+    throw new MalformedMessageError(
+      `an NLMSG_ERROR payload of ${payload.length} bytes, without its errno,`,
+      0,
+      payload.length,
+    );
   }
   // `|| 0`: negating the success value 0 would give -0.
   const errno = payload.length >= 4 ? -payload.readInt32LE(0) || 0 : 0;
@@ -30,7 +34,8 @@ export function decodeAck(m: NetlinkMessage): Ack {
     throw new MalformedMessageError('an echoed request without its length', 4, payload.length);
   }
   const echoed = m.type === C.NLMSG_DONE ? 0 : capped ? NLMSG_HDRLEN : payload.readUInt32LE(4);
-  if (4 + echoed > payload.length) throw new MalformedMessageError(`an echoed request of ${echoed} bytes`, 4, payload.length);
+  if (4 + echoed > payload.length)
+    throw new MalformedMessageError(`an echoed request of ${echoed} bytes`, 4, payload.length);
   const tlvs = parseAttrs(payload, align4(4 + echoed));
   return { errno, extack: attrString(tlvs, C.NLMSGERR_ATTR_MSG), extackOffset: attrU32(tlvs, C.NLMSGERR_ATTR_OFFS) };
 }

@@ -43,11 +43,18 @@ function malformed(what: string, payload: Buffer): never {
 
 export function decodeAddr(payload: Buffer): AddrMessage {
   if (payload.length < IFADDRMSG_LEN) {
-    malformed(`an address message of ${payload.length} bytes, shorter than struct ifaddrmsg (${IFADDRMSG_LEN})`, payload);
+    malformed(
+      `an address message of ${payload.length} bytes, shorter than struct ifaddrmsg (${IFADDRMSG_LEN})`,
+      payload,
+    );
   }
   const ifaFamily = payload.readUInt8(0);
   const family = ifaFamily === C.AF_INET ? 4 : ifaFamily === C.AF_INET6 ? 6 : undefined;
-  if (!family) malformed(`an address of family ${ifaFamily}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) addresses`, payload);
+  if (!family)
+    malformed(
+      `an address of family ${ifaFamily}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) addresses`,
+      payload,
+    );
   const a = parseAttrs(payload, IFADDRMSG_LEN);
   // For IPv4 IFA_LOCAL is the interface's own address (IFA_ADDRESS is the peer on point-to-point
   // links); IPv6 sends only IFA_ADDRESS.

@@ -22,7 +22,6 @@ export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, ch
   return b;
 }
 
-
 export interface BridgeInfo {
   bridgeId?: BridgeId;
   rootId?: BridgeId;
@@ -92,7 +91,10 @@ const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_Q
 
 function decodeTun(data: Buffer): TunInfo {
   const a = parseAttrs(data, 0, TUN_ATTRS);
-  const info: TunInfo = { mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap', persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1 };
+  const info: TunInfo = {
+    mode: attrU8(a, C.IFLA_TUN_TYPE) === C.IFF_TUN ? 'tun' : 'tap',
+    persist: attrU8(a, C.IFLA_TUN_PERSIST) === 1,
+  };
   const queues = attrU32(a, C.IFLA_TUN_NUM_QUEUES);
   // Absent rather than undefined: the decoder returns only what the kernel sent.
   if (queues !== undefined) info.queues = queues;
@@ -135,7 +137,8 @@ export function decodeLink(payload: Buffer): LinkMessage {
     link: attrU32(a, C.IFLA_LINK),
     linkNetnsId: attrS32(a, C.IFLA_LINK_NETNSID),
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (msg as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (msg as unknown as Record<string, unknown>)[k] = v;
   const carrier = attrU8(a, C.IFLA_CARRIER);
   if (carrier !== undefined) msg.carrier = carrier !== 0;
   const mac = a.get(C.IFLA_ADDRESS);

@@ -39,7 +39,11 @@ function dispatch(fd: number, revents: number, handler: OnReadable | undefined):
     if (watched.get(fd) !== handler) return;
     // Closed without unwatch(): poll() would report it at once, every time, and the reactor would spin.
     watched.delete(fd);
-    warn(`descriptor ${fd} was closed while still watched, so it is watched no longer`, 'POLLNVAL', 'call unwatch() before closing it');
+    warn(
+      `descriptor ${fd} was closed while still watched, so it is watched no longer`,
+      'POLLNVAL',
+      'call unwatch() before closing it',
+    );
     return;
   }
   try {

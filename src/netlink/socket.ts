@@ -52,7 +52,11 @@ export class NetlinkSocket {
 
   /** Opens a socket in the calling thread's current namespace; call it inside a namespace switch. */
   constructor(options: SocketOptions = {}) {
-    this.fd = check(sys.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC | C.SOCK_NONBLOCK, C.NETLINK_ROUTE), 'socket', 'AF_NETLINK');
+    this.fd = check(
+      sys.socket(C.AF_NETLINK, C.SOCK_RAW | C.SOCK_CLOEXEC | C.SOCK_NONBLOCK, C.NETLINK_ROUTE),
+      'socket',
+      'AF_NETLINK',
+    );
     try {
       const addr = Buffer.alloc(12);
       addr.writeUInt16LE(C.AF_NETLINK, 0);
@@ -104,7 +108,11 @@ export class NetlinkSocket {
       if (n > rbuf.length) {
         const size = rbuf.length;
         rbuf = Buffer.alloc(Math.ceil(n / RECV_BUFFER) * RECV_BUFFER);
-        throw new SysError('recv', EMSGSIZE, `a ${n}-byte netlink message did not fit the ${size}-byte buffer and was lost; the buffer has grown, so a retry reads it`);
+        throw new SysError(
+          'recv',
+          EMSGSIZE,
+          `a ${n}-byte netlink message did not fit the ${size}-byte buffer and was lost; the buffer has grown, so a retry reads it`,
+        );
       }
       // Copied: the receive buffer is reused by the next recv, and messages outlive it.
       if (n >= 0) return parseMessages(Buffer.from(rbuf.subarray(0, n)));
@@ -119,7 +127,10 @@ export class NetlinkSocket {
       const msgs = this.receiveNow();
       if (msgs) return msgs;
       const left = deadline - Date.now();
-      if (left <= 0) throw new NslabError(`${request.what} (${request.type}): no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`);
+      if (left <= 0)
+        throw new NslabError(
+          `${request.what} (${request.type}): no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`,
+        );
       const pfd = Buffer.alloc(8);
       pfd.writeInt32LE(this.fd, 0);
       pfd.writeInt16LE(C.POLLIN, 4);
@@ -242,7 +253,9 @@ export class NetlinkSocket {
       }
       if (!interrupted) return out;
       if (attempt === DUMP_ATTEMPTS) {
-        throw new NslabError(`${request.what} (${request.type}): the dump was interrupted ${DUMP_ATTEMPTS} times in a row by concurrent changes`);
+        throw new NslabError(
+          `${request.what} (${request.type}): the dump was interrupted ${DUMP_ATTEMPTS} times in a row by concurrent changes`,
+        );
       }
     }
   }

@@ -87,7 +87,8 @@ export async function createNetns(options: CreateNetnsOptions = {}): Promise<Net
     const type = label === null ? 'null' : typeof label;
     throw new InvalidArgumentError(`invalid namespace label of type ${type}: a label must be a string`, label);
   }
-  if (!/^[\w.-]{1,64}$/.test(label)) throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
+  if (!/^[\w.-]{1,64}$/.test(label))
+    throw new NslabError(`invalid namespace label ${JSON.stringify(label)}: use letters, digits, ".", "_" or "-"`);
   let ns: Netns;
   try {
     ns = withNewNetns((fd) => new Netns(fd, new NetlinkSocket(), label, true));
@@ -122,7 +123,10 @@ function namespacePath(target: AdoptTarget): string {
   if (typeof target === 'object' && target !== null && 'pid' in target) {
     const { pid } = target;
     if (!Number.isSafeInteger(pid) || pid < 1) {
-      throw new InvalidArgumentError(`adoptNetns: pid must be a process id (an integer from 1), received ${shown(pid)}`, pid);
+      throw new InvalidArgumentError(
+        `adoptNetns: pid must be a process id (an integer from 1), received ${shown(pid)}`,
+        pid,
+      );
     }
     return `/proc/${pid}/ns/net`;
   }
@@ -130,7 +134,10 @@ function namespacePath(target: AdoptTarget): string {
     const { path } = target;
     // open() would stop at a NUL and open another file than the one named.
     if (typeof path !== 'string' || path === '' || path.includes('\0')) {
-      throw new InvalidArgumentError(`adoptNetns: path must be a non-empty string without NUL bytes, received ${shown(path)}`, path);
+      throw new InvalidArgumentError(
+        `adoptNetns: path must be a non-empty string without NUL bytes, received ${shown(path)}`,
+        path,
+      );
     }
     return path;
   }
@@ -154,11 +161,16 @@ export async function adoptNetns(target: AdoptTarget, label?: string): Promise<N
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw error;
     const why = error instanceof SysError ? error.code : String(error);
-    throw new NslabError(`cannot open the namespace at ${path} (${why}): ${'pid' in target ? 'is the process still running, and are you root?' : 'does the path exist?'}`, { cause: error });
+    throw new NslabError(
+      `cannot open the namespace at ${path} (${why}): ${'pid' in target ? 'is the process still running, and are you root?' : 'does the path exist?'}`,
+      { cause: error },
+    );
   }
   try {
     if (netnsId(fd) === netnsId(homeNetns())) {
-      throw new NslabError(`${path} is the namespace this process runs in (the host's); nslab only works in namespaces it created or a container's`);
+      throw new NslabError(
+        `${path} is the namespace this process runs in (the host's); nslab only works in namespaces it created or a container's`,
+      );
     }
     return withNetns(fd, () => new Netns(fd, new NetlinkSocket(), label ?? `adopted:${path}`, false));
   } catch (error) {

@@ -17,7 +17,9 @@ function describeLink(s: LinkState): string {
     s.master ? `master ${s.master.name ?? s.master.index}` : '',
     s.bridgeId ? `bridge_id ${s.bridgeId}` : '',
     s.ports ? `ports [${s.ports.join(', ')}]` : '',
-    s.tun ? `${s.tun.mode}${s.tun.queues === undefined ? '' : ` queues ${s.tun.queues}`}${s.tun.persist ? ' persist' : ''}` : '',
+    s.tun
+      ? `${s.tun.mode}${s.tun.queues === undefined ? '' : ` queues ${s.tun.queues}`}${s.tun.persist ? ' persist' : ''}`
+      : '',
   ];
   const addrs = s.addresses.map((a) => `\n      ${a.cidr}${a.flags.length ? ` [${a.flags.join(',')}]` : ''}`);
   return `  ${parts.filter(Boolean).join(' ')}${addrs.join('')}`;

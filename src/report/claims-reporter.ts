@@ -15,7 +15,8 @@ export type { ClaimRow, ClaimsReport, ClaimVerdict } from './report-types.ts';
 const CLAIM_ID = /^([CXE]\d+)\b/;
 
 const joined = (notes: Array<string | undefined>): string | undefined => notes.filter(Boolean).join('; ') || undefined;
-const withNote = (kind: ClaimVerdict['kind'], note: string | undefined): ClaimVerdict => (note ? { kind, note } : { kind });
+const withNote = (kind: ClaimVerdict['kind'], note: string | undefined): ClaimVerdict =>
+  note ? { kind, note } : { kind };
 
 /** A claim's verdict from its tests: a failure outweighs a skip, which outweighs "does not hold", then a nuance. */
 export function verdictOf(tests: ClaimRow['tests']): ClaimVerdict {
@@ -39,7 +40,9 @@ export const claimOrder = (id: string): number => 'CXE'.indexOf(id[0]!) * 1000 +
  * get the same verdict as a fresh run would.
  */
 export function withVerdicts(rows: Iterable<Pick<ClaimRow, 'id' | 'tests'>>): ClaimRow[] {
-  return [...rows].sort((a, b) => claimOrder(a.id) - claimOrder(b.id)).map((r) => ({ id: r.id, verdict: verdictOf(r.tests), tests: r.tests }));
+  return [...rows]
+    .sort((a, b) => claimOrder(a.id) - claimOrder(b.id))
+    .map((r) => ({ id: r.id, verdict: verdictOf(r.tests), tests: r.tests }));
 }
 
 function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
@@ -51,7 +54,12 @@ function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
       const result = test.result();
       const meta = test.meta() as { claim?: ClaimRecord };
       const record = meta.claim;
-      const note = result.state === 'skipped' ? result.note : result.state === 'failed' ? result.errors?.[0]?.message.split('\n')[0] : record?.note;
+      const note =
+        result.state === 'skipped'
+          ? result.note
+          : result.state === 'failed'
+            ? result.errors?.[0]?.message.split('\n')[0]
+            : record?.note;
       const row = rows.get(id) ?? { id, tests: [] };
       row.tests.push({
         name: test.name,
@@ -81,6 +89,8 @@ export default class ClaimsReporter implements Reporter {
     mkdirSync(this.outDir, { recursive: true });
     writeFileSync(join(this.outDir, 'claims.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(this.outDir, 'claims.md'), renderClaimsMarkdown(report));
-    process.stdout.write(`\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${renderClaimsText(report)}\n`);
+    process.stdout.write(
+      `\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${renderClaimsText(report)}\n`,
+    );
   }
 }

@@ -13,7 +13,8 @@ export type { CrossKernel, CrossKernelRow, KernelReport } from './report-types.t
 /** Reports of several shards of one suite run merged into one: the tests of each claim joined, its verdict recomputed. */
 export function mergeShards(shards: readonly ClaimsReport[]): ClaimsReport {
   const kernels = [...new Set(shards.map((s) => s.kernel))];
-  if (kernels.length > 1) throw new Error(`shards ran on different kernels (${kernels.join(', ')}): merge them as kernels, not shards`);
+  if (kernels.length > 1)
+    throw new Error(`shards ran on different kernels (${kernels.join(', ')}): merge them as kernels, not shards`);
   const rows = new Map<string, Pick<ClaimRow, 'id' | 'tests'>>();
   for (const shard of shards) {
     for (const row of shard.claims) {
@@ -23,7 +24,11 @@ export function mergeShards(shards: readonly ClaimsReport[]): ClaimsReport {
       rows.set(row.id, into);
     }
   }
-  const generatedAt = shards.map((s) => s.generatedAt).sort().at(-1) ?? new Date().toISOString();
+  const generatedAt =
+    shards
+      .map((s) => s.generatedAt)
+      .sort()
+      .at(-1) ?? new Date().toISOString();
   return {
     kernel: kernels[0] ?? 'unknown',
     generatedAt,
@@ -37,7 +42,11 @@ export function loadKernelReports(dir = 'report'): KernelReport[] {
   const host = join(dir, 'claims.json');
   if (existsSync(host)) reports.push({ source: 'host', ...(JSON.parse(readFileSync(host, 'utf8')) as ClaimsReport) });
   const kernelsDir = join(dir, 'kernels');
-  const files = existsSync(kernelsDir) ? readdirSync(kernelsDir).filter((f) => f.endsWith('.json')).sort() : [];
+  const files = existsSync(kernelsDir)
+    ? readdirSync(kernelsDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
   for (const f of files) {
     reports.push(JSON.parse(readFileSync(join(kernelsDir, f), 'utf8')) as KernelReport);
   }
@@ -54,10 +63,15 @@ export function saveKernelReport(dir: string, report: KernelReport): string {
 
 /** Measured numbers and random MACs vary from run to run; they are not differences between kernels. */
 const withoutNumbers = (s: string): string =>
-  s.replace(/\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b/gi, 'MAC').replace(/\b[0-9a-f]{4}\.[0-9a-f]{12}\b/gi, 'BRIDGE-ID').replace(/\d+(\.\d+)?/g, 'N');
+  s
+    .replace(/\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b/gi, 'MAC')
+    .replace(/\b[0-9a-f]{4}\.[0-9a-f]{12}\b/gi, 'BRIDGE-ID')
+    .replace(/\d+(\.\d+)?/g, 'N');
 
 export function crossKernel(reports: readonly KernelReport[]): CrossKernel {
-  const ids = [...new Set(reports.flatMap((r) => r.claims.map((c) => c.id)))].sort((a, b) => claimOrder(a) - claimOrder(b));
+  const ids = [...new Set(reports.flatMap((r) => r.claims.map((c) => c.id)))].sort(
+    (a, b) => claimOrder(a) - claimOrder(b),
+  );
   const rows = ids.map((id) => {
     const verdicts = reports.map((r) => r.claims.find((c) => c.id === id)?.verdict);
     const kinds = new Set(verdicts.map((v) => v?.kind ?? 'absent'));
@@ -65,7 +79,11 @@ export function crossKernel(reports: readonly KernelReport[]): CrossKernel {
     return { id, verdicts, differs: kinds.size > 1, detailsDiffer: kinds.size === 1 && texts.size > 1 };
   });
   return {
-    kernels: reports.map((r) => ({ label: r.source === 'host' ? `host ${r.kernel}` : r.kernel, kernel: r.kernel, ...(r.source ? { source: r.source } : {}) })),
+    kernels: reports.map((r) => ({
+      label: r.source === 'host' ? `host ${r.kernel}` : r.kernel,
+      kernel: r.kernel,
+      ...(r.source ? { source: r.source } : {}),
+    })),
     rows,
   };
 }

@@ -68,7 +68,10 @@ export function renderCrossKernelMarkdown(x: CrossKernel, reports: readonly Kern
     '',
     `| claim | ${x.kernels.map((k) => cell(k.label)).join(' | ')} | same everywhere? |`,
     `| --- | ${x.kernels.map(() => '---').join(' | ')} | --- |`,
-    ...x.rows.map((r) => `| ${r.id} | ${r.verdicts.map(verdictShort).join(' | ')} | ${r.differs ? '**differs**' : r.detailsDiffer ? 'details differ' : 'yes'} |`),
+    ...x.rows.map(
+      (r) =>
+        `| ${r.id} | ${r.verdicts.map(verdictShort).join(' | ')} | ${r.differs ? '**differs**' : r.detailsDiffer ? 'details differ' : 'yes'} |`,
+    ),
     '',
   ];
   const diffs = x.rows.filter((r) => r.differs || r.detailsDiffer);
@@ -84,7 +87,9 @@ export function renderCrossKernelMarkdown(x: CrossKernel, reports: readonly Kern
     for (const g of guests) {
       const t = g.guest?.timings ?? {};
       const s = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 1000).toFixed(1)} s`);
-      lines.push(`- ${g.kernel} (${g.guest?.accelNote}): exit status ${g.guest?.exitCode}; boot to command ${s(t.bootMs)}, to first test result ${s(t.firstResultMs)}, whole run ${s(t.totalMs)}`);
+      lines.push(
+        `- ${g.kernel} (${g.guest?.accelNote}): exit status ${g.guest?.exitCode}; boot to command ${s(t.bootMs)}, to first test result ${s(t.firstResultMs)}, whole run ${s(t.totalMs)}`,
+      );
     }
   }
   lines.push('');
@@ -93,11 +98,26 @@ export function renderCrossKernelMarkdown(x: CrossKernel, reports: readonly Kern
 
 /** The cross-kernel table for a terminal: one line per claim, differences marked with "!". */
 export function renderCrossKernelText(x: CrossKernel): string {
-  const widths = x.kernels.map((k, i) => Math.max(k.label.length, ...x.rows.map((r) => verdictShort(r.verdicts[i]).length)));
+  const widths = x.kernels.map((k, i) =>
+    Math.max(k.label.length, ...x.rows.map((r) => verdictShort(r.verdicts[i]).length)),
+  );
   const idWidth = Math.max(5, ...x.rows.map((r) => r.id.length));
-  const line = (mark: string, id: string, cells: string[]): string => `${mark} ${id.padEnd(idWidth)}  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
-  const out = [line(' ', 'claim', x.kernels.map((k) => k.label)), ...x.rows.map((r) => line(r.differs ? '!' : r.detailsDiffer ? '~' : ' ', r.id, r.verdicts.map(verdictShort)))];
+  const line = (mark: string, id: string, cells: string[]): string =>
+    `${mark} ${id.padEnd(idWidth)}  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  const out = [
+    line(
+      ' ',
+      'claim',
+      x.kernels.map((k) => k.label),
+    ),
+    ...x.rows.map((r) => line(r.differs ? '!' : r.detailsDiffer ? '~' : ' ', r.id, r.verdicts.map(verdictShort))),
+  ];
   const diffs = x.rows.filter((r) => r.differs);
-  out.push('', diffs.length ? `! = the verdict differs between kernels (${diffs.map((r) => r.id).join(', ')}); ~ = same verdict, different details` : 'The verdicts are the same on every kernel.');
+  out.push(
+    '',
+    diffs.length
+      ? `! = the verdict differs between kernels (${diffs.map((r) => r.id).join(', ')}); ~ = same verdict, different details`
+      : 'The verdicts are the same on every kernel.',
+  );
   return `${out.join('\n')}\n`;
 }

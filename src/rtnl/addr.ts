@@ -22,7 +22,13 @@ export interface AddrAddOptions {
   nodad?: boolean;
 }
 
-export function addrAdd(sock: NetlinkSocket, index: number, cidr: Cidr, options: AddrAddOptions = {}, name = `index ${index}`): void {
+export function addrAdd(
+  sock: NetlinkSocket,
+  index: number,
+  cidr: Cidr,
+  options: AddrAddOptions = {},
+  name = `index ${index}`,
+): void {
   const flags = options.nodad ? C.IFA_F_NODAD : 0;
   const w = addrMessage(C.RTM_NEWADDR, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL, index, cidr, flags);
   const what = `addr add ${cidr.address}/${cidr.prefixLength} dev ${name}${options.nodad ? ' nodad' : ''}`;
@@ -37,6 +43,10 @@ export function addrDel(sock: NetlinkSocket, index: number, cidr: Cidr, name = `
 /** Addresses of the namespace, or of one device (the kernel filters: strict checking is on). */
 export function addrList(sock: NetlinkSocket, index = 0): AddrMessage[] {
   const build = (): MessageWriter =>
-    new MessageWriter(C.RTM_GETADDR, C.NLM_F_REQUEST | C.NLM_F_DUMP).header(encodeIfaddrmsg({ family: C.AF_UNSPEC, prefixLength: 0, index }));
-  return rtnlDump(sock, build, { type: 'RTM_GETADDR', what: index ? `addr show dev index ${index}` : 'addr show' }).map((m) => decodeAddr(m.payload));
+    new MessageWriter(C.RTM_GETADDR, C.NLM_F_REQUEST | C.NLM_F_DUMP).header(
+      encodeIfaddrmsg({ family: C.AF_UNSPEC, prefixLength: 0, index }),
+    );
+  return rtnlDump(sock, build, { type: 'RTM_GETADDR', what: index ? `addr show dev index ${index}` : 'addr show' }).map(
+    (m) => decodeAddr(m.payload),
+  );
 }

@@ -48,7 +48,9 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
   // Before the kernel could autoload the kind's module with defaults that create devices.
   preloadKindModule(spec.kind);
   // NLM_F_ECHO: the kernel (6.1 and later) sends the new link back, saving a GET.
-  const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO).header(encodeIfinfomsg({}));
+  const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO).header(
+    encodeIfinfomsg({}),
+  );
   linkHeader(w, spec.name, spec.mac);
   w.nest(C.IFLA_LINKINFO, (info) => {
     info.string(C.IFLA_INFO_KIND, spec.kind);
@@ -75,7 +77,11 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
       const taken = [spec.name, spec.peer?.name].map((n) => n && linkFind(sock, n)).find((l) => l);
       if (taken) throw new NameTakenError(taken.name, { index: taken.index, kind: taken.kind }, { cause: error });
     }
-    if (error instanceof NetlinkError && error.code === 'EOPNOTSUPP' && /unknown device type/i.test(error.extack ?? '')) {
+    if (
+      error instanceof NetlinkError &&
+      error.code === 'EOPNOTSUPP' &&
+      /unknown device type/i.test(error.extack ?? '')
+    ) {
       throw new UnsupportedKindError(spec.kind, error.extack, { cause: error });
     }
     throw error;
@@ -130,7 +136,9 @@ export function linkSet(sock: NetlinkSocket, index: number, change: LinkChange, 
 // Without NLM_F_ACK the reply is one message (see NetlinkSocket.request); without statistics,
 // which nothing here decodes, the kernel builds a quarter less.
 function getRequest(device: IfName | number): MessageWriter {
-  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST).header(encodeIfinfomsg({ index: typeof device === 'number' ? device : 0 }));
+  const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST).header(
+    encodeIfinfomsg({ index: typeof device === 'number' ? device : 0 }),
+  );
   if (typeof device === 'string') w.string(C.IFLA_IFNAME, device);
   return w.u32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
 }

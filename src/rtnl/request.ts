@@ -4,7 +4,8 @@ import type { MessageWriter, NetlinkMessage } from '../netlink/codec.ts';
 import type { RequestSummary } from '../netlink/errors.ts';
 import { asPermissionError } from '../errors.ts';
 
-const translate = (error: unknown, request: RequestSummary): unknown => asPermissionError(error, 'CAP_NET_ADMIN', request.what);
+const translate = (error: unknown, request: RequestSummary): unknown =>
+  asPermissionError(error, 'CAP_NET_ADMIN', request.what);
 
 export function rtnlRequest(sock: NetlinkSocket, msg: MessageWriter, request: RequestSummary): NetlinkMessage[] {
   try {

@@ -56,7 +56,11 @@ export function preloadKindModule(kind: string, host: ModuleHost = systemHost())
   if (!modprobe || read(host.modulesDisabled) === '1') return;
   const option = `${entry.count}=0`;
   try {
-    execFileSync(modprobe, [entry.module, option], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    execFileSync(modprobe, [entry.module, option], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string };
     const said = e.stderr?.trim() || (e.code === 'ENOENT' ? `${modprobe} does not exist in this root` : e.message);

@@ -32,7 +32,9 @@ export const sys = {
   ioctlInt: (fd: number, request: number, arg: number): number => variadic.ioctl(fd, request, 'unsigned long', arg),
   setns: libc.func('int setns(int fd, int nstype)'),
   unshare: libc.func('int unshare(int flags)'),
-  mount: libc.func('int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)'),
+  mount: libc.func(
+    'int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)',
+  ),
   umount2: libc.func('int umount2(const char *target, int flags)'),
   poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
   eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),

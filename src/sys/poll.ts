@@ -23,7 +23,8 @@ export const waitDefaults: {
 export function requireMilliseconds(where: string, name: string, value: unknown, min: '>= 0' | '> 0'): number {
   const ok = typeof value === 'number' && Number.isFinite(value) && (min === '>= 0' ? value >= 0 : value > 0);
   const received = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  if (!ok) throw new TypeError(`${where}: ${name} must be a finite number of milliseconds ${min}, received ${received}`);
+  if (!ok)
+    throw new TypeError(`${where}: ${name} must be a finite number of milliseconds ${min}, received ${received}`);
   return value;
 }
 
@@ -63,7 +64,11 @@ export interface PollOptions {
  * between reads until a wake-up or the recheck interval, whichever is first. Returns the last
  * value either way, for the caller to explain.
  */
-export async function pollUntil<T>(read: () => T | Promise<T>, condition: (value: T) => boolean, options: PollOptions = {}): Promise<Waited<T>> {
+export async function pollUntil<T>(
+  read: () => T | Promise<T>,
+  condition: (value: T) => boolean,
+  options: PollOptions = {},
+): Promise<Waited<T>> {
   const timeout = requireMilliseconds('pollUntil', 'timeout', options.timeout ?? waitDefaults.timeout, '>= 0');
   const recheckMs = requireMilliseconds('pollUntil', 'recheckMs', options.recheckMs ?? RECHECK_MS, '> 0');
   const start = performance.now();

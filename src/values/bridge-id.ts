@@ -21,7 +21,12 @@ export function formatBridgeId(id: BridgeId): string {
 export function parseBridgeId(value: unknown): BridgeId {
   if (value && typeof value === 'object' && 'priority' in value && 'mac' in value) {
     const { priority, mac } = value as { priority: unknown; mac: unknown };
-    if (Number.isInteger(priority) && (priority as number) >= 0 && (priority as number) <= 0xffff && typeof mac === 'string') {
+    if (
+      Number.isInteger(priority) &&
+      (priority as number) >= 0 &&
+      (priority as number) <= 0xffff &&
+      typeof mac === 'string'
+    ) {
       return { priority: priority as number, mac: normalizeMac(mac) };
     }
   }

@@ -6,7 +6,12 @@ import { InvalidArgumentError } from '../errors.ts';
  * An integer from min to max, for a fixed-size field: a Buffer write would turn NaN into 0 and
  * truncate a fraction, so a bad number would silently become another one.
  */
-export function requireInteger(value: unknown, min: number, max: number, refusal: (received: string) => string): number {
+export function requireInteger(
+  value: unknown,
+  min: number,
+  max: number,
+  refusal: (received: string) => string,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(refusal(typeof value === 'string' ? JSON.stringify(value) : String(value)), value);
   }
@@ -17,7 +22,10 @@ export function requireInteger(value: unknown, min: number, max: number, refusal
 export function requireOneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
   if (!choices.includes(value as T)) {
     const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    throw new InvalidArgumentError(`${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`, value);
+    throw new InvalidArgumentError(
+      `${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`,
+      value,
+    );
   }
   return value as T;
 }

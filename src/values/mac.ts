@@ -12,14 +12,20 @@ export function formatMac(bytes: Uint8Array): string {
 
 const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const formatError = (mac: unknown): InvalidMacError =>
-  new InvalidMacError(`invalid MAC address ${JSON.stringify(mac)}: write six hex octets separated by colons, like 52:54:00:00:00:01`, mac);
+  new InvalidMacError(
+    `invalid MAC address ${JSON.stringify(mac)}: write six hex octets separated by colons, like 52:54:00:00:00:01`,
+    mac,
+  );
 
 /** Parses and checks a unicast Ethernet address; the kernel would refuse the others with a bare EADDRNOTAVAIL. */
 export function parseMac(mac: unknown): Buffer {
   if (typeof mac !== 'string' || !MAC_TEXT.test(mac)) throw formatError(mac);
   const bytes = Buffer.from(mac.split(':').map((h) => Number.parseInt(h, 16)));
   if (bytes[0]! & 1) {
-    throw new InvalidMacError(`invalid MAC address ${mac}: the low bit of the first octet marks a multicast address, which a device cannot use; use e.g. 52:54:00:xx:xx:xx`, mac);
+    throw new InvalidMacError(
+      `invalid MAC address ${mac}: the low bit of the first octet marks a multicast address, which a device cannot use; use e.g. 52:54:00:xx:xx:xx`,
+      mac,
+    );
   }
   if (bytes.every((b) => b === 0)) {
     throw new InvalidMacError(`invalid MAC address ${mac}: the all-zero address is not a valid device address`, mac);

@@ -17,7 +17,8 @@ export function validateName(name: unknown): asserts name is IfName {
   const s = name as string;
   if (s.length === 0) bad('it is empty');
   // The kernel reads the name up to its first NUL: it would create a device the handle does not name.
-  if (s.includes('\0')) bad(`a NUL byte is not allowed (the kernel would end the name at ${JSON.stringify(s.slice(0, s.indexOf('\0')))})`);
+  if (s.includes('\0'))
+    bad(`a NUL byte is not allowed (the kernel would end the name at ${JSON.stringify(s.slice(0, s.indexOf('\0')))})`);
   const bytes = Buffer.byteLength(s, 'utf8');
   if (bytes >= IFNAMSIZ) bad(`it is ${bytes} bytes long; the kernel allows at most ${IFNAMSIZ - 1}`);
   if (s === '.' || s === '..') bad('"." and ".." are reserved');
@@ -25,7 +26,8 @@ export function validateName(name: unknown): asserts name is IfName {
   if (s.includes(':')) bad('":" is not allowed (it marks legacy alias labels)');
   if (s.includes('%')) bad('"%" is not allowed (the kernel would expand it: br%d becomes br0)');
   // The kernel's isspace() is byte-wise and also counts 0xA0, a byte inside many UTF-8 characters ("à" is C3 A0).
-  if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0)) bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
+  if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0))
+    bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
 }
 
 export function parseName(name: unknown): IfName {
@@ -35,7 +37,8 @@ export function parseName(name: unknown): IfName {
 
 /** A device index as ifinfomsg holds it (a positive int). */
 export function validateIndex(index: unknown): asserts index is number {
-  const refusal = (v: string): string => `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
+  const refusal = (v: string): string =>
+    `invalid device index ${v}: an index is an integer from 1 to 2147483647, as ip link lists them`;
   requireInteger(index, 1, 0x7fffffff, refusal);
 }
 

@@ -18,7 +18,11 @@ export interface WaitForStateOptions {
  *
  *     const { met, value } = await waitForState(tap, (s) => s.carrier === false, { timeout: 2_000 });
  */
-export function waitForState(link: Link, condition: (state: LinkState) => boolean, options: WaitForStateOptions = {}): Promise<Waited<LinkState>> {
+export function waitForState(
+  link: Link,
+  condition: (state: LinkState) => boolean,
+  options: WaitForStateOptions = {},
+): Promise<Waited<LinkState>> {
   // Synchronous reads: the loop must not yield between a read and its check.
   const read = (): LinkState => mustReadLinkState(link.ns.rtnl, link.index, link.name, link.kind);
   return until(link.ns, read, condition, options.timeout);

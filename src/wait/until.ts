@@ -7,6 +7,11 @@ import { pollUntil, waitDefaults, type Waited } from '../sys/poll.ts';
 export { configureWaits, pollUntil, waitDefaults, type PollOptions, type Waited } from '../sys/poll.ts';
 
 /** Waits for state in ns: re-reads on each of its link/address notifications and every 10 ms. */
-export function until<T>(ns: NetnsHandle, read: () => T, condition: (value: T) => boolean, timeoutMs = waitDefaults.timeout): Promise<Waited<T>> {
+export function until<T>(
+  ns: NetnsHandle,
+  read: () => T,
+  condition: (value: T) => boolean,
+  timeoutMs = waitDefaults.timeout,
+): Promise<Waited<T>> {
   return pollUntil(read, condition, { timeout: timeoutMs, wake: (notify) => ns.events.subscribe(notify) });
 }

@@ -26,14 +26,18 @@ export interface ChildRun {
 
 /** `vitest run` in dir with Vitest's own CLI, under the Node running us; resolves when it has exited. */
 export async function runVitest(dir: string, args: readonly string[] = []): Promise<ChildRun> {
-  const result = await execa(process.execPath, [`${REPO_ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--root', dir, ...args], {
-    cwd: dir,
-    env: childEnv(),
-    extendEnv: false,
-    all: true,
-    reject: false,
-    // A guard against a hung child, far above what a run takes.
-    timeout: 60_000,
-  });
+  const result = await execa(
+    process.execPath,
+    [`${REPO_ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--root', dir, ...args],
+    {
+      cwd: dir,
+      env: childEnv(),
+      extendEnv: false,
+      all: true,
+      reject: false,
+      // A guard against a hung child, far above what a run takes.
+      timeout: 60_000,
+    },
+  );
   return { exitCode: result.exitCode, output: result.all ?? '' };
 }

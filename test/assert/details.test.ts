@@ -8,7 +8,9 @@ import { explain, failure, parseReport } from './helpers.ts';
 
 const FAIL_AFTER = { timeout: 200 };
 
-test('toHaveOperstate: the settled read sees a bridge go down as soon as its only port loses carrier', async ({ netns }) => {
+test('toHaveOperstate: the settled read sees a bridge go down as soon as its only port loses carrier', async ({
+  netns,
+}) => {
   const br = await netns.addBridge('sbr0');
   const tap = await netns.addTap('stap0', { owner: 'holder' });
   await tap.attachTo(br);
@@ -20,7 +22,9 @@ test('toHaveOperstate: the settled read sees a bridge go down as soon as its onl
   await tap.close();
   const started = performance.now();
   await expect(br).toHaveOperstate('down');
-  console.log(`settled read: bridge sbr0 read operstate down ${(performance.now() - started).toFixed(1)} ms after its only tap's holder closed the descriptor`);
+  console.log(
+    `settled read: bridge sbr0 read operstate down ${(performance.now() - started).toFixed(1)} ms after its only tap's holder closed the descriptor`,
+  );
 
   expect((await ipLink(netns, 'sbr0'))!.operstate).toBe('DOWN');
   await expect(tap).not.toHaveCarrier();
@@ -28,7 +32,9 @@ test('toHaveOperstate: the settled read sees a bridge go down as soon as its onl
   expect(tap.holder?.alive).toBe(true);
 });
 
-test('toHaveOperstate: a tap with carrier reads "unknown", as iproute2 says, and a down device "down"', async ({ netns }) => {
+test('toHaveOperstate: a tap with carrier reads "unknown", as iproute2 says, and a down device "down"', async ({
+  netns,
+}) => {
   const tap = await netns.addTap('utap0');
   await expect(tap).toHaveOperstate('down');
   expect((await ipLink(netns, 'utap0'))!.operstate).toBe('DOWN');
@@ -69,7 +75,9 @@ test('toHaveMac: compares case-insensitively; a tun device has no MAC to match',
   expect(report.state.mac).toBeUndefined();
 });
 
-test('toHaveBridgeId: the kernel notation, with colons, or { priority, mac }; a non-bridge has none', async ({ netns }) => {
+test('toHaveBridgeId: the kernel notation, with colons, or { priority, mac }; a non-bridge has none', async ({
+  netns,
+}) => {
   const br = await netns.addBridge('ibr0', { mac: '52:54:00:00:00:01' });
   expect((await ipLink(netns, 'ibr0'))!.linkinfo?.info_data?.bridge_id).toBe('8000.52:54:0:0:0:1');
   await expect(br).toHaveBridgeId('8000.525400000001');
@@ -79,7 +87,9 @@ test('toHaveBridgeId: the kernel notation, with colons, or { priority, mac }; a 
   await expect(br).not.toHaveBridgeId({ priority: 0x1000, mac: '52:54:00:00:00:01' });
 
   const tap = await netns.addTap('itap1');
-  const report = parseReport((await failure(() => expect(tap).toHaveBridgeId('8000.525400000001', FAIL_AFTER))).message);
+  const report = parseReport(
+    (await failure(() => expect(tap).toHaveBridgeId('8000.525400000001', FAIL_AFTER))).message,
+  );
   expect(report.received).toBe('"no bridge ID: itap1 is a tun"');
 });
 
@@ -122,7 +132,12 @@ test('toHaveAddress: any spelling of the address, but the prefix length must mat
   await tap.addAddress('2001:db8::1/64', { dad: false });
   await tap.addAddress('198.51.100.7/25');
   const seen = await ipAddrs(netns, 'ltap0');
-  expect(seen).toEqual(expect.arrayContaining([expect.objectContaining({ local: '2001:db8::1', prefixlen: 64 }), expect.objectContaining({ local: '198.51.100.7', prefixlen: 25 })]));
+  expect(seen).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ local: '2001:db8::1', prefixlen: 64 }),
+      expect.objectContaining({ local: '198.51.100.7', prefixlen: 25 }),
+    ]),
+  );
 
   await expect(tap).toHaveAddress('2001:DB8:0:0:0:0:0:1/64');
   await expect(tap).toHaveAddress('2001:db8::0:1/64');
@@ -134,7 +149,9 @@ test('toHaveAddress: any spelling of the address, but the prefix length must mat
   expect(report.received).toContain('198.51.100.7/25');
 });
 
-test('toHaveAddress: { tentative } follows duplicate address detection, waiting for it to finish', async ({ netns }) => {
+test('toHaveAddress: { tentative } follows duplicate address detection, waiting for it to finish', async ({
+  netns,
+}) => {
   // A device that has had no carrier since it came up keeps a new IPv6 address tentative, and
   // DAD waits for the carrier: the tentative check races nothing, however slow the machine is.
   const tap = await netns.addTap('dtap0', { owner: 'none' });
@@ -148,7 +165,9 @@ test('toHaveAddress: { tentative } follows duplicate address detection, waiting 
   const pending = explain(tap, 'toHaveAddress', '2001:db8::7/64', { tentative: false, timeout: 10_000 });
   netns.openTun().attach('dtap0');
   const { pass, report } = await pending;
-  console.log(`dtap0: 2001:db8::7 stopped being tentative after ${(performance.now() - started).toFixed(0)} ms of waiting (${report.reads} reads)`);
+  console.log(
+    `dtap0: 2001:db8::7 stopped being tentative after ${(performance.now() - started).toFixed(0)} ms of waiting (${report.reads} reads)`,
+  );
   expect(pass).toBe(true);
   const after = (await ipAddrs(netns, 'dtap0')).find((a) => a.local === '2001:db8::7');
   expect(after).toBeDefined();

@@ -39,7 +39,10 @@ function referencesWithMarker(links: readonly string[], marker: string): string[
 /** A scratch Vitest project in a temporary directory, removed by the caller. */
 function childProject(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'nslab-fixtures-'));
-  writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 10000, hookTimeout: 10000 } };\n");
+  writeFileSync(
+    join(dir, 'vitest.config.mjs'),
+    "export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 10000, hookTimeout: 10000 } };\n",
+  );
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
@@ -113,7 +116,9 @@ function expectDump(text: string, where: string): void {
   const dump = text.slice(at);
   expect(dump, where).toMatch(/^nslab topology at the failure:\nnamespace \S+:\n/);
   expect(dump, where).toMatch(/^ {2}1: lo \(loopback\) <LOOPBACK> operstate down/m);
-  expect(dump, where).toMatch(/^ {2}\d+: dumpbr0 \(bridge\) <BROADCAST,MULTICAST> operstate down .*ports \[dumptap0\]/m);
+  expect(dump, where).toMatch(
+    /^ {2}\d+: dumpbr0 \(bridge\) <BROADCAST,MULTICAST> operstate down .*ports \[dumptap0\]/m,
+  );
   expect(dump, where).toMatch(/^ {2}\d+: dumptap0 \(tun\) .*master dumpbr0/m);
   expect(dump, where).toMatch(/^ {6}192\.0\.2\.9\/24( \[permanent\])?$/m);
   expect(dump, where).toMatch(/^recent events:\n {2}-\d+ ms newlink dumpbr0 /m);
@@ -122,7 +127,10 @@ function expectDump(text: string, where: string): void {
 }
 
 const unescapeXml = (text: string): string =>
-  text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+  text.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!,
+  );
 
 test('a failing test: its error carries the topology of its namespaces and their events, in every reporter', async () => {
   const dir = childProject({
@@ -140,7 +148,11 @@ test('the bridge never comes up', async ({ netns, makeNetns }) => {
   });
   try {
     const reporters = ['--reporter=default', '--reporter=json', '--reporter=junit'];
-    const { exitCode, output } = await runVitest(dir, [...reporters, '--outputFile.json=results.json', '--outputFile.junit=junit.xml']);
+    const { exitCode, output } = await runVitest(dir, [
+      ...reporters,
+      '--outputFile.json=results.json',
+      '--outputFile.junit=junit.xml',
+    ]);
     expect(exitCode, output).toBe(1);
     expect(output).toContain('1 failed');
     expect(output).toContain('expect(received).toBeAdminUp()');
@@ -148,7 +160,9 @@ test('the bridge never comes up', async ({ netns, makeNetns }) => {
     // Once: the stack's copy of the message is not printed again among the frames.
     expect(output.split('nslab topology at the failure:'), output).toHaveLength(2);
 
-    type JsonReport = { testResults: Array<{ assertionResults: Array<{ status: string; failureMessages: string[] }> }> };
+    type JsonReport = {
+      testResults: Array<{ assertionResults: Array<{ status: string; failureMessages: string[] }> }>;
+    };
     const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as JsonReport;
     const [result] = json.testResults.flatMap((f) => f.assertionResults);
     expect(result?.status).toBe('failed');
@@ -201,14 +215,26 @@ test('after the timeout', async () => {
     expect(output).toContain('nslab topology at the failure:');
     expect(output).toMatch(/^ {2}\d+: holdtap0 \(tun\)/m);
 
-    const child = JSON.parse(/^NSLAB-CHILD (.*)$/m.exec(output)?.[1] ?? 'null') as { links: string[]; holder: number; sleeper: number } | null;
+    const child = JSON.parse(/^NSLAB-CHILD (.*)$/m.exec(output)?.[1] ?? 'null') as {
+      links: string[];
+      holder: number;
+      sleeper: number;
+    } | null;
     const after = JSON.parse(/^NSLAB-AFTER (.*)$/m.exec(output)?.[1] ?? 'null') as unknown;
     expect(child, output).not.toBeNull();
-    expect(after, output).toEqual({ destroyed: [true, true], stillOpen: [], holderAlive: false, sleeperEnd: 'SIGKILL' });
+    expect(after, output).toEqual({
+      destroyed: [true, true],
+      stillOpen: [],
+      holderAlive: false,
+      sleeperEnd: 'SIGKILL',
+    });
 
     // The child has exited; nothing anywhere may still hold its namespaces. Processes are
     // reaped asynchronously, so look again until a deadline (nothing notifies us of that).
-    const left = await pollUntil(() => referencesWithMarker(child!.links, marker), (refs) => refs.length === 0);
+    const left = await pollUntil(
+      () => referencesWithMarker(child!.links, marker),
+      (refs) => refs.length === 0,
+    );
     expect(left.value).toEqual([]);
     // A holder keeps a namespace through its tun descriptor, which /proc shows as /dev/net/tun,
     // not as a namespace: check the process itself (its pid could only be reused after a wrap).
@@ -261,7 +287,9 @@ test('after the timeout', async () => {
     type Late = { outcome: { error?: string }; namespaces: string[] };
     const late = JSON.parse(/^NSLAB-LATE (.*)$/m.exec(output)?.[1] ?? 'null') as Late | null;
     expect(late, output).not.toBeNull();
-    expect(late!.outcome).toEqual({ error: expect.stringMatching(/^NslabError: makeNetns\(\): the test had already ended/) });
+    expect(late!.outcome).toEqual({
+      error: expect.stringMatching(/^NslabError: makeNetns\(\): the test had already ended/),
+    });
     expect(late!.namespaces).toEqual([]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,14 +23,24 @@ export function assertion(received: unknown, name: MatcherName, args: readonly u
 // ("after waiting N ms ... (R reads)") is reached by running the matcher inside a wrapper
 // matcher, with Vitest's own matcher context, and keeping what it returned.
 expect.extend({
-  async nslabExplain(this: MatcherState, received: unknown, name: MatcherName, args: unknown[], box: { outcome?: Outcome }) {
+  async nslabExplain(
+    this: MatcherState,
+    received: unknown,
+    name: MatcherName,
+    args: unknown[],
+    box: { outcome?: Outcome },
+  ) {
     box.outcome = await (matchers[name] as AnyMatcher).call(this, received, ...args);
     return { pass: !this.isNot, message: () => 'nslabExplain never fails' };
   },
 });
 
 /** Runs a matcher and returns its verdict and its message, whichever way it went. */
-export async function explain(received: unknown, name: MatcherName, ...args: unknown[]): Promise<{ pass: boolean; message: string; report: Report }> {
+export async function explain(
+  received: unknown,
+  name: MatcherName,
+  ...args: unknown[]
+): Promise<{ pass: boolean; message: string; report: Report }> {
   const box: { outcome?: Outcome } = {};
   await (expect(received) as unknown as { nslabExplain(...a: unknown[]): Promise<void> }).nslabExplain(name, args, box);
   const message = stripVTControlCharacters(box.outcome!.message());
@@ -48,7 +58,8 @@ export async function failure(run: () => unknown): Promise<Error> {
   } catch (error) {
     outcome = error;
   }
-  if (!(outcome instanceof Error)) throw new Error(`expected a failure, got ${outcome === undefined ? 'success' : String(outcome)}`);
+  if (!(outcome instanceof Error))
+    throw new Error(`expected a failure, got ${outcome === undefined ? 'success' : String(outcome)}`);
   outcome.message = stripVTControlCharacters(outcome.message);
   return outcome;
 }
@@ -65,7 +76,8 @@ export interface Report {
   state: LinkState;
 }
 
-const LAYOUT = /^(?<hint>.*)\n\nExpected: (?<expected>.*)\nReceived: (?<received>[^]*?)\n\nThe kernel's state of (?<device>.*) after waiting (?<waited>\d+) ms of (?<timeout>\d+) ms \((?<reads>\d+) reads\):\n(?<state>\{[^]*\})$/;
+const LAYOUT =
+  /^(?<hint>.*)\n\nExpected: (?<expected>.*)\nReceived: (?<received>[^]*?)\n\nThe kernel's state of (?<device>.*) after waiting (?<waited>\d+) ms of (?<timeout>\d+) ms \((?<reads>\d+) reads\):\n(?<state>\{[^]*\})$/;
 
 export function parseReport(message: string): Report {
   const m = LAYOUT.exec(stripVTControlCharacters(message));

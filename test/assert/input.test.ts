@@ -4,7 +4,15 @@
 // misleading failure.
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
-import { DeviceNotFoundError, InvalidAddressError, InvalidArgumentError, InvalidMacError, NamespaceDestroyedError, type Link, type Netns } from '../../src/index.ts';
+import {
+  DeviceNotFoundError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidMacError,
+  NamespaceDestroyedError,
+  type Link,
+  type Netns,
+} from '../../src/index.ts';
 import { ipLinks } from '../helpers/oracle.ts';
 import { assertion, failure, MATCHER_NAMES, type MatcherName } from './helpers.ts';
 
@@ -32,15 +40,22 @@ describe('a receiver that is not a device handle', () => {
     ['undefined', undefined, /received undefined$/],
     ['null', null, /received null$/],
   ];
-  test.for(receivers)('%s: a TypeError that says a device handle was expected, from every matcher', async ([, receiver, shown], { netns }) => {
-    const args = await validArgs(netns);
-    for (const name of MATCHER_NAMES) {
-      const error = await failure(() => assertion(receiver, name, args[name]));
-      expect(error).toBeInstanceOf(TypeError);
-      expect(error.message).toMatch(new RegExp(`^${name}: expected a device handle from nslab \\(ns\\.addBridge\\(\\), ns\\.addTap\\(\\), ns\\.link\\(\\), \\.\\.\\.\\)`));
-      expect(error.message).toMatch(shown);
-    }
-  });
+  test.for(receivers)(
+    '%s: a TypeError that says a device handle was expected, from every matcher',
+    async ([, receiver, shown], { netns }) => {
+      const args = await validArgs(netns);
+      for (const name of MATCHER_NAMES) {
+        const error = await failure(() => assertion(receiver, name, args[name]));
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.message).toMatch(
+          new RegExp(
+            `^${name}: expected a device handle from nslab \\(ns\\.addBridge\\(\\), ns\\.addTap\\(\\), ns\\.link\\(\\), \\.\\.\\.\\)`,
+          ),
+        );
+        expect(error.message).toMatch(shown);
+      }
+    },
+  );
 
   test('under .not too', async () => {
     await expect(expect({}).not.toHaveCarrier()).rejects.toThrow(/toHaveCarrier: expected a device handle/);
@@ -63,57 +78,84 @@ describe('a receiver that is not a device handle', () => {
 });
 
 describe('malformed expectations fail at once, before any wait', () => {
-  test.for([['52:54:00:00:00'], ['52-54-00-00-00-01'], ['zz:54:00:00:00:01'], ['52:54:00:00:00:01:02'], [''], [42]])('MAC %j: InvalidMacError', async ([mac], { netns }) => {
-    const tap = await netns.addTap('btap0');
-    const error = await failure(() => expect(tap).toHaveMac(mac as string));
-    expect(error).toBeInstanceOf(InvalidMacError);
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect(error.message).toMatch(/^invalid MAC address .*: write six hex octets separated by colons, like 52:54:00:00:00:01$/);
-    expect((error as InvalidMacError).value).toBe(mac);
-  });
-
-  test.for([['8000-525400000001'], ['525400000001'], ['8000.5254000000'], ['10000.525400000001'], [{ priority: 0x10000, mac: '52:54:00:00:00:01' }], [{ priority: 1 }], [42]])(
-    'bridge ID %j: InvalidArgumentError',
-    async ([id], { netns }) => {
-    const tap = await netns.addTap('btap0');
-      const error = await failure(() => expect(tap).toHaveBridgeId(id as string));
+  test.for([['52:54:00:00:00'], ['52-54-00-00-00-01'], ['zz:54:00:00:00:01'], ['52:54:00:00:00:01:02'], [''], [42]])(
+    'MAC %j: InvalidMacError',
+    async ([mac], { netns }) => {
+      const tap = await netns.addTap('btap0');
+      const error = await failure(() => expect(tap).toHaveMac(mac as string));
+      expect(error).toBeInstanceOf(InvalidMacError);
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect(error.message).toMatch(/^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/);
+      expect(error.message).toMatch(
+        /^invalid MAC address .*: write six hex octets separated by colons, like 52:54:00:00:00:01$/,
+      );
+      expect((error as InvalidMacError).value).toBe(mac);
     },
   );
 
-  test.for([['UP'], ['running'], ['Up'], [''], [42]])('operstate %j: TypeError listing the kernel\'s operstates', async ([operstate], { netns }) => {
+  test.for([
+    ['8000-525400000001'],
+    ['525400000001'],
+    ['8000.5254000000'],
+    ['10000.525400000001'],
+    [{ priority: 0x10000, mac: '52:54:00:00:00:01' }],
+    [{ priority: 1 }],
+    [42],
+  ])('bridge ID %j: InvalidArgumentError', async ([id], { netns }) => {
     const tap = await netns.addTap('btap0');
-    await expect((async () => expect(tap).toHaveOperstate(operstate as unknown as 'up'))()).rejects.toThrow(
-      `toHaveOperstate: unknown operstate ${JSON.stringify(operstate)}; the kernel reports one of unknown, notpresent, down, lowerlayerdown, testing, dormant, up`,
+    const error = await failure(() => expect(tap).toHaveBridgeId(id as string));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error.message).toMatch(
+      /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/,
     );
   });
 
-  test.for([[['FOO']], [[]], [['UP', 'up']], [[42]], ['UP'], [undefined]])('flags %j: TypeError naming the valid flags', async ([flags], { netns }) => {
-    const tap = await netns.addTap('btap0');
-    const error = await failure(() => expect(tap).toHaveFlags(flags as string[]));
-    expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toMatch(/^toHaveFlags: expected a non-empty array of flag names among UP, BROADCAST, .*LOWER_UP.*; unknown: /);
-  });
+  test.for([['UP'], ['running'], ['Up'], [''], [42]])(
+    "operstate %j: TypeError listing the kernel's operstates",
+    async ([operstate], { netns }) => {
+      const tap = await netns.addTap('btap0');
+      await expect((async () => expect(tap).toHaveOperstate(operstate as unknown as 'up'))()).rejects.toThrow(
+        `toHaveOperstate: unknown operstate ${JSON.stringify(operstate)}; the kernel reports one of unknown, notpresent, down, lowerlayerdown, testing, dormant, up`,
+      );
+    },
+  );
 
-  test('flags named after Object.prototype members ("constructor") are refused like any unknown name', async ({ netns }) => {
+  test.for([[['FOO']], [[]], [['UP', 'up']], [[42]], ['UP'], [undefined]])(
+    'flags %j: TypeError naming the valid flags',
+    async ([flags], { netns }) => {
+      const tap = await netns.addTap('btap0');
+      const error = await failure(() => expect(tap).toHaveFlags(flags as string[]));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(
+        /^toHaveFlags: expected a non-empty array of flag names among UP, BROADCAST, .*LOWER_UP.*; unknown: /,
+      );
+    },
+  );
+
+  test('flags named after Object.prototype members ("constructor") are refused like any unknown name', async ({
+    netns,
+  }) => {
     const tap = await netns.addTap('btap0');
     const error = await failure(() => expect(tap).toHaveFlags(['constructor'], { timeout: 50 }));
     expect(error).toBeInstanceOf(TypeError);
   });
 
-  test.for([['192.0.2.1'], ['192.0.2.1/33'], ['2001:db8::1/129'], ['host/24'], ['192.0.2.256/24'], [''], [42]])('address %j: InvalidAddressError', async ([cidr], { netns }) => {
-    const tap = await netns.addTap('btap0');
-    const error = await failure(() => expect(tap).toHaveAddress(cidr as string));
-    expect(error).toBeInstanceOf(InvalidAddressError);
-    expect(error.message).toMatch(/write an address with its prefix length, like 192\.0\.2\.1\/24 or 2001:db8::1\/64$/);
-  });
+  test.for([['192.0.2.1'], ['192.0.2.1/33'], ['2001:db8::1/129'], ['host/24'], ['192.0.2.256/24'], [''], [42]])(
+    'address %j: InvalidAddressError',
+    async ([cidr], { netns }) => {
+      const tap = await netns.addTap('btap0');
+      const error = await failure(() => expect(tap).toHaveAddress(cidr as string));
+      expect(error).toBeInstanceOf(InvalidAddressError);
+      expect(error.message).toMatch(
+        /write an address with its prefix length, like 192\.0\.2\.1\/24 or 2001:db8::1\/64$/,
+      );
+    },
+  );
 
   test.for([['yes'], [1], [null]])('tentative %j: TypeError', async ([tentative], { netns }) => {
     const tap = await netns.addTap('btap0');
-    await expect((async () => expect(tap).toHaveAddress('192.0.2.1/24', { tentative: tentative as unknown as boolean }))()).rejects.toThrow(
-      `toHaveAddress: tentative must be true or false, received ${JSON.stringify(tentative)}`,
-    );
+    await expect(
+      (async () => expect(tap).toHaveAddress('192.0.2.1/24', { tentative: tentative as unknown as boolean }))(),
+    ).rejects.toThrow(`toHaveAddress: tentative must be true or false, received ${JSON.stringify(tentative)}`);
   });
 
   test.for([['btap0'], [[42]], [[{ name: 'btap0' }]]])('ports %j: TypeError', async ([ports], { netns }) => {
@@ -146,7 +188,9 @@ describe('bad wait options', () => {
     for (const name of MATCHER_NAMES) {
       const error = await failure(() => assertion(tap, name, [...args[name], option]));
       expect(error).toBeInstanceOf(TypeError);
-      expect(error.message).toMatch(new RegExp(`^${name}: options must be \\{ timeout\\?: milliseconds >= 0 \\}, received `));
+      expect(error.message).toMatch(
+        new RegExp(`^${name}: options must be \\{ timeout\\?: milliseconds >= 0 \\}, received `),
+      );
     }
   });
 
@@ -183,7 +227,10 @@ describe('a device or namespace that is gone', () => {
     expect(error.message).toMatch(/^no device named "wtap0"/);
   });
 
-  test('a namespace destroyed before the matcher: NamespaceDestroyedError, from every matcher', async ({ netns, makeNetns }) => {
+  test('a namespace destroyed before the matcher: NamespaceDestroyedError, from every matcher', async ({
+    netns,
+    makeNetns,
+  }) => {
     const args = await validArgs(netns);
     const gone = await makeNetns({ label: 'gone' });
     const br = await gone.addBridge('dbr0');
@@ -195,7 +242,9 @@ describe('a device or namespace that is gone', () => {
     }
   });
 
-  test('a namespace destroyed while the matcher waits: NamespaceDestroyedError ends the wait', async ({ makeNetns }) => {
+  test('a namespace destroyed while the matcher waits: NamespaceDestroyedError ends the wait', async ({
+    makeNetns,
+  }) => {
     const gone = await makeNetns({ label: 'going' });
     const br = await gone.addBridge('dbr1');
     const pending = failure(() => expect(br).toBeAdminUp());

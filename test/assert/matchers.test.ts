@@ -8,7 +8,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
 import type { Link, Netns, TunFile } from '../../src/index.ts';
-import { comparableState, ipAddrs, ipBridgeId, ipLink, ipPorts, oracleState, type ComparableState } from '../helpers/oracle.ts';
+import {
+  comparableState,
+  ipAddrs,
+  ipBridgeId,
+  ipLink,
+  ipPorts,
+  oracleState,
+  type ComparableState,
+} from '../helpers/oracle.ts';
 import { assertion, explain, failure, parseReport, type MatcherName } from './helpers.ts';
 
 interface Arranged {
@@ -33,7 +41,10 @@ interface Case {
 }
 
 /** A persistent tap nobody holds (so no carrier) whose descriptor is opened and closed on demand. */
-async function unheldTap(ns: Netns, name: string): Promise<{ tap: Link; attach(): Promise<void>; detach(): Promise<void> }> {
+async function unheldTap(
+  ns: Netns,
+  name: string,
+): Promise<{ tap: Link; attach(): Promise<void>; detach(): Promise<void> }> {
   const tap = await ns.addTap(name, { owner: 'none' });
   await tap.up();
   let file: TunFile | undefined;
@@ -54,7 +65,14 @@ const cases: Case[] = [
     async arrange(ns) {
       const { tap, attach, detach } = await unheldTap(ns, 'ctap0');
       // Admin up, so iproute2's LOWER_UP is the carrier bit.
-      return { subject: tap, args: [], expected: 'carrier', holds: async () => (await ipLink(ns, 'ctap0'))!.flags.includes('LOWER_UP'), change: attach, revert: detach };
+      return {
+        subject: tap,
+        args: [],
+        expected: 'carrier',
+        holds: async () => (await ipLink(ns, 'ctap0'))!.flags.includes('LOWER_UP'),
+        change: attach,
+        revert: detach,
+      };
     },
   },
   {
@@ -62,7 +80,14 @@ const cases: Case[] = [
     hint: 'expect(received).toBeAdminUp()',
     async arrange(ns) {
       const br = await ns.addBridge('abr0');
-      return { subject: br, args: [], expected: 'IFF_UP', holds: async () => (await ipLink(ns, 'abr0'))!.flags.includes('UP'), change: () => br.up(), revert: () => br.down() };
+      return {
+        subject: br,
+        args: [],
+        expected: 'IFF_UP',
+        holds: async () => (await ipLink(ns, 'abr0'))!.flags.includes('UP'),
+        change: () => br.up(),
+        revert: () => br.down(),
+      };
     },
   },
   {
@@ -88,7 +113,14 @@ const cases: Case[] = [
       const tap = await ns.addTap('otap0');
       await tap.attachTo(br);
       await br.up();
-      return { subject: br, args: ['up'], expected: 'up', holds: async () => (await ipLink(ns, 'obr0'))!.operstate === 'UP', change: () => tap.up(), revert: () => tap.down() };
+      return {
+        subject: br,
+        args: ['up'],
+        expected: 'up',
+        holds: async () => (await ipLink(ns, 'obr0'))!.operstate === 'UP',
+        change: () => tap.up(),
+        revert: () => tap.down(),
+      };
     },
   },
   {
@@ -100,7 +132,14 @@ const cases: Case[] = [
         const { flags } = (await ipLink(ns, 'ftap0'))!;
         return flags.includes('UP') && flags.includes('LOWER_UP');
       };
-      return { subject: tap, args: [['UP', 'LOWER_UP']], expected: 'UP,LOWER_UP', holds, change: () => tap.up(), revert: () => tap.down() };
+      return {
+        subject: tap,
+        args: [['UP', 'LOWER_UP']],
+        expected: 'UP,LOWER_UP',
+        holds,
+        change: () => tap.up(),
+        revert: () => tap.down(),
+      };
     },
   },
   {
@@ -150,7 +189,14 @@ const cases: Case[] = [
       await first.attachTo(br);
       const holds = async (): Promise<boolean> => (await ipPorts(ns, 'pbr0')).sort().join() === 'ptap1,ptap2';
       // A name and a handle, in the reverse order: order does not matter, both forms are accepted.
-      return { subject: br, args: [[second, 'ptap1']], expected: '[ptap1, ptap2]', holds, change: () => second.attachTo(br), revert: () => second.detach() };
+      return {
+        subject: br,
+        args: [[second, 'ptap1']],
+        expected: '[ptap1, ptap2]',
+        holds,
+        change: () => second.attachTo(br),
+        revert: () => second.detach(),
+      };
     },
   },
   {
@@ -159,7 +205,14 @@ const cases: Case[] = [
     async arrange(ns) {
       const br = await ns.addBridge('tbr0');
       const tap = await ns.addTap('ttap0');
-      return { subject: tap, args: [br], expected: 'master tbr0', holds: async () => (await ipLink(ns, 'ttap0'))!.master === 'tbr0', change: () => tap.attachTo(br), revert: () => tap.detach() };
+      return {
+        subject: tap,
+        args: [br],
+        expected: 'master tbr0',
+        holds: async () => (await ipLink(ns, 'ttap0'))!.master === 'tbr0',
+        change: () => tap.attachTo(br),
+        revert: () => tap.detach(),
+      };
     },
   },
   {
@@ -167,7 +220,8 @@ const cases: Case[] = [
     hint: 'expect(received).toHaveAddress(expected)',
     async arrange(ns) {
       const tap = await ns.addTap('itap0');
-      const holds = async (): Promise<boolean> => (await ipAddrs(ns, 'itap0')).some((a) => a.local === '192.0.2.1' && a.prefixlen === 24);
+      const holds = async (): Promise<boolean> =>
+        (await ipAddrs(ns, 'itap0')).some((a) => a.local === '192.0.2.1' && a.prefixlen === 24);
       return {
         subject: tap,
         args: ['192.0.2.1/24'],
@@ -189,7 +243,11 @@ const SETTLE_ROUNDS = 10;
  * runs), so a round counts only when the oracle saw the same state before and after the matcher's
  * reads; after SETTLE_ROUNDS unsettled rounds the last one is compared anyway, and fails.
  */
-async function failureOnSettledState(ns: Netns, subject: Link, fail: () => Promise<Error>): Promise<{ error: Error; oracle: ComparableState }> {
+async function failureOnSettledState(
+  ns: Netns,
+  subject: Link,
+  fail: () => Promise<Error>,
+): Promise<{ error: Error; oracle: ComparableState }> {
   for (let round = 1; ; round++) {
     const before = await oracleState(ns, subject.name);
     const error = await fail();
@@ -199,12 +257,16 @@ async function failureOnSettledState(ns: Netns, subject: Link, fail: () => Promi
 }
 
 describe.each(cases)('$name', ({ name, hint, arrange }) => {
-  test('fails while the kernel says otherwise; the message has the hint, the expectation and the whole state', async ({ netns }) => {
+  test('fails while the kernel says otherwise; the message has the hint, the expectation and the whole state', async ({
+    netns,
+  }) => {
     const a = await arrange(netns);
     expect(await a.holds()).toBe(false);
 
     await expect(assertion(a.subject, name, [...a.args, FAIL_AFTER])).rejects.toThrow(/after waiting \d+ ms of 200 ms/);
-    const { error, oracle } = await failureOnSettledState(netns, a.subject, () => failure(() => assertion(a.subject, name, [...a.args, FAIL_AFTER])));
+    const { error, oracle } = await failureOnSettledState(netns, a.subject, () =>
+      failure(() => assertion(a.subject, name, [...a.args, FAIL_AFTER])),
+    );
     const report = parseReport(error.message);
     expect(report.hint).toBe(hint);
     expect(report.expected).toBe(JSON.stringify(a.expected));
@@ -214,7 +276,21 @@ describe.each(cases)('$name', ({ name, hint, arrange }) => {
     // business: that a wait re-reads is shown by the next test, where it must to pass.)
     expect(report.waitedMs).toBeGreaterThanOrEqual(200);
     expect(comparableState(report.state)).toEqual(oracle);
-    expect(Object.keys(report.state)).toEqual(expect.arrayContaining(['name', 'index', 'kind', 'mac', 'mtu', 'flags', 'adminUp', 'running', 'operstate', 'carrier', 'addresses']));
+    expect(Object.keys(report.state)).toEqual(
+      expect.arrayContaining([
+        'name',
+        'index',
+        'kind',
+        'mac',
+        'mtu',
+        'flags',
+        'adminUp',
+        'running',
+        'operstate',
+        'carrier',
+        'addresses',
+      ]),
+    );
 
     await assertion(a.subject, name, a.args, true);
   });
@@ -228,7 +304,9 @@ describe.each(cases)('$name', ({ name, hint, arrange }) => {
     await a.change();
     const { pass, report } = await pending;
     const wall = performance.now() - started;
-    console.log(`${name}: held after ${report.waitedMs} ms and ${report.reads} reads (${wall.toFixed(1)} ms wall clock)`);
+    console.log(
+      `${name}: held after ${report.waitedMs} ms and ${report.reads} reads (${wall.toFixed(1)} ms wall clock)`,
+    );
 
     expect(pass).toBe(true);
     // The first read came before the change.
@@ -245,7 +323,9 @@ describe.each(cases)('$name', ({ name, hint, arrange }) => {
     await assertion(a.subject, name, a.args);
     expect(await a.holds()).toBe(true);
 
-    const { error, oracle } = await failureOnSettledState(netns, a.subject, () => failure(() => assertion(a.subject, name, [...a.args, FAIL_AFTER], true)));
+    const { error, oracle } = await failureOnSettledState(netns, a.subject, () =>
+      failure(() => assertion(a.subject, name, [...a.args, FAIL_AFTER], true)),
+    );
     const report = parseReport(error.message);
     expect(report.hint).toBe(hint.replace(').', ').not.'));
     expect(report.expected).toBe(`not ${JSON.stringify(a.expected)}`);

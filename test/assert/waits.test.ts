@@ -20,7 +20,9 @@ test('the default is 5000 ms', async ({ netns }) => {
   expect(report.timeoutMs).toBe(5000);
 });
 
-test('configureWaits({ timeout }) changes the default of every matcher; an explicit option still wins', async ({ netns }) => {
+test('configureWaits({ timeout }) changes the default of every matcher; an explicit option still wins', async ({
+  netns,
+}) => {
   const br = await netns.addBridge('wbr1');
   configureWaits({ timeout: 150 });
   expect(waitDefaults.timeout).toBe(150);
@@ -46,7 +48,9 @@ test('waitForState() without a timeout uses the configured default', async ({ ne
   expect(waited.value.name).toBe('wbr2');
 });
 
-test('waitForState() returns at the first read that meets the condition, woken by the kernel notification', async ({ netns }) => {
+test('waitForState() returns at the first read that meets the condition, woken by the kernel notification', async ({
+  netns,
+}) => {
   const br = await netns.addBridge('wbr3');
   const pending = waitForState(br, (s) => s.adminUp, { timeout: 5000 });
   await br.up();

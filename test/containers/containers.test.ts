@@ -92,7 +92,10 @@ describe('adopting a container', () => {
     expect(guest.running).toBe(true);
   });
 
-  test('a veth into the container: addresses on both sides, the matchers on the container side, traffic across', async ({ netns, skip }) => {
+  test('a veth into the container: addresses on both sides, the matchers on the container side, traffic across', async ({
+    netns,
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const vm = await startContainer(vmOptions());
     await using guest = await adoptContainer(vm);
@@ -103,7 +106,8 @@ describe('adopting a container', () => {
     await eth0.addAddress('192.0.2.2/24');
     // Docker disables IPv6 in a container whose network has none (--network none included),
     // for every device created there later: the kernel refuses the address until it is enabled.
-    const sysctl = async (key: string): Promise<string> => String((await guest.ns.exec('sysctl', ['-n', key])).stdout).trim();
+    const sysctl = async (key: string): Promise<string> =>
+      String((await guest.ns.exec('sysctl', ['-n', key])).stdout).trim();
     expect(await sysctl('net.ipv6.conf.eth0.disable_ipv6')).toBe('1');
     const refused = await eth0.addAddress('2001:db8::2/64').catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'EACCES', extack: 'ipv6: IPv6 is disabled on this device' });
@@ -135,7 +139,10 @@ describe('adopting a container', () => {
     expect(await ipLink(netns, 'veth-vm2')).toBeUndefined();
   });
 
-  test('when the container stops, the handle reports it and lets go; the kernel then deletes the veth pair, the test-side end too', async ({ netns, skip }) => {
+  test('when the container stops, the handle reports it and lets go; the kernel then deletes the veth pair, the test-side end too', async ({
+    netns,
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const vm = await startContainer(vmOptions());
     await using guest = await adoptContainer(vm);
@@ -169,13 +176,21 @@ describe('adopting a container', () => {
     expect(processesIn(inode)).toEqual([]);
     closeSync(held);
 
-    const gone = await until(netns, () => deleted, (d) => d.includes(host.index), NAMESPACE_FREED_MS);
+    const gone = await until(
+      netns,
+      () => deleted,
+      (d) => d.includes(host.index),
+      NAMESPACE_FREED_MS,
+    );
     stopListening();
     expect(gone.met).toBe(true);
     expect(await ipLink(netns, 'veth-vm')).toBeUndefined();
   });
 
-  test('while another handle holds the namespace, it outlives the stopped container and the veth stays up; releasing it lets the kernel delete the pair', async ({ netns, skip }) => {
+  test('while another handle holds the namespace, it outlives the stopped container and the veth stays up; releasing it lets the kernel delete the pair', async ({
+    netns,
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const vm = await startContainer(vmOptions());
     await using guest = await adoptContainer(vm);
@@ -201,7 +216,10 @@ describe('adopting a container', () => {
     expect(await ipLink(netns, 'veth-vm')).toBeUndefined();
   });
 
-  test('destroy() while the container runs removes the veth and releases the namespace; the container keeps running', async ({ netns, skip }) => {
+  test('destroy() while the container runs removes the veth and releases the namespace; the container keeps running', async ({
+    netns,
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const vm = await startContainer(vmOptions());
     const guest = await adoptContainer(vm);
@@ -230,11 +248,15 @@ describe('bad input', () => {
       const error = await adoptContainer(vm).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ContainerNotRunningError);
       expect((error as ContainerNotRunningError).status).toBe('exited');
-      expect((error as Error).message).toMatch(new RegExp(`container ${vm.getName().replace(/^\//, '')} is not running \\(status exited, exit code 0\\)`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`container ${vm.getName().replace(/^\//, '')} is not running \\(status exited, exit code 0\\)`),
+      );
     } finally {
       await removeOwnContainers();
     }
-    await expect(adoptContainer('nslab-no-such-container')).rejects.toThrow(/no container nslab-no-such-container in the Docker engine/);
+    await expect(adoptContainer('nslab-no-such-container')).rejects.toThrow(
+      /no container nslab-no-such-container in the Docker engine/,
+    );
   });
 
   test('a pid whose namespace cannot be opened (a container init that has exited but is not reaped yet): the error names the path and the cause', async () => {
@@ -242,14 +264,19 @@ describe('bad input', () => {
     const { child: parent, report, exited } = await startFixture<{ pid: number }>('zombie-parent.ts');
     try {
       const { pid } = report;
-      const zombie = await pollUntil(() => procStat(pid)?.state, (state) => state === 'Z');
+      const zombie = await pollUntil(
+        () => procStat(pid)?.state,
+        (state) => state === 'Z',
+      );
       expect(zombie.met).toBe(true);
       const error = await adoptNetns({ pid }).then(
         () => new Error('adopted a zombie'),
         (e: unknown) => e as Error,
       );
       // A zombie has given up its namespaces: its ns/net link is gone, though /proc/PID is not.
-      expect(error.message).toMatch(new RegExp(`cannot open the namespace at /proc/${pid}/ns/net \\(ENOENT\\): is the process still running`));
+      expect(error.message).toMatch(
+        new RegExp(`cannot open the namespace at /proc/${pid}/ns/net \\(ENOENT\\): is the process still running`),
+      );
     } finally {
       parent.kill('SIGKILL');
       await exited;
@@ -258,20 +285,33 @@ describe('bad input', () => {
 
   test('no Docker engine (DOCKER_HOST at a socket that does not exist, or a port nobody listens on): every entry point says so', async () => {
     await withDockerHost('unix:///nonexistent/docker.sock', async () => {
-      expect(await checkDocker()).toEqual({ available: false, reason: 'the socket /nonexistent/docker.sock (DOCKER_HOST=unix:///nonexistent/docker.sock) does not exist' });
+      expect(await checkDocker()).toEqual({
+        available: false,
+        reason: 'the socket /nonexistent/docker.sock (DOCKER_HOST=unix:///nonexistent/docker.sock) does not exist',
+      });
       const error = await requireDocker().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DockerUnavailableError);
-      expect((error as Error).message).toMatch(/^no Docker engine: the socket \/nonexistent\/docker.sock .* does not exist\. Start one/);
+      expect((error as Error).message).toMatch(
+        /^no Docker engine: the socket \/nonexistent\/docker.sock .* does not exist\. Start one/,
+      );
       await expect(busyboxImage()).rejects.toThrow(DockerUnavailableError);
-      await expect(startContainer({ image: 'nslab/busybox:any' })).rejects.toThrow(/no Docker engine: the socket \/nonexistent\/docker.sock/);
+      await expect(startContainer({ image: 'nslab/busybox:any' })).rejects.toThrow(
+        /no Docker engine: the socket \/nonexistent\/docker.sock/,
+      );
       await expect(adoptContainer('any')).rejects.toThrow(DockerUnavailableError);
       await expect(removeOwnContainers()).rejects.toThrow(DockerUnavailableError);
     });
     await withDockerHost('tcp://127.0.0.1:1', async () => {
-      expect(await checkDocker()).toEqual({ available: false, reason: '127.0.0.1:1 (DOCKER_HOST=tcp://127.0.0.1:1): nothing listens on it (is dockerd running?)' });
+      expect(await checkDocker()).toEqual({
+        available: false,
+        reason: '127.0.0.1:1 (DOCKER_HOST=tcp://127.0.0.1:1): nothing listens on it (is dockerd running?)',
+      });
     });
     await withDockerHost('ssh://somewhere', async () => {
-      expect(await checkDocker()).toMatchObject({ available: false, reason: expect.stringMatching(/neither unix:\/\/PATH nor tcp:\/\/HOST:PORT/) });
+      expect(await checkDocker()).toMatchObject({
+        available: false,
+        reason: expect.stringMatching(/neither unix:\/\/PATH nor tcp:\/\/HOST:PORT/),
+      });
     });
   });
 
@@ -279,13 +319,21 @@ describe('bad input', () => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const error = await startContainer({ image: 'nslab/no-such-image:1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImageNotFoundError);
-    expect((error as Error).message).toMatch(/^image nslab\/no-such-image:1 is not in the local Docker engine, and nslab does not pull images/);
+    expect((error as Error).message).toMatch(
+      /^image nslab\/no-such-image:1 is not in the local Docker engine, and nslab does not pull images/,
+    );
   });
 
-  test('a dynamically linked busybox cannot make an image FROM scratch: the error says which package to install', async ({ skip }) => {
+  test('a dynamically linked busybox cannot make an image FROM scratch: the error says which package to install', async ({
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
-    await expect(busyboxImage({ busybox: '/bin/ls' })).rejects.toThrow(/\/bin\/ls is dynamically linked .* install Debian's busybox-static/);
-    await expect(busyboxImage({ busybox: '/nonexistent/busybox' })).rejects.toThrow(/cannot use \/nonexistent\/busybox .*ENOENT.*install Debian's busybox-static/);
+    await expect(busyboxImage({ busybox: '/bin/ls' })).rejects.toThrow(
+      /\/bin\/ls is dynamically linked .* install Debian's busybox-static/,
+    );
+    await expect(busyboxImage({ busybox: '/nonexistent/busybox' })).rejects.toThrow(
+      /cannot use \/nonexistent\/busybox .*ENOENT.*install Debian's busybox-static/,
+    );
   });
 });
 
@@ -295,13 +343,21 @@ describe('images and cleanup', () => {
     const scratchTmp = mkdtempSync(join(tmpdir(), 'nslab-tmp-'));
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = scratchTmp;
-    const spec = { repository: 'nslab/test-image', files: [{ path: '/hello', content: `built by pid ${process.pid} at ${Date.now()}\n` }], cmd: ['/hello'] };
+    const spec = {
+      repository: 'nslab/test-image',
+      files: [{ path: '/hello', content: `built by pid ${process.pid} at ${Date.now()}\n` }],
+      cmd: ['/hello'],
+    };
     let tag = '';
     try {
       tag = await buildImage(spec);
       expect(readdirSync(scratchTmp)).toEqual([]);
       expect(await buildImage(spec)).toBe(tag);
-      const info = await (await (await loadTestcontainers()).getContainerRuntimeClient()).container.dockerode.getImage(tag).inspect();
+      const info = await (
+        await (await loadTestcontainers()).getContainerRuntimeClient()
+      ).container.dockerode
+        .getImage(tag)
+        .inspect();
       expect(info.Config.Labels).toMatchObject({ [IMAGE_LABEL]: 'nslab/test-image' });
       expect(info.Config.Cmd).toEqual(['/hello']);
       expect(tag).toMatch(/^nslab\/test-image:[0-9a-f]{16}$/);
@@ -309,7 +365,9 @@ describe('images and cleanup', () => {
       const other = await buildImage({ ...spec, cmd: ['/other'] });
       expect(other).not.toBe(tag);
       const docker = (await (await loadTestcontainers()).getContainerRuntimeClient()).container.dockerode;
-      expect((await docker.listImages({ filters: { reference: ['nslab/test-image'] } })).flatMap((i) => i.RepoTags ?? [])).toEqual([other]);
+      expect(
+        (await docker.listImages({ filters: { reference: ['nslab/test-image'] } })).flatMap((i) => i.RepoTags ?? []),
+      ).toEqual([other]);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
@@ -320,7 +378,9 @@ describe('images and cleanup', () => {
     }
   });
 
-  test("containers are labelled with their owner; stale ones (owner gone) are removed, live owners' kept", async ({ skip }) => {
+  test("containers are labelled with their owner; stale ones (owner gone) are removed, live owners' kept", async ({
+    skip,
+  }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
     const mine = await startContainer(vmOptions());
     const labels = (await inspect(mine.getId())).Config.Labels;

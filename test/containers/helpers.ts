@@ -2,7 +2,13 @@
 // and the offline image), and waiting on a program's output with a deadline.
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll } from 'vitest';
-import { busyboxImage, checkDocker, loadTestcontainers, ownerLabels, removeOwnContainers } from '../../src/container/index.ts';
+import {
+  busyboxImage,
+  checkDocker,
+  loadTestcontainers,
+  ownerLabels,
+  removeOwnContainers,
+} from '../../src/container/index.ts';
 
 export type ContainerEnv = { image: string; skip?: undefined } | { image?: undefined; skip: string };
 
@@ -18,7 +24,12 @@ export async function containerEnv(): Promise<ContainerEnv> {
   const image = await busyboxImage();
   const docker = (await (await loadTestcontainers()).getContainerRuntimeClient()).container.dockerode;
   try {
-    const probe = await docker.createContainer({ Image: image, Cmd: ['true'], Labels: ownerLabels(), HostConfig: { NetworkMode: 'none' } });
+    const probe = await docker.createContainer({
+      Image: image,
+      Cmd: ['true'],
+      Labels: ownerLabels(),
+      HostConfig: { NetworkMode: 'none' },
+    });
     try {
       await probe.start();
       await probe.wait();
@@ -64,12 +75,14 @@ export function followOutput(child: ResultPromise): Output {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let exited: string | undefined;
-  child.then(
-    (r) => (exited = `exited with code ${r.exitCode}`),
-    (e: Error) => (exited = `failed: ${e.message}`),
-  ).finally(() => {
-    for (const w of waiters) w();
-  });
+  child
+    .then(
+      (r) => (exited = `exited with code ${r.exitCode}`),
+      (e: Error) => (exited = `failed: ${e.message}`),
+    )
+    .finally(() => {
+      for (const w of waiters) w();
+    });
   return {
     get text() {
       return text;
@@ -86,11 +99,13 @@ export function followOutput(child: ResultPromise): Output {
           if (error) reject(error);
           else resolve(text);
         };
-        const timer = setTimeout(() => finish(new Error(`no output matching ${pattern} within ${timeoutMs} ms; output so far:\n${text}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`no output matching ${pattern} within ${timeoutMs} ms; output so far:\n${text}`)),
+          timeoutMs,
+        );
         waiters.add(check);
         check();
       });
     },
   };
 }
-

@@ -4,7 +4,18 @@
 // TypeScript examples go into that project as they stand in README.md: every one must
 // type-check, and the first ("A first test") must pass. Also: the packed package holds every
 // file those imports reach.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { execa } from 'execa';
@@ -18,7 +29,8 @@ const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as
 const exportTargets = Object.values(pkg.exports).flatMap((e) => [e.types, e.default].map((p) => posix.normalize(p)));
 
 const CHILD_TIMEOUT_MS = 60_000;
-const run = (file: string, args: string[], cwd: string) => execa(file, args, { cwd, env: childEnv(), extendEnv: false, all: true, reject: false, timeout: CHILD_TIMEOUT_MS });
+const run = (file: string, args: string[], cwd: string) =>
+  execa(file, args, { cwd, env: childEnv(), extendEnv: false, all: true, reject: false, timeout: CHILD_TIMEOUT_MS });
 // A hook or test that runs children gets their time limits and a margin, so that under load a slow
 // child ends with its own message (what it printed) rather than Vitest's bare 30 s timeout.
 const limitFor = (children: number): number => children * CHILD_TIMEOUT_MS + 10_000;
@@ -36,7 +48,9 @@ function newest(dir: string): number {
 // than src/, and would then test something else than the sources.
 function ensureBuilt(): Promise<unknown> | undefined {
   const targets = exportTargets.map((t) => join(REPO_ROOT, t));
-  const stale = targets.some((t) => !existsSync(t)) || Math.min(...targets.map((t) => statSync(t).mtimeMs)) < newest(join(REPO_ROOT, 'src'));
+  const stale =
+    targets.some((t) => !existsSync(t)) ||
+    Math.min(...targets.map((t) => statSync(t).mtimeMs)) < newest(join(REPO_ROOT, 'src'));
   if (!stale) return undefined;
   console.log('downstream: dist/ missing or older than src/, running npm run build first');
   return run('npm', ['run', 'build', '--silent'], REPO_ROOT).then((r) => {
@@ -132,7 +146,9 @@ await expect(br).toHaveCarier();
 `;
 
 /** The README's TypeScript examples (its ```ts blocks), in order. */
-const README_EXAMPLES = [...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/^```ts\n([^]*?)^```$/gm)].map((m) => m[1]!);
+const README_EXAMPLES = [...readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/^```ts\n([^]*?)^```$/gm)].map(
+  (m) => m[1]!,
+);
 const readmeExample = (i: number): string => `readme/example-${i + 1}.ts`;
 
 let dir = '';
@@ -140,8 +156,19 @@ let dir = '';
 beforeAll(async () => {
   const building = ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'nslab-downstream-'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'nslab-downstream', private: true, type: 'module', dependencies: { nslab: `file:${REPO_ROOT}` } }, null, 2));
-  const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'], dir);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name: 'nslab-downstream', private: true, type: 'module', dependencies: { nslab: `file:${REPO_ROOT}` } },
+      null,
+      2,
+    ),
+  );
+  const install = await run(
+    'npm',
+    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error'],
+    dir,
+  );
   if (install.exitCode !== 0) {
     // No usable npm here: link it by hand, which is what npm does for a file: directory.
     console.log(`downstream: npm install --offline failed (${install.all}); linking node_modules/nslab by hand`);
@@ -153,10 +180,24 @@ beforeAll(async () => {
     mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
   }
-  const strict = { target: 'es2023', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, types: ['node'], skipLibCheck: false };
+  const strict = {
+    target: 'es2023',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+    skipLibCheck: false,
+  };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: strict, include: ['*.ts'] }, null, 2));
-  writeFileSync(join(dir, 'tsconfig.wrong.json'), JSON.stringify({ compilerOptions: strict, include: ['wrong/*.ts'] }, null, 2));
-  writeFileSync(join(dir, 'tsconfig.readme.json'), JSON.stringify({ compilerOptions: strict, include: ['readme/*.ts'] }, null, 2));
+  writeFileSync(
+    join(dir, 'tsconfig.wrong.json'),
+    JSON.stringify({ compilerOptions: strict, include: ['wrong/*.ts'] }, null, 2),
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.readme.json'),
+    JSON.stringify({ compilerOptions: strict, include: ['readme/*.ts'] }, null, 2),
+  );
   // A user's config with nothing nslab-specific in it.
   writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { include: ['*.test.ts'] } };\n");
   writeFileSync(join(dir, 'bridge.test.ts'), USER_TEST);
@@ -187,60 +228,101 @@ test('the dependency is the repo, and resolves through the exports map to the bu
   const seen = JSON.parse(r.all) as { main: string; vitest: string; names: string[] };
   expect(realpathSync(new URL(seen.main))).toBe(join(realpathSync(REPO_ROOT), 'dist/index.js'));
   expect(realpathSync(new URL(seen.vitest))).toBe(join(realpathSync(REPO_ROOT), 'dist/vitest.js'));
-  expect(seen.names).toEqual(expect.arrayContaining(['createNetns', 'adoptNetns', 'Netns', 'Link', 'Bridge', 'Tap', 'isLink', 'NamespaceDestroyedError', 'DeviceNotFoundError']));
+  expect(seen.names).toEqual(
+    expect.arrayContaining([
+      'createNetns',
+      'adoptNetns',
+      'Netns',
+      'Link',
+      'Bridge',
+      'Tap',
+      'isLink',
+      'NamespaceDestroyedError',
+      'DeviceNotFoundError',
+    ]),
+  );
 });
 
-test('tsc type-checks the project (strict, with the library checks on), and a wrong matcher call is a type error', async () => {
-  const tsc = join(REPO_ROOT, 'node_modules/.bin/tsc');
-  const right = await run(tsc, ['-p', 'tsconfig.json'], dir);
-  // type-errors.ts holds @ts-expect-error lines: a passing run means each of them is an error.
-  expect(right.exitCode, right.all).toBe(0);
+test(
+  'tsc type-checks the project (strict, with the library checks on), and a wrong matcher call is a type error',
+  async () => {
+    const tsc = join(REPO_ROOT, 'node_modules/.bin/tsc');
+    const right = await run(tsc, ['-p', 'tsconfig.json'], dir);
+    // type-errors.ts holds @ts-expect-error lines: a passing run means each of them is an error.
+    expect(right.exitCode, right.all).toBe(0);
 
-  const wrong = await run(tsc, ['-p', 'tsconfig.wrong.json'], dir);
-  expect(wrong.exitCode).not.toBe(0);
-  expect(wrong.all).toMatch(/wrong\/calls\.ts\(7,\d+\): error TS2345: Argument of type '(number|42)' is not assignable to parameter of type '[^']+'/);
-  expect(wrong.all).toMatch(/wrong\/calls\.ts\(8,\d+\): error TS2551: Property 'toHaveCarier' does not exist on type 'Assertion<void, Bridge>'\. Did you mean 'toHaveCarrier'\?/);
-}, limitFor(2));
+    const wrong = await run(tsc, ['-p', 'tsconfig.wrong.json'], dir);
+    expect(wrong.exitCode).not.toBe(0);
+    expect(wrong.all).toMatch(
+      /wrong\/calls\.ts\(7,\d+\): error TS2345: Argument of type '(number|42)' is not assignable to parameter of type '[^']+'/,
+    );
+    expect(wrong.all).toMatch(
+      /wrong\/calls\.ts\(8,\d+\): error TS2551: Property 'toHaveCarier' does not exist on type 'Assertion<void, Bridge>'\. Did you mean 'toHaveCarrier'\?/,
+    );
+  },
+  limitFor(2),
+);
 
-test("vitest runs the project's tests, with its fixtures and matchers, and they pass", async () => {
-  const { exitCode, output } = await runVitest(dir, ['--reporter=json', '--outputFile=results.json']);
-  expect(exitCode, output).toBe(0);
-  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
-    success: boolean;
-    numTotalTests: number;
-    numPassedTests: number;
-    testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-  };
-  const tests = results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]));
-  expect(tests).toEqual([
-    ['a bridge has carrier while its tap is held, and loses it when the holder lets go', 'passed'],
-    ['makeNetns: a veth between two namespaces', 'passed'],
-  ]);
-  expect(results.success).toBe(true);
-}, limitFor(1));
+test(
+  "vitest runs the project's tests, with its fixtures and matchers, and they pass",
+  async () => {
+    const { exitCode, output } = await runVitest(dir, ['--reporter=json', '--outputFile=results.json']);
+    expect(exitCode, output).toBe(0);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      success: boolean;
+      numTotalTests: number;
+      numPassedTests: number;
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const tests = results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]));
+    expect(tests).toEqual([
+      ['a bridge has carrier while its tap is held, and loses it when the holder lets go', 'passed'],
+      ['makeNetns: a veth between two namespaces', 'passed'],
+    ]);
+    expect(results.success).toBe(true);
+  },
+  limitFor(1),
+);
 
-test("the README's TypeScript examples type-check against the published types, strict", async () => {
-  // "A first test", "Without Vitest", the containers example: fewer means the extraction broke.
-  expect(README_EXAMPLES.length).toBeGreaterThanOrEqual(3);
-  const r = await run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.readme.json'], dir);
-  expect(r.exitCode, r.all).toBe(0);
-}, limitFor(1));
+test(
+  "the README's TypeScript examples type-check against the published types, strict",
+  async () => {
+    // "A first test", "Without Vitest", the containers example: fewer means the extraction broke.
+    expect(README_EXAMPLES.length).toBeGreaterThanOrEqual(3);
+    const r = await run(join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.readme.json'], dir);
+    expect(r.exitCode, r.all).toBe(0);
+  },
+  limitFor(1),
+);
 
-test("the README's first example passes as a test of the user's project", async () => {
-  const { exitCode, output } = await runVitest(dir, ['--config', 'vitest.readme.mjs', '--reporter=json', '--outputFile=readme-results.json']);
-  expect(exitCode, output).toBe(0);
-  const results = JSON.parse(readFileSync(join(dir, 'readme-results.json'), 'utf8')) as {
-    testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-  };
-  expect(results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]))).toEqual([['a bridge loses carrier with its last VM', 'passed']]);
-}, limitFor(1));
+test(
+  "the README's first example passes as a test of the user's project",
+  async () => {
+    const { exitCode, output } = await runVitest(dir, [
+      '--config',
+      'vitest.readme.mjs',
+      '--reporter=json',
+      '--outputFile=readme-results.json',
+    ]);
+    expect(exitCode, output).toBe(0);
+    const results = JSON.parse(readFileSync(join(dir, 'readme-results.json'), 'utf8')) as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    expect(results.testResults.flatMap((f) => f.assertionResults.map((a) => [a.title, a.status]))).toEqual([
+      ['a bridge loses carrier with its last VM', 'passed'],
+    ]);
+  },
+  limitFor(1),
+);
 
 /** The fields of an interface in a built declaration file, each with whether it may be left out. */
 function declaredFields(declaration: string, name: string): Record<string, boolean> {
   const text = readFileSync(join(REPO_ROOT, 'dist', declaration), 'utf8');
   const body = new RegExp(`export interface ${name} \\{\\n([^]*?)\\n\\}`).exec(text)?.[1];
   if (body === undefined) throw new Error(`no interface ${name} in dist/${declaration}`);
-  return Object.fromEntries([...body.matchAll(/^ {4}(\w+)(\??):/gm)].map(([, field, optional]) => [field!, optional === '?']));
+  return Object.fromEntries(
+    [...body.matchAll(/^ {4}(\w+)(\??):/gm)].map(([, field, optional]) => [field!, optional === '?']),
+  );
 }
 
 test("the README's device signatures mark an option optional exactly when the published types do", () => {

@@ -21,7 +21,15 @@ import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { checkProperty } from './property.ts';
-import { ackCase, addrCase, deviceName, encodeAck, encodeAddrMessage, encodeLinkMessage, linkMessage } from './messages.ts';
+import {
+  ackCase,
+  addrCase,
+  deviceName,
+  encodeAck,
+  encodeAddrMessage,
+  encodeLinkMessage,
+  linkMessage,
+} from './messages.ts';
 import { optional, s32, u16, u32, u8, unicastMac } from './messages.ts';
 import { parseMacOption } from '../../src/values/mac.ts';
 import { parseName } from '../../src/values/name.ts';
@@ -34,41 +42,59 @@ const one = (bytes: Buffer): NetlinkMessage => {
 
 describe('round trips', () => {
   test('link messages: decodeLink gives back every field the kernel encoded', async () => {
-    await checkProperty('decodeLink round trip', fc.property(linkMessage, (m) => {
-      expect(decodeLink(encodeLinkMessage(m))).toEqual(m);
-    }));
+    await checkProperty(
+      'decodeLink round trip',
+      fc.property(linkMessage, (m) => {
+        expect(decodeLink(encodeLinkMessage(m))).toEqual(m);
+      }),
+    );
   });
 
   test('address messages: header fields, flags (IFA_FLAGS or ifa_flags), label; the address text parses back to its bytes', async () => {
-    await checkProperty('decodeAddr round trip', fc.property(addrCase, (c) => {
-      const { address, ...rest } = decodeAddr(encodeAddrMessage(c));
-      expect(rest).toEqual(c.message);
-      expect(isIP(address)).toBe(c.message.family);
-      expect(ipBytes(address)).toEqual(c.raw);
-    }));
+    await checkProperty(
+      'decodeAddr round trip',
+      fc.property(addrCase, (c) => {
+        const { address, ...rest } = decodeAddr(encodeAddrMessage(c));
+        expect(rest).toEqual(c.message);
+        expect(isIP(address)).toBe(c.message.family);
+        expect(ipBytes(address)).toEqual(c.raw);
+      }),
+    );
   });
 
-  test('acknowledgements and errors: errno, the kernel\'s message and offset, whatever the echoed request\'s length', async () => {
-    await checkProperty('decodeAck round trip', fc.property(ackCase, (c) => {
-      const failed = c.errno !== 0;
-      const want = { errno: c.errno, extack: failed ? c.extack : undefined, extackOffset: failed ? c.offset : undefined };
-      expect(decodeAck(one(encodeAck(c)))).toEqual(want);
-    }));
+  test("acknowledgements and errors: errno, the kernel's message and offset, whatever the echoed request's length", async () => {
+    await checkProperty(
+      'decodeAck round trip',
+      fc.property(ackCase, (c) => {
+        const failed = c.errno !== 0;
+        const want = {
+          errno: c.errno,
+          extack: failed ? c.extack : undefined,
+          extackOffset: failed ? c.offset : undefined,
+        };
+        expect(decodeAck(one(encodeAck(c)))).toEqual(want);
+      }),
+    );
   });
 
   test('datagrams of several messages split back into them, in order, with every header field', async () => {
     const msg = fc.record({ type: u16, flags: u16, seq: u32, pid: u32, payload: fc.uint8Array({ maxLength: 40 }) });
-    await checkProperty('parseMessages round trip', fc.property(fc.array(msg, { maxLength: 8 }), (msgs) => {
-      const bytes = Buffer.concat(msgs.map((m) => {
-        const b = Buffer.from(new MessageWriter(m.type, m.flags).header(m.payload).finish(m.seq));
-        // The writer pads the header; the kernel's nlmsg_len counts the unpadded payload.
-        b.writeUInt32LE(NLMSG_HDRLEN + m.payload.length, 0);
-        b.writeUInt32LE(m.pid, 12);
-        return b;
-      }));
-      const plain = (m: { payload: Uint8Array }): object => ({ ...m, payload: new Uint8Array(m.payload) });
-      expect(parseMessages(bytes).map(plain)).toEqual(msgs.map(plain));
-    }));
+    await checkProperty(
+      'parseMessages round trip',
+      fc.property(fc.array(msg, { maxLength: 8 }), (msgs) => {
+        const bytes = Buffer.concat(
+          msgs.map((m) => {
+            const b = Buffer.from(new MessageWriter(m.type, m.flags).header(m.payload).finish(m.seq));
+            // The writer pads the header; the kernel's nlmsg_len counts the unpadded payload.
+            b.writeUInt32LE(NLMSG_HDRLEN + m.payload.length, 0);
+            b.writeUInt32LE(m.pid, 12);
+            return b;
+          }),
+        );
+        const plain = (m: { payload: Uint8Array }): object => ({ ...m, payload: new Uint8Array(m.payload) });
+        expect(parseMessages(bytes).map(plain)).toEqual(msgs.map(plain));
+      }),
+    );
   });
 
   test('attributes: a random tree written with MessageWriter parses back, nests included', async () => {
@@ -101,12 +127,15 @@ describe('round trips', () => {
           return [type, inner instanceof Map ? read(parseAttrs(b), inner as Map<number, unknown>) : b];
         }),
       );
-    await checkProperty('MessageWriter/parseAttrs round trip', fc.property(tree, (t) => {
-      const w = new MessageWriter(C.RTM_NEWLINK, 0, 8);
-      write(w, t);
-      const want = expected(t);
-      expect(read(parseAttrs(one(w.finish(1)).payload), want)).toEqual(want);
-    }));
+    await checkProperty(
+      'MessageWriter/parseAttrs round trip',
+      fc.property(tree, (t) => {
+        const w = new MessageWriter(C.RTM_NEWLINK, 0, 8);
+        write(w, t);
+        const want = expected(t);
+        expect(read(parseAttrs(one(w.finish(1)).payload), want)).toEqual(want);
+      }),
+    );
   });
 
   test('link add requests carry the name, kind, MAC and the veth peer (name, MAC, namespace descriptor)', async () => {
@@ -114,56 +143,73 @@ describe('round trips', () => {
       name: deviceName,
       kind: fc.constantFrom('bridge', 'veth', 'dummy', 'vxlan'),
       mac: optional(unicastMac),
-      peer: optional(
-        fc.record({ name: deviceName, mac: optional(unicastMac), nsFd: optional(fc.nat(1 << 20)) }),
-      ),
+      peer: optional(fc.record({ name: deviceName, mac: optional(unicastMac), nsFd: optional(fc.nat(1 << 20)) })),
     });
-    await checkProperty('linkAdd request round trip', fc.property(spec, (s) => {
-      const m = one(capture((sock) =>
-        linkAdd(sock, {
-          name: parseName(s.name),
+    await checkProperty(
+      'linkAdd request round trip',
+      fc.property(spec, (s) => {
+        const m = one(
+          capture((sock) =>
+            linkAdd(sock, {
+              name: parseName(s.name),
+              kind: s.kind,
+              mac: parseMacOption(s.mac),
+              peer: s.peer && { name: parseName(s.peer.name), mac: parseMacOption(s.peer.mac), nsFd: s.peer.nsFd },
+            }),
+          ),
+        );
+        const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO;
+        expect({ type: m.type, flags: m.flags }).toEqual({ type: C.RTM_NEWLINK, flags });
+        const a = parseAttrs(m.payload, 16);
+        const link = decodeLink(m.payload);
+        expect({ name: link.name, kind: link.kind, mac: link.mac }).toEqual({
+          name: s.name,
           kind: s.kind,
-          mac: parseMacOption(s.mac),
-          peer: s.peer && { name: parseName(s.peer.name), mac: parseMacOption(s.peer.mac), nsFd: s.peer.nsFd },
-        }),
-      ));
-      const flags = C.NLM_F_REQUEST | C.NLM_F_ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO;
-      expect({ type: m.type, flags: m.flags }).toEqual({ type: C.RTM_NEWLINK, flags });
-      const a = parseAttrs(m.payload, 16);
-      const link = decodeLink(m.payload);
-      expect({ name: link.name, kind: link.kind, mac: link.mac }).toEqual({ name: s.name, kind: s.kind, mac: s.mac?.toLowerCase() });
-      const data = parseAttrs(parseAttrs(a.get(C.IFLA_LINKINFO)!).get(C.IFLA_INFO_DATA) ?? Buffer.alloc(0));
-      const peer = data.get(C.VETH_INFO_PEER);
-      expect(peer === undefined).toBe(s.peer === undefined);
-      if (peer && s.peer) {
-        const p = decodeLink(peer);
-        const nsFd = parseAttrs(peer, 16).get(C.IFLA_NET_NS_FD)?.readUInt32LE(0);
-        expect({ name: p.name, mac: p.mac, nsFd }).toEqual({ name: s.peer.name, mac: s.peer.mac?.toLowerCase(), nsFd: s.peer.nsFd });
-      }
-    }));
+          mac: s.mac?.toLowerCase(),
+        });
+        const data = parseAttrs(parseAttrs(a.get(C.IFLA_LINKINFO)!).get(C.IFLA_INFO_DATA) ?? Buffer.alloc(0));
+        const peer = data.get(C.VETH_INFO_PEER);
+        expect(peer === undefined).toBe(s.peer === undefined);
+        if (peer && s.peer) {
+          const p = decodeLink(peer);
+          const nsFd = parseAttrs(peer, 16).get(C.IFLA_NET_NS_FD)?.readUInt32LE(0);
+          expect({ name: p.name, mac: p.mac, nsFd }).toEqual({
+            name: s.peer.name,
+            mac: s.peer.mac?.toLowerCase(),
+            nsFd: s.peer.nsFd,
+          });
+        }
+      }),
+    );
   });
 
   test('link set requests: up/down in flags under the IFF_UP change mask, MAC, master, namespace', async () => {
-    const change = fc.record({ up: fc.boolean(), mac: unicastMac, master: u32, nsFd: fc.nat(1 << 20) }, { requiredKeys: [] });
-    await checkProperty('linkSet request round trip', fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), change, (index, ch) => {
-      const m = one(capture((sock) => linkSet(sock, index, { ...ch, mac: parseMacOption(ch.mac) })));
-      const a = parseAttrs(m.payload, 16);
-      expect({
-        index: m.payload.readInt32LE(4),
-        flags: m.payload.readUInt32LE(8),
-        change: m.payload.readUInt32LE(12),
-        mac: a.has(C.IFLA_ADDRESS) ? formatMac(a.get(C.IFLA_ADDRESS)!) : undefined,
-        master: a.get(C.IFLA_MASTER)?.readUInt32LE(0),
-        nsFd: a.get(C.IFLA_NET_NS_FD)?.readUInt32LE(0),
-      }).toEqual({
-        index,
-        flags: ch.up ? C.IFF_UP : 0,
-        change: ch.up === undefined ? 0 : C.IFF_UP,
-        mac: ch.mac?.toLowerCase(),
-        master: ch.master,
-        nsFd: ch.nsFd,
-      });
-    }));
+    const change = fc.record(
+      { up: fc.boolean(), mac: unicastMac, master: u32, nsFd: fc.nat(1 << 20) },
+      { requiredKeys: [] },
+    );
+    await checkProperty(
+      'linkSet request round trip',
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), change, (index, ch) => {
+        const m = one(capture((sock) => linkSet(sock, index, { ...ch, mac: parseMacOption(ch.mac) })));
+        const a = parseAttrs(m.payload, 16);
+        expect({
+          index: m.payload.readInt32LE(4),
+          flags: m.payload.readUInt32LE(8),
+          change: m.payload.readUInt32LE(12),
+          mac: a.has(C.IFLA_ADDRESS) ? formatMac(a.get(C.IFLA_ADDRESS)!) : undefined,
+          master: a.get(C.IFLA_MASTER)?.readUInt32LE(0),
+          nsFd: a.get(C.IFLA_NET_NS_FD)?.readUInt32LE(0),
+        }).toEqual({
+          index,
+          flags: ch.up ? C.IFF_UP : 0,
+          change: ch.up === undefined ? 0 : C.IFF_UP,
+          mac: ch.mac?.toLowerCase(),
+          master: ch.master,
+          nsFd: ch.nsFd,
+        });
+      }),
+    );
   });
 
   test('address add and delete requests carry family, prefix, device, the address bytes twice, and the flags', async () => {
@@ -172,30 +218,41 @@ describe('round trips', () => {
       fc.tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 128 })),
     );
     const request = fc.tuple(cidr, u32, fc.boolean(), fc.boolean());
-    await checkProperty('addrAdd/addrDel request round trip', fc.property(request, ([[raw, prefix], index, nodad, add]) => {
-      const c = parseCidr(`${formatIp(raw)}/${prefix}`);
-      const m = one(capture((sock) => (add ? addrAdd(sock, index, c, { nodad }) : addrDel(sock, index, c))));
-      const flags = add && nodad ? C.IFA_F_NODAD : 0;
-      const a = parseAttrs(m.payload, 8);
-      const header = { type: m.type, family: m.payload.readUInt8(0), prefix: m.payload.readUInt8(1), index: m.payload.readUInt32LE(4) };
-      expect({ ...header, flags: a.get(C.IFA_FLAGS)?.readUInt32LE(0) }).toEqual({
-        type: add ? C.RTM_NEWADDR : C.RTM_DELADDR,
-        family: raw.length === 4 ? C.AF_INET : C.AF_INET6,
-        prefix,
-        index,
-        flags,
-      });
-      expect([a.get(C.IFA_LOCAL), a.get(C.IFA_ADDRESS)]).toEqual([Buffer.from(raw), Buffer.from(raw)]);
-    }));
+    await checkProperty(
+      'addrAdd/addrDel request round trip',
+      fc.property(request, ([[raw, prefix], index, nodad, add]) => {
+        const c = parseCidr(`${formatIp(raw)}/${prefix}`);
+        const m = one(capture((sock) => (add ? addrAdd(sock, index, c, { nodad }) : addrDel(sock, index, c))));
+        const flags = add && nodad ? C.IFA_F_NODAD : 0;
+        const a = parseAttrs(m.payload, 8);
+        const header = {
+          type: m.type,
+          family: m.payload.readUInt8(0),
+          prefix: m.payload.readUInt8(1),
+          index: m.payload.readUInt32LE(4),
+        };
+        expect({ ...header, flags: a.get(C.IFA_FLAGS)?.readUInt32LE(0) }).toEqual({
+          type: add ? C.RTM_NEWADDR : C.RTM_DELADDR,
+          family: raw.length === 4 ? C.AF_INET : C.AF_INET6,
+          prefix,
+          index,
+          flags,
+        });
+        expect([a.get(C.IFA_LOCAL), a.get(C.IFA_ADDRESS)]).toEqual([Buffer.from(raw), Buffer.from(raw)]);
+      }),
+    );
   });
 
   test('values: MACs, IP addresses and bridge IDs written and read back', async () => {
     const ip = fc.oneof(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 16, maxLength: 16 }));
-    await checkProperty('MAC, IP and bridge ID text round trip', fc.property(unicastMac, ip, u16, (mac, raw, priority) => {
-      expect(formatMac(parseMac(mac))).toBe(mac.toLowerCase());
-      expect(ipBytes(formatIp(raw))).toEqual(Buffer.from(raw));
-      expect(parseBridgeId(formatBridgeId({ priority, mac }))).toEqual({ priority, mac: mac.toLowerCase() });
-    }));
+    await checkProperty(
+      'MAC, IP and bridge ID text round trip',
+      fc.property(unicastMac, ip, u16, (mac, raw, priority) => {
+        expect(formatMac(parseMac(mac))).toBe(mac.toLowerCase());
+        expect(ipBytes(formatIp(raw))).toEqual(Buffer.from(raw));
+        expect(parseBridgeId(formatBridgeId({ priority, mac }))).toEqual({ priority, mac: mac.toLowerCase() });
+      }),
+    );
   });
 });
 
@@ -227,13 +284,16 @@ function outcome(decode: () => unknown): unknown {
 }
 
 const JSON_BOUND = (bytes: number): number => 8 * bytes + 1024;
-const sized = (value: unknown): number => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))?.length ?? 0;
+const sized = (value: unknown): number =>
+  JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))?.length ?? 0;
 
 /** Random bytes, valid messages cut short, and valid messages with bytes overwritten. */
 function damaged(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
   return fc.oneof(
     fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-    valid.chain((b) => fc.integer({ min: 0, max: Math.max(0, b.length - 1) }).map((n) => Buffer.from(b.subarray(0, n)))),
+    valid.chain((b) =>
+      fc.integer({ min: 0, max: Math.max(0, b.length - 1) }).map((n) => Buffer.from(b.subarray(0, n))),
+    ),
     valid.chain((b) =>
       fc.array(fc.tuple(fc.nat(Math.max(0, b.length - 1)), u8), { minLength: 1, maxLength: 6 }).map((edits) => {
         const c = Buffer.from(b);
@@ -247,16 +307,20 @@ function damaged(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
 describe('malformed bytes', () => {
   const linkBytes = linkMessage.map(encodeLinkMessage);
   const addrBytes = addrCase.map(encodeAddrMessage);
-  const asDatagram = (payload: Buffer, type: number): Buffer => Buffer.from(new MessageWriter(type, 0).header(payload).finish(1));
+  const asDatagram = (payload: Buffer, type: number): Buffer =>
+    Buffer.from(new MessageWriter(type, 0).header(payload).finish(1));
 
   test.each([
     ['decodeLink', linkBytes, decodeLink],
     ['decodeAddr', addrBytes, decodeAddr],
   ] as const)('%s: returns or raises NslabError, its output bounded by its input', async (name, valid, decode) => {
-    await checkProperty(`${name} on damaged bytes`, fc.property(damaged(valid), (b) => {
-      const out = outcome(() => decode(b));
-      if (!(out instanceof NslabError)) expect(sized(out)).toBeLessThanOrEqual(JSON_BOUND(b.length));
-    }));
+    await checkProperty(
+      `${name} on damaged bytes`,
+      fc.property(damaged(valid), (b) => {
+        const out = outcome(() => decode(b));
+        if (!(out instanceof NslabError)) expect(sized(out)).toBeLessThanOrEqual(JSON_BOUND(b.length));
+      }),
+    );
   });
 
   test('parseMessages: returns or raises NslabError; what it returns lies within the datagram', async () => {
@@ -265,37 +329,61 @@ describe('malformed bytes', () => {
       addrBytes.map((p) => asDatagram(p, C.RTM_NEWADDR)),
       ackCase.map(encodeAck),
     );
-    await checkProperty('parseMessages on damaged bytes', fc.property(damaged(datagrams), (b) => {
-      const out = outcome(() => parseMessages(b));
-      if (out instanceof NslabError) return;
-      const msgs = out as ReturnType<typeof parseMessages>;
-      expect(msgs.length).toBeLessThanOrEqual(b.length / NLMSG_HDRLEN);
-      expect(msgs.reduce((n, m) => n + align4(NLMSG_HDRLEN + m.payload.length), 0)).toBeLessThanOrEqual(align4(b.length));
-    }));
+    await checkProperty(
+      'parseMessages on damaged bytes',
+      fc.property(damaged(datagrams), (b) => {
+        const out = outcome(() => parseMessages(b));
+        if (out instanceof NslabError) return;
+        const msgs = out as ReturnType<typeof parseMessages>;
+        expect(msgs.length).toBeLessThanOrEqual(b.length / NLMSG_HDRLEN);
+        expect(msgs.reduce((n, m) => n + align4(NLMSG_HDRLEN + m.payload.length), 0)).toBeLessThanOrEqual(
+          align4(b.length),
+        );
+      }),
+    );
   });
 
   test('decodeAck: an error or acknowledgement cut short or overwritten returns or raises NslabError, never a silent success', async () => {
     const acks = ackCase.filter((c) => c.errno !== 0).map(encodeAck);
     const types = fc.constantFrom(C.NLMSG_ERROR, C.NLMSG_DONE);
-    await checkProperty('decodeAck on damaged bytes', fc.property(damaged(acks), types, (b, type) => {
-      const flags = b.length >= 8 ? b.readUInt16LE(6) : 0;
-      const m = { type, flags, seq: 1, pid: 0, payload: b.subarray(Math.min(b.length, NLMSG_HDRLEN)) };
-      const out = outcome(() => decodeAck(m));
-      if (out instanceof NslabError) return;
-      const ack = out as ReturnType<typeof decodeAck>;
-      // An error message too short to hold its errno cannot be read as success.
-      if (type === C.NLMSG_ERROR && m.payload.length < 4) {
-        expect.fail(`a ${m.payload.length}-byte NLMSG_ERROR payload was read as ${JSON.stringify(ack)}`);
-      }
-      expect(sized(ack)).toBeLessThanOrEqual(JSON_BOUND(b.length));
-    }));
+    await checkProperty(
+      'decodeAck on damaged bytes',
+      fc.property(damaged(acks), types, (b, type) => {
+        const flags = b.length >= 8 ? b.readUInt16LE(6) : 0;
+        const m = { type, flags, seq: 1, pid: 0, payload: b.subarray(Math.min(b.length, NLMSG_HDRLEN)) };
+        const out = outcome(() => decodeAck(m));
+        if (out instanceof NslabError) return;
+        const ack = out as ReturnType<typeof decodeAck>;
+        // An error message too short to hold its errno cannot be read as success.
+        if (type === C.NLMSG_ERROR && m.payload.length < 4) {
+          expect.fail(`a ${m.payload.length}-byte NLMSG_ERROR payload was read as ${JSON.stringify(ack)}`);
+        }
+        expect(sized(ack)).toBeLessThanOrEqual(JSON_BOUND(b.length));
+      }),
+    );
   });
 
   test('integers and signed fields read at every width: the decoders take s32 and u16 values whole', async () => {
-    await checkProperty('signed and 16-bit fields', fc.property(s32, u16, (netnsId, priority) => {
-      const sent = { family: 0, type: 1, index: -1, flags: 0, name: 'x', linkNetnsId: netnsId, kind: 'bridge', bridge: { priority } };
-      const m = decodeLink(encodeLinkMessage(sent));
-      expect({ netnsId: m.linkNetnsId, priority: m.bridge?.priority, index: m.index }).toEqual({ netnsId, priority, index: -1 });
-    }));
+    await checkProperty(
+      'signed and 16-bit fields',
+      fc.property(s32, u16, (netnsId, priority) => {
+        const sent = {
+          family: 0,
+          type: 1,
+          index: -1,
+          flags: 0,
+          name: 'x',
+          linkNetnsId: netnsId,
+          kind: 'bridge',
+          bridge: { priority },
+        };
+        const m = decodeLink(encodeLinkMessage(sent));
+        expect({ netnsId: m.linkNetnsId, priority: m.bridge?.priority, index: m.index }).toEqual({
+          netnsId,
+          priority,
+          index: -1,
+        });
+      }),
+    );
   });
 });

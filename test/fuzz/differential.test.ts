@@ -20,22 +20,30 @@ interface Reading {
   after: DeviceView[];
 }
 
-const read = async (ns: Netns): Promise<Reading> => ({ before: await nslabView(ns), ip: await ipView(ns), after: await nslabView(ns) });
+const read = async (ns: Netns): Promise<Reading> => ({
+  before: await nslabView(ns),
+  ip: await ipView(ns),
+  after: await nslabView(ns),
+});
 const settled = (r: Reading): boolean => JSON.stringify(r.before) === JSON.stringify(r.after);
 
-test(`nslab and ip -json -details agree on ${diffTopologies()} random topologies`, async () => {
-  await checkProperty(
-    'differential: nslab vs ip -json -details',
-    fc.asyncProperty(topology, async (t) => {
-      await using b = await build(t, `diff${++built}`);
-      for (const ns of b.namespaces) {
-        const r = await pollUntil(() => read(ns), settled, SETTLE_MS);
-        const { before, after } = r.value;
-        const moving = `the state kept changing for ${SETTLE_MS} ms: ${JSON.stringify(before)} then ${JSON.stringify(after)}`;
-        expect(r.met, moving).toBe(true);
-        expect(r.value.before).toEqual(r.value.ip);
-      }
-    }),
-    { runs: diffTopologies(), differential: true },
-  );
-}, 60_000 + diffTopologies() * 30_000);
+test(
+  `nslab and ip -json -details agree on ${diffTopologies()} random topologies`,
+  async () => {
+    await checkProperty(
+      'differential: nslab vs ip -json -details',
+      fc.asyncProperty(topology, async (t) => {
+        await using b = await build(t, `diff${++built}`);
+        for (const ns of b.namespaces) {
+          const r = await pollUntil(() => read(ns), settled, SETTLE_MS);
+          const { before, after } = r.value;
+          const moving = `the state kept changing for ${SETTLE_MS} ms: ${JSON.stringify(before)} then ${JSON.stringify(after)}`;
+          expect(r.met, moving).toBe(true);
+          expect(r.value.before).toEqual(r.value.ip);
+        }
+      }),
+      { runs: diffTopologies(), differential: true },
+    );
+  },
+  60_000 + diffTopologies() * 30_000,
+);

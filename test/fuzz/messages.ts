@@ -78,7 +78,8 @@ export function encodeLinkMessage(m: LinkMessage): Buffer {
           if (bridge.bridgeId) d.bytes(C.IFLA_BR_BRIDGE_ID, bridgeIdBytes(bridge.bridgeId));
           if (bridge.rootId) d.bytes(C.IFLA_BR_ROOT_ID, bridgeIdBytes(bridge.rootId));
           if (bridge.stpState !== undefined) d.u32(C.IFLA_BR_STP_STATE, bridge.stpState);
-          if (bridge.priority !== undefined) d.bytes(C.IFLA_BR_PRIORITY, Buffer.from(Uint16Array.of(bridge.priority).buffer));
+          if (bridge.priority !== undefined)
+            d.bytes(C.IFLA_BR_PRIORITY, Buffer.from(Uint16Array.of(bridge.priority).buffer));
         });
       }
       if (tun) {
@@ -97,10 +98,16 @@ export function encodeLinkMessage(m: LinkMessage): Buffer {
 export const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
 
 /** Drops the keys whose value is undefined: the decoder leaves absent attributes out. */
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 const bridgeInfo: fc.Arbitrary<BridgeInfo> = fc
-  .record({ bridgeId: optional(bridgeId), rootId: optional(bridgeId), stpState: optional(u32), priority: optional(u16) })
+  .record({
+    bridgeId: optional(bridgeId),
+    rootId: optional(bridgeId),
+    stpState: optional(u32),
+    priority: optional(u16),
+  })
   .map(defined);
 
 const tunInfo: fc.Arbitrary<TunInfo> = fc
@@ -146,23 +153,27 @@ export interface AddrCase {
 }
 
 export const addrCase: fc.Arbitrary<AddrCase> = fc.constantFrom(4 as const, 6 as const).chain((family) => {
-  const bytes = fc.uint8Array({ minLength: family === 4 ? 4 : 16, maxLength: family === 4 ? 4 : 16 }).map((b) => Buffer.from(b));
-  return fc.record({
-    family: fc.constant(family),
-    index: u32,
-    prefixLength: fc.integer({ min: 0, max: family === 4 ? 32 : 128 }),
-    scope: u8,
-    flagsAttr: fc.boolean(),
-    flags: u32,
-    label: optional(text(15, 1)),
-    raw: bytes,
-    peer: family === 4 ? optional(bytes) : fc.constant(undefined),
-  }).map(({ raw, peer, flagsAttr, flags, ...m }) => ({
-    message: defined({ ...m, flags: flagsAttr ? flags : flags & 0xff }),
-    raw,
-    peer,
-    flagsAttr,
-  }));
+  const bytes = fc
+    .uint8Array({ minLength: family === 4 ? 4 : 16, maxLength: family === 4 ? 4 : 16 })
+    .map((b) => Buffer.from(b));
+  return fc
+    .record({
+      family: fc.constant(family),
+      index: u32,
+      prefixLength: fc.integer({ min: 0, max: family === 4 ? 32 : 128 }),
+      scope: u8,
+      flagsAttr: fc.boolean(),
+      flags: u32,
+      label: optional(text(15, 1)),
+      raw: bytes,
+      peer: family === 4 ? optional(bytes) : fc.constant(undefined),
+    })
+    .map(({ raw, peer, flagsAttr, flags, ...m }) => ({
+      message: defined({ ...m, flags: flagsAttr ? flags : flags & 0xff }),
+      raw,
+      peer,
+      flagsAttr,
+    }));
 });
 
 /** The payload of an RTM_NEWADDR the kernel would send for c. */

@@ -59,7 +59,10 @@ export async function checkProperty<Ts extends [unknown, ...unknown[]]>(
   const failure = `${counterexample.slice(0, 300)}: ${error.split('\n')[0]}`;
   record({ property, runs: details.numRuns, seed: FUZZ_SEED, differential: options.differential === true, failure });
   const replay = `replay the whole file: NSLAB_FUZZ_SEED=${FUZZ_SEED}; path ${details.counterexamplePath}`;
-  throw new Error(`property "${property}" failed after ${details.numRuns} cases (${replay})\ncounterexample: ${counterexample}\n${error}`, {
-    cause: details.errorInstance,
-  });
+  throw new Error(
+    `property "${property}" failed after ${details.numRuns} cases (${replay})\ncounterexample: ${counterexample}\n${error}`,
+    {
+      cause: details.errorInstance,
+    },
+  );
 }

@@ -24,15 +24,21 @@ const v4 = fc
 const v6 = fc
   .tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 1, max: 0xffff }), fc.constantFrom(48, 64, 128))
   .map(([sub, host, len]) => `2001:db8:${sub.toString(16)}::${host.toString(16)}/${len}`);
-const bridgeIndex = (n: number): fc.Arbitrary<number | undefined> => (n === 0 ? fc.constant(undefined) : optional(fc.nat(n - 1)));
+const bridgeIndex = (n: number): fc.Arbitrary<number | undefined> =>
+  n === 0 ? fc.constant(undefined) : optional(fc.nat(n - 1));
 
 export const topology: fc.Arbitrary<Topology> = fc.integer({ min: 0, max: 2 }).chain((nBridges) =>
   fc.record({
     bridges: fc.array(fc.record({ mac: optional(unicastMac) }), { minLength: nBridges, maxLength: nBridges }),
-    taps: fc.array(fc.record({ owner: fc.constantFrom('self' as const, 'none' as const), bridge: bridgeIndex(nBridges) }), {
-      maxLength: 3,
+    taps: fc.array(
+      fc.record({ owner: fc.constantFrom('self' as const, 'none' as const), bridge: bridgeIndex(nBridges) }),
+      {
+        maxLength: 3,
+      },
+    ),
+    veths: fc.array(fc.record({ elsewhere: fc.boolean(), bridge: bridgeIndex(nBridges), peerUp: fc.boolean() }), {
+      maxLength: 2,
     }),
-    veths: fc.array(fc.record({ elsewhere: fc.boolean(), bridge: bridgeIndex(nBridges), peerUp: fc.boolean() }), { maxLength: 2 }),
     addresses: fc.array(fc.record({ device: fc.nat(20), cidr: fc.oneof(v4, v6), dad: fc.boolean() }), { maxLength: 5 }),
     states: fc.array(fc.record({ up: fc.boolean(), flap: fc.boolean() }), { maxLength: 8 }),
   }),
@@ -53,14 +59,22 @@ const procSysWritable = !mountsOf().some((m) => m.mountPoint === '/proc/sys' && 
 
 async function namespace(label: string): Promise<Netns> {
   const ns = await createNetns({ label });
-  if (procSysWritable) await ns.exec('sysctl', ['-qw', 'net.ipv6.conf.default.addr_gen_mode=1', 'net.ipv6.conf.default.router_solicitation_delay=0']);
+  if (procSysWritable)
+    await ns.exec('sysctl', [
+      '-qw',
+      'net.ipv6.conf.default.addr_gen_mode=1',
+      'net.ipv6.conf.default.router_solicitation_delay=0',
+    ]);
   return ns;
 }
 
 async function quickDad(devices: Link[]): Promise<void> {
   if (!procSysWritable) return;
   for (const ns of new Set(devices.map((d) => d.ns))) {
-    await ns.exec('sysctl', ['-qw', ...devices.filter((d) => d.ns === ns).map((d) => `net.ipv6.neigh.${d.name}.retrans_time_ms=100`)]);
+    await ns.exec('sysctl', [
+      '-qw',
+      ...devices.filter((d) => d.ns === ns).map((d) => `net.ipv6.neigh.${d.name}.retrans_time_ms=100`),
+    ]);
   }
 }
 
@@ -87,7 +101,10 @@ export async function build(t: Topology, label: string): Promise<Built> {
       devices.push(link);
     }
     for (const [i, v] of t.veths.entries()) {
-      const [near, far] = await ns.addVeth(`veth${i}`, { peerName: `peer${i}`, ...(v.elsewhere ? { peerNs: peerNs! } : {}) });
+      const [near, far] = await ns.addVeth(`veth${i}`, {
+        peerName: `peer${i}`,
+        ...(v.elsewhere ? { peerNs: peerNs! } : {}),
+      });
       if (v.bridge !== undefined) await near!.attachTo(bridges[v.bridge]!);
       if (v.peerUp) await far!.up();
       devices.push(near!, far!);

@@ -19,14 +19,26 @@ export interface DeviceView {
   /** IFLA_LINK (a veth's peer) by index, and the peer namespace's id when it is elsewhere. */
   link: number | undefined;
   linkNetnsId: number | undefined;
-  bridge: { bridgeId: string | undefined; rootId: string | undefined; stpState: number; priority: number; ports: string[] } | undefined;
+  bridge:
+    | { bridgeId: string | undefined; rootId: string | undefined; stpState: number; priority: number; ports: string[] }
+    | undefined;
   tun: { mode: string; persist: boolean } | undefined;
   addresses: Array<{ cidr: string; scope: number; flags: string[] }>;
 }
 
 /** The address flags both sides name: iproute2 prints each set IFA_F_* flag as a boolean, and "dynamic" for not permanent. */
-const ADDR_FLAGS = ['secondary', 'nodad', 'optimistic', 'dadfailed', 'deprecated', 'tentative', 'noprefixroute', 'mngtmpaddr'];
-const sortAddrs = (a: DeviceView['addresses']): DeviceView['addresses'] => a.sort((x, y) => x.cidr.localeCompare(y.cidr));
+const ADDR_FLAGS = [
+  'secondary',
+  'nodad',
+  'optimistic',
+  'dadfailed',
+  'deprecated',
+  'tentative',
+  'noprefixroute',
+  'mngtmpaddr',
+];
+const sortAddrs = (a: DeviceView['addresses']): DeviceView['addresses'] =>
+  a.sort((x, y) => x.cidr.localeCompare(y.cidr));
 
 export async function nslabView(ns: Netns): Promise<DeviceView[]> {
   const states = await ns.links();
@@ -57,7 +69,9 @@ export async function nslabView(ns: Netns): Promise<DeviceView[]> {
               }
             : undefined,
         tun: s.tun ? { mode: s.tun.mode, persist: s.tun.persist } : undefined,
-        addresses: sortAddrs(s.addresses.map((a) => ({ cidr: a.cidr, scope: a.scope, flags: nslabAddrFlags(a.flags) }))),
+        addresses: sortAddrs(
+          s.addresses.map((a) => ({ cidr: a.cidr, scope: a.scope, flags: nslabAddrFlags(a.flags) })),
+        ),
       };
     })
     .sort((a, b) => a.index - b.index);
@@ -94,7 +108,10 @@ export async function ipView(ns: Netns): Promise<DeviceView[]> {
                 rootId: ipBridgeId(data?.root_id),
                 stpState: Number(data?.stp_state),
                 priority: Number(data?.priority),
-                ports: links.filter((p) => p.master === l.ifname).map((p) => p.ifname).sort(),
+                ports: links
+                  .filter((p) => p.master === l.ifname)
+                  .map((p) => p.ifname)
+                  .sort(),
               }
             : undefined,
         tun: kind === 'tun' ? { mode: String(data?.type), persist: data?.persist === true } : undefined,

@@ -16,7 +16,9 @@ const COUNT = 490;
 /** Gives the device 490 long alternative names, checked with iproute2; returns how many it has. */
 export async function addManyAltnames(ns: Netns, index: number): Promise<number> {
   const names = Array.from({ length: COUNT }, (_, i) => `alt${String(i).padStart(124, '0')}`);
-  const w = new MessageWriter(RTM_NEWLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK, 70_000).header(encodeIfinfomsg({ index }));
+  const w = new MessageWriter(RTM_NEWLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK, 70_000).header(
+    encodeIfinfomsg({ index }),
+  );
   w.nest(IFLA_PROP_LIST, (list) => names.forEach((n) => list.string(IFLA_ALT_IFNAME, n)));
   rtnlRequest(ns.rtnl, w, { type: 'RTM_NEWLINKPROP', what: `link property add index ${index} altname x${COUNT}` });
   const oracle = (await ipLinks(ns)).find((l) => l.ifindex === index) as { altnames?: string[] } | undefined;

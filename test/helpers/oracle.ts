@@ -65,7 +65,8 @@ async function ipJson<T>(ns: Runner, args: string[]): Promise<T> {
  * `ip -json ARGS` in the host's namespace, which is this process's own, read synchronously
  * (for checks before and after a run that must not change it).
  */
-export const hostIpJson = <T>(args: string[]): T => parseIpJson<T>(execFileSync('ip', ['-json', ...args], { encoding: 'utf8' }));
+export const hostIpJson = <T>(args: string[]): T =>
+  parseIpJson<T>(execFileSync('ip', ['-json', ...args], { encoding: 'utf8' }));
 
 /** `ip -json -details link show` in the host's namespace. */
 export const hostIpLinks = (): IpLink[] => hostIpJson(['-details', 'link', 'show']);
@@ -95,7 +96,8 @@ export async function ipPorts(ns: Runner, master: string): Promise<string[]> {
 }
 
 /** `ip -json netns list-id`: the namespaces this one has a netnsid for. */
-export const ipNetnsIds = (ns: Runner): Promise<Array<{ nsid: number; current?: boolean }>> => ipJson(ns, ['netns', 'list-id']);
+export const ipNetnsIds = (ns: Runner): Promise<Array<{ nsid: number; current?: boolean }>> =>
+  ipJson(ns, ['netns', 'list-id']);
 
 /** `ip -json addr show`: every device of the namespace with its addresses. */
 export const ipAddrLinks = (ns: Runner): Promise<IpAddrLink[]> => ipJson(ns, ['addr', 'show']);
@@ -111,11 +113,29 @@ export async function ipAddrs(ns: Runner, dev: string): Promise<IpAddrInfo[]> {
  * mounted it, so this mounts a fresh sysfs in a private mount namespace, as `ip netns exec`
  * does; the host's mounts are untouched.
  */
-export async function sysfs<K extends string>(ns: Runner, dev: string, attrs: readonly K[]): Promise<Record<K, string | undefined>> {
-  const script = 'mount -t sysfs sysfs /sys || exit 1; d=$1; shift; for a; do cat "/sys/class/net/$d/$a" 2>/dev/null || echo "?"; done';
-  const { stdout } = await ns.exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', dev, ...attrs]);
+export async function sysfs<K extends string>(
+  ns: Runner,
+  dev: string,
+  attrs: readonly K[],
+): Promise<Record<K, string | undefined>> {
+  const script =
+    'mount -t sysfs sysfs /sys || exit 1; d=$1; shift; for a; do cat "/sys/class/net/$d/$a" 2>/dev/null || echo "?"; done';
+  const { stdout } = await ns.exec('unshare', [
+    '--mount',
+    '--propagation',
+    'private',
+    'sh',
+    '-c',
+    script,
+    'sh',
+    dev,
+    ...attrs,
+  ]);
   const values = String(stdout).split('\n');
-  return Object.fromEntries(attrs.map((a, i) => [a, values[i] === '?' ? undefined : values[i]])) as Record<K, string | undefined>;
+  return Object.fromEntries(attrs.map((a, i) => [a, values[i] === '?' ? undefined : values[i]])) as Record<
+    K,
+    string | undefined
+  >;
 }
 
 /**
@@ -125,7 +145,10 @@ export async function sysfs<K extends string>(ns: Runner, dev: string, attrs: re
 export function ipBridgeId(text: string | undefined): string | undefined {
   const m = text === undefined ? null : /^([0-9a-f]{1,4})\.([0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5})$/i.exec(text);
   if (!m) return undefined;
-  const mac = m[2]!.split(':').map((o) => o.padStart(2, '0')).join('');
+  const mac = m[2]!
+    .split(':')
+    .map((o) => o.padStart(2, '0'))
+    .join('');
   return `${m[1]!.padStart(4, '0')}.${mac}`.toLowerCase();
 }
 
@@ -151,7 +174,13 @@ export const SCOPES: Record<string, number> = { global: 0, link: 253, host: 254 
  */
 export async function oracleState(ns: Runner, dev: string): Promise<ComparableState> {
   const ip = await ipLinkOf(ns, dev);
-  const fs = await sysfs(ns, dev, ['carrier', 'carrier_changes', 'carrier_up_count', 'carrier_down_count', 'bridge/bridge_id']);
+  const fs = await sysfs(ns, dev, [
+    'carrier',
+    'carrier_changes',
+    'carrier_up_count',
+    'carrier_down_count',
+    'bridge/bridge_id',
+  ]);
   const flags = iffFromIp(ip.flags);
   const adminUp = flags.includes('UP');
   return {
@@ -171,7 +200,13 @@ export async function oracleState(ns: Runner, dev: string): Promise<ComparableSt
     master: ip.master,
     bridgeId: fs['bridge/bridge_id'],
     addresses: (await ipAddrs(ns, dev))
-      .map((a) => ({ cidr: `${a.local}/${a.prefixlen}`, scope: SCOPES[a.scope] ?? -1, tentative: a.tentative === true, nodad: a.nodad === true, dadfailed: a.dadfailed === true }))
+      .map((a) => ({
+        cidr: `${a.local}/${a.prefixlen}`,
+        scope: SCOPES[a.scope] ?? -1,
+        tentative: a.tentative === true,
+        nodad: a.nodad === true,
+        dadfailed: a.dadfailed === true,
+      }))
       .sort((x, y) => x.cidr.localeCompare(y.cidr)),
   };
 }
@@ -215,7 +250,13 @@ export function comparableState(s: LinkState): ComparableState {
     master: s.master?.name,
     bridgeId: s.bridgeId,
     addresses: s.addresses
-      .map((a) => ({ cidr: a.cidr, scope: a.scope, tentative: a.tentative, nodad: a.flags.includes('nodad'), dadfailed: a.dadfailed }))
+      .map((a) => ({
+        cidr: a.cidr,
+        scope: a.scope,
+        tentative: a.tentative,
+        nodad: a.flags.includes('nodad'),
+        dadfailed: a.dadfailed,
+      }))
       .sort((x, y) => x.cidr.localeCompare(y.cidr)),
   };
 }

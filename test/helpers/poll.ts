@@ -16,6 +16,10 @@ export const NAMESPACE_FREED_MS = 15_000;
 export type Polled<T> = Waited<T>;
 
 /** Re-reads until condition(value) holds or timeoutMs passes; returns the last value either way. */
-export function pollUntil<T>(read: () => T | Promise<T>, condition: (value: T) => boolean, timeoutMs = 10_000): Promise<Polled<T>> {
+export function pollUntil<T>(
+  read: () => T | Promise<T>,
+  condition: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<Polled<T>> {
   return poll(read, condition, { timeout: timeoutMs, recheckMs: RECHECK_MS });
 }

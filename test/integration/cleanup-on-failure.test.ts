@@ -3,7 +3,14 @@
 // step, or (where it cannot be made to) by making one step throw.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, test, vi } from 'vitest';
-import { createNetns, InvalidNameError, NamespaceDestroyedError, NetlinkError, NslabError, TapHolder } from '../../src/index.ts';
+import {
+  createNetns,
+  InvalidNameError,
+  NamespaceDestroyedError,
+  NetlinkError,
+  NslabError,
+  TapHolder,
+} from '../../src/index.ts';
 import { linkAdd } from '../../src/rtnl/link.ts';
 import { ipLink, ipLinkNames } from '../helpers/oracle.ts';
 import { parseName } from '../../src/values/name.ts';
@@ -21,16 +28,21 @@ const tunFds = (): string[] =>
 describe('addTap', () => {
   // parseMac() already refuses every MAC an Ethernet device would (multicast, zero), so the
   // kernel's refusal at the set-address step is reached through a device that has no MAC at all.
-  test.each([true, false])('a MAC for a tun-mode device (persist %s): the kernel refuses the address step; the new device is deleted and its descriptor closed', async (persist) => {
-    await using ns = await createNetns();
-    const fds = tunFds();
-    const e = await ns.addTap('tun0', { mode: 'tun', mac: '52:54:00:00:00:09', persist }).catch((err: unknown) => err);
-    expect(e).toBeInstanceOf(NetlinkError);
-    expect((e as NetlinkError).code).toBe('EOPNOTSUPP');
-    expect((e as NetlinkError).request.what).toBe('link set tun0 address 52:54:00:00:00:09');
-    expect(await ipLinkNames(ns)).toEqual(['lo']);
-    expect(tunFds()).toEqual(fds);
-  });
+  test.each([true, false])(
+    'a MAC for a tun-mode device (persist %s): the kernel refuses the address step; the new device is deleted and its descriptor closed',
+    async (persist) => {
+      await using ns = await createNetns();
+      const fds = tunFds();
+      const e = await ns
+        .addTap('tun0', { mode: 'tun', mac: '52:54:00:00:00:09', persist })
+        .catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(NetlinkError);
+      expect((e as NetlinkError).code).toBe('EOPNOTSUPP');
+      expect((e as NetlinkError).request.what).toBe('link set tun0 address 52:54:00:00:00:09');
+      expect(await ipLinkNames(ns)).toEqual(['lo']);
+      expect(tunFds()).toEqual(fds);
+    },
+  );
 
   test('the holder process fails to start: the device is deleted and the descriptor closed', async () => {
     await using ns = await createNetns();
@@ -59,7 +71,7 @@ describe('addTap', () => {
 });
 
 describe('addVeth', () => {
-  test('the peer\'s namespace was destroyed: NamespaceDestroyedError, no end created', async () => {
+  test("the peer's namespace was destroyed: NamespaceDestroyedError, no end created", async () => {
     await using ns = await createNetns();
     const gone = await createNetns();
     await gone.destroy();
@@ -74,7 +86,9 @@ describe('addVeth', () => {
     // Straight to linkAdd, past addVeth's own check of the peer's namespace: the kernel makes
     // the peer first, then fails on it, and undoes the whole request itself.
     const e = await Promise.resolve()
-      .then(() => linkAdd(a.rtnl, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('taken'), nsFd: b.fd } }))
+      .then(() =>
+        linkAdd(a.rtnl, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('taken'), nsFd: b.fd } }),
+      )
       .catch((err: unknown) => err);
     expect(e).toBeInstanceOf(NetlinkError);
     expect((e as NetlinkError).code).toBe('EEXIST');
@@ -95,7 +109,7 @@ describe('names the kernel rewrites', () => {
 
   // Regression: validateName() lets "brà" through (UTF-8 C3 A0; the kernel's isspace() counts 0xA0), and
   // the kernel answers a bare EINVAL. Nothing is left, but the error is not an InvalidNameError.
-  test('a name the kernel\'s isspace() refuses is an InvalidNameError', async () => {
+  test("a name the kernel's isspace() refuses is an InvalidNameError", async () => {
     await using ns = await createNetns();
     const e = await ns.addBridge('brà').catch((err: unknown) => err);
     expect(await ipLinkNames(ns)).toEqual(['lo']);

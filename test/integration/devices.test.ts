@@ -4,7 +4,16 @@ import { readlinkSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { createNetns, NslabError, type Link, type LinkState, type Netns } from '../../src/index.ts';
 import { waitForState } from '../../src/wait/state.ts';
-import { comparableState, ipAddrs, ipBridgeId, ipLink, ipLinkNames, ipLinks, oracleState, sysfs } from '../helpers/oracle.ts';
+import {
+  comparableState,
+  ipAddrs,
+  ipBridgeId,
+  ipLink,
+  ipLinkNames,
+  ipLinks,
+  oracleState,
+  sysfs,
+} from '../helpers/oracle.ts';
 import { isRunning } from '../helpers/proc.ts';
 
 /** Waits (deadline, woken by notifications) until the device's state satisfies cond; fails otherwise. */
@@ -47,13 +56,19 @@ describe('bridge', () => {
     await expectMatchesOracle(ns, br);
   });
 
-  test('read(): one request gives the device\'s own state, as ip sees it', async () => {
+  test("read(): one request gives the device's own state, as ip sees it", async () => {
     await using ns = await createNetns();
     const br = await ns.addBridge('br0', { mac: '52:54:00:12:34:57' });
     const tap = await ns.addTap('tap0', { mac: '52:54:00:00:00:09', owner: 'none' });
     await tap.attachTo(br);
     const [snap, ip] = [await tap.read(), (await ipLink(ns, 'tap0'))!];
-    expect([snap.name, snap.index, snap.kind, snap.mac, snap.master?.index]).toEqual([ip.ifname, ip.ifindex, ip.linkinfo?.info_kind, ip.address, br.index]);
+    expect([snap.name, snap.index, snap.kind, snap.mac, snap.master?.index]).toEqual([
+      ip.ifname,
+      ip.ifindex,
+      ip.linkinfo?.info_kind,
+      ip.address,
+      br.index,
+    ]);
     expect((await br.read()).bridgeId).toBe(ipBridgeId((await ipLink(ns, 'br0'))?.linkinfo?.info_data?.bridge_id));
     await tap.delete();
     await expect(tap.read()).rejects.toThrow(/no device/);
@@ -260,7 +275,12 @@ describe('veth', () => {
   test('ends in two namespaces: each visible in its own, linked across by index and nsid', async () => {
     await using a = await createNetns();
     await using b = await createNetns();
-    const [near, far] = await a.addVeth('va', { peerName: 'vb', peerNs: b, mac: '52:54:00:00:0a:01', peerMac: '52:54:00:00:0b:01' });
+    const [near, far] = await a.addVeth('va', {
+      peerName: 'vb',
+      peerNs: b,
+      mac: '52:54:00:00:0a:01',
+      peerMac: '52:54:00:00:0b:01',
+    });
     expect([near.ns, far.ns]).toEqual([a, b]);
     const ipA = (await ipLink(a, 'va'))!;
     const ipB = (await ipLink(b, 'vb'))!;
@@ -320,7 +340,10 @@ describe('addresses', () => {
     await br.addAddress('192.0.2.1/24');
     await br.addAddress('198.51.100.7/32');
     const ip = await ipAddrs(ns, 'br0');
-    expect(ip.map((a) => `${a.local}/${a.prefixlen} ${a.scope}`)).toEqual(['192.0.2.1/24 global', '198.51.100.7/32 global']);
+    expect(ip.map((a) => `${a.local}/${a.prefixlen} ${a.scope}`)).toEqual([
+      '192.0.2.1/24 global',
+      '198.51.100.7/32 global',
+    ]);
     const mine = await br.addresses();
     expect(mine.map((a) => [a.cidr, a.family, a.scope, a.tentative])).toEqual([
       ['192.0.2.1/24', 4, 0, false],
@@ -354,7 +377,9 @@ describe('addresses', () => {
     await v0.up();
     await v1.up();
     // DAD needs about a second (one probe) once the link has carrier.
-    const done = await waitForState(v0, (s) => s.addresses.some((a) => a.address === '2001:db8::1' && !a.tentative), { timeout: 10_000 });
+    const done = await waitForState(v0, (s) => s.addresses.some((a) => a.address === '2001:db8::1' && !a.tentative), {
+      timeout: 10_000,
+    });
     expect(done.met).toBe(true);
     expect(ns.tryBind('2001:db8::1')).toEqual({ bound: true });
     expect((await ipAddrs(ns, 'v0')).find((a) => a.local === '2001:db8::1')?.tentative).toBeUndefined();

@@ -17,7 +17,11 @@ describe('linkList', () => {
     await (await ns.addTap('q0', { owner: 'none' })).attachTo(br1);
     await ns.addTap('loose', { owner: 'none' });
     expect(linkList(ns.rtnl, { master: br0.index }).map((l) => l.name)).toEqual(await ipPorts(ns, 'br0'));
-    expect(linkList(ns.rtnl, { master: br0.index }).map((l) => l.name).sort()).toEqual(['p0', 'p1', 'p2']);
+    expect(
+      linkList(ns.rtnl, { master: br0.index })
+        .map((l) => l.name)
+        .sort(),
+    ).toEqual(['p0', 'p1', 'p2']);
     expect(linkList(ns.rtnl, { master: br1.index }).map((l) => l.name)).toEqual(['q0']);
     expect(linkList(ns.rtnl).map((l) => l.name)).toEqual((await ipLinks(ns)).map((l) => l.ifname));
   });
@@ -37,7 +41,9 @@ describe('linkList', () => {
     expect(links).toHaveLength(2 * PAIRS + 1);
     expect(new Set(links.map((l) => l.index)).size).toBe(links.length);
     const oracle = await ipLinks(ns);
-    expect(links.map((l) => [l.index, l.name, l.kind ?? null])).toEqual(oracle.map((l) => [l.ifindex, l.ifname, l.linkinfo?.info_kind ?? null]));
+    expect(links.map((l) => [l.index, l.name, l.kind ?? null])).toEqual(
+      oracle.map((l) => [l.ifindex, l.ifname, l.linkinfo?.info_kind ?? null]),
+    );
     // Each veth names its peer's index (IFLA_LINK).
     const byName = new Map(links.map((l) => [l.name, l]));
     expect(byName.get('a17')!.link).toBe(byName.get('b17')!.index);

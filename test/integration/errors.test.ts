@@ -33,7 +33,15 @@ async function devices(ns: Netns): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const name of await ipLinkNames(ns)) {
     const l = await ipLink(ns, name);
-    if (l) out.push({ index: l.ifindex, name: l.ifname, kind: l.linkinfo?.info_kind, flags: l.flags, master: l.master, mac: l.address });
+    if (l)
+      out.push({
+        index: l.ifindex,
+        name: l.ifname,
+        kind: l.linkinfo?.info_kind,
+        flags: l.flags,
+        master: l.master,
+        mac: l.address,
+      });
   }
   return out;
 }
@@ -73,35 +81,38 @@ describe('invalid arguments are refused before any kernel call', () => {
     ['with a NUL byte', 'br\0x'],
   ];
 
-  test.each(badNames)('device name %s: InvalidNameError from every way of making or finding a device', async (_why, name) => {
-    await using ns = await createNetns();
-    await using other = await createNetns();
-    await ns.addBridge('br0');
-    const before = await devices(ns);
-    const calls = kernelCalls(ns);
-    try {
-      const attempts: Array<() => Promise<unknown>> = [
-        () => ns.addBridge(name as string),
-        () => ns.addTap(name as string),
-        () => ns.addTap(name as string, { owner: 'holder' }),
-        () => ns.addVeth(name as string, { peerName: 'ok' }),
-        () => ns.addVeth('ok', { peerName: name as string }),
-        () => ns.addVeth('ok', { peerName: name as string, peerNs: other }),
-        () => ns.addDummy(name as string),
-        () => ns.link(name as string),
-      ];
-      for (const attempt of attempts) {
-        const e = await rejection(attempt);
-        expect(e).toBeInstanceOf(InvalidNameError);
-        expect((e as InvalidNameError).value).toBe(name);
+  test.each(badNames)(
+    'device name %s: InvalidNameError from every way of making or finding a device',
+    async (_why, name) => {
+      await using ns = await createNetns();
+      await using other = await createNetns();
+      await ns.addBridge('br0');
+      const before = await devices(ns);
+      const calls = kernelCalls(ns);
+      try {
+        const attempts: Array<() => Promise<unknown>> = [
+          () => ns.addBridge(name as string),
+          () => ns.addTap(name as string),
+          () => ns.addTap(name as string, { owner: 'holder' }),
+          () => ns.addVeth(name as string, { peerName: 'ok' }),
+          () => ns.addVeth('ok', { peerName: name as string }),
+          () => ns.addVeth('ok', { peerName: name as string, peerNs: other }),
+          () => ns.addDummy(name as string),
+          () => ns.link(name as string),
+        ];
+        for (const attempt of attempts) {
+          const e = await rejection(attempt);
+          expect(e).toBeInstanceOf(InvalidNameError);
+          expect((e as InvalidNameError).value).toBe(name);
+        }
+        expect(calls.count()).toBe(0);
+      } finally {
+        calls.restore();
       }
-      expect(calls.count()).toBe(0);
-    } finally {
-      calls.restore();
-    }
-    expect(await devices(ns)).toEqual(before);
-    expect(await ipLinkNames(other)).toEqual(['lo']);
-  });
+      expect(await devices(ns)).toEqual(before);
+      expect(await ipLinkNames(other)).toEqual(['lo']);
+    },
+  );
 
   test('a name that is not a string', async () => {
     await using ns = await createNetns();
@@ -143,26 +154,31 @@ describe('invalid arguments are refused before any kernel call', () => {
     expect(await devices(ns)).toEqual(before);
   });
 
-  test.each(['192.0.2.1', '192.0.2.1/33', '2001:db8::1/129', '192.0.2.300/24', 'not-an-address/24', '2001:db8::1::2/64', ''])(
-    'address %j: InvalidAddressError from addAddress and removeAddress',
-    async (cidr) => {
-      await using ns = await createNetns();
-      const br = await ns.addBridge('br0');
-      await br.addAddress('192.0.2.1/24');
-      const calls = kernelCalls(ns);
-      try {
-        for (const attempt of [() => br.addAddress(cidr), () => br.removeAddress(cidr)]) {
-          const e = await rejection(attempt);
-          expect(e).toBeInstanceOf(InvalidAddressError);
-          expect((e as InvalidAddressError).value).toBe(cidr);
-        }
-        expect(calls.count()).toBe(0);
-      } finally {
-        calls.restore();
+  test.each([
+    '192.0.2.1',
+    '192.0.2.1/33',
+    '2001:db8::1/129',
+    '192.0.2.300/24',
+    'not-an-address/24',
+    '2001:db8::1::2/64',
+    '',
+  ])('address %j: InvalidAddressError from addAddress and removeAddress', async (cidr) => {
+    await using ns = await createNetns();
+    const br = await ns.addBridge('br0');
+    await br.addAddress('192.0.2.1/24');
+    const calls = kernelCalls(ns);
+    try {
+      for (const attempt of [() => br.addAddress(cidr), () => br.removeAddress(cidr)]) {
+        const e = await rejection(attempt);
+        expect(e).toBeInstanceOf(InvalidAddressError);
+        expect((e as InvalidAddressError).value).toBe(cidr);
       }
-      expect((await ipAddrs(ns, 'br0')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['192.0.2.1/24']);
-    },
-  );
+      expect(calls.count()).toBe(0);
+    } finally {
+      calls.restore();
+    }
+    expect((await ipAddrs(ns, 'br0')).map((a) => `${a.local}/${a.prefixlen}`)).toEqual(['192.0.2.1/24']);
+  });
 });
 
 describe('numbers that are not what the kernel takes', () => {
@@ -180,7 +196,9 @@ describe('numbers that are not what the kernel takes', () => {
     try {
       const e = await rejection(() => ns.link(index));
       expect(e).toBeInstanceOf(InvalidArgumentError);
-      expect(e.message).toMatch(/^invalid device index .*: an index is an integer from 1 to 2147483647, as ip link lists them$/);
+      expect(e.message).toMatch(
+        /^invalid device index .*: an index is an integer from 1 to 2147483647, as ip link lists them$/,
+      );
       expect((e as InvalidArgumentError).value).toBe(index);
       expect(calls.count()).toBe(0);
     } finally {
@@ -193,7 +211,11 @@ describe('numbers that are not what the kernel takes', () => {
     ['port NaN', { port: Number.NaN }, /^tryBind: port must be an integer from 0 to 65535, received NaN/],
     ['port 65536', { port: 65536 }, /^tryBind: port must be an integer from 0 to 65535, received 65536/],
     ['port 1.5', { port: 1.5 }, /^tryBind: port must be an integer from 0 to 65535, received 1.5/],
-    ['scope id NaN', { scopeId: Number.NaN }, /^tryBind: scopeId must be an interface index from 0 to 4294967295, received NaN/],
+    [
+      'scope id NaN',
+      { scopeId: Number.NaN },
+      /^tryBind: scopeId must be an interface index from 0 to 4294967295, received NaN/,
+    ],
     ['scope id -1', { scopeId: -1 }, /^tryBind: scopeId must be an interface index from 0 to 4294967295, received -1/],
   ])('tryBind with %s: InvalidArgumentError', async (_why, options, words) => {
     await using ns = await createNetns();
@@ -346,7 +368,7 @@ describe('devices that are not there or not fit', () => {
     expect(attached).toBeInstanceOf(NslabError);
   });
 
-  test('dummy on a kernel without CONFIG_DUMMY: UnsupportedKindError with the kernel\'s words; nothing created', async (ctx) => {
+  test("dummy on a kernel without CONFIG_DUMMY: UnsupportedKindError with the kernel's words; nothing created", async (ctx) => {
     await using ns = await createNetns();
     let created = false;
     const e = await ns.addDummy('d0').then(
@@ -404,7 +426,9 @@ describe('tap options that cannot work', () => {
     await using ns = await createNetns();
     const file = ns.openTun();
     try {
-      expect(() => file.attach('tun0', 'TUN' as TunMode)).toThrow(/^attach tun0: mode must be one of "tap", "tun", received "TUN"/);
+      expect(() => file.attach('tun0', 'TUN' as TunMode)).toThrow(
+        /^attach tun0: mode must be one of "tap", "tun", received "TUN"/,
+      );
     } finally {
       file.close();
     }
@@ -420,7 +444,7 @@ describe('tap options that cannot work', () => {
 });
 
 describe('NetlinkError', () => {
-  test('the same IPv4 address twice: EEXIST with errno, the kernel\'s explanation and the request', async () => {
+  test("the same IPv4 address twice: EEXIST with errno, the kernel's explanation and the request", async () => {
     await using ns = await createNetns();
     const br = await ns.addBridge('br0');
     await br.addAddress('192.0.2.1/24');
@@ -457,7 +481,7 @@ describe('NetlinkError', () => {
     expect((await ipAddrs(ns, 'br0')).map((a) => a.local)).toEqual(['192.0.2.1']);
   });
 
-  test('the kernel\'s pointer to the offending attribute (extended ack offset) is decoded', async () => {
+  test("the kernel's pointer to the offending attribute (extended ack offset) is decoded", async () => {
     await using ns = await createNetns();
     // A hand-made request with an IFLA_IFNAME longer than the policy allows (IFNAMSIZ - 1), as
     // the 3rd attribute-sized slot: nlmsghdr (16) + ifinfomsg (16) + IFLA_IFNAME "ok" (8) = 40.

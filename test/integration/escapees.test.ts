@@ -21,7 +21,10 @@ async function escapee(ns: Netns, background: string): Promise<{ pid: number; pr
     program.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
     program.catch(reject);
   });
-  const escaped = await pollUntil(() => procStat(pid)?.session, (sid) => sid === pid);
+  const escaped = await pollUntil(
+    () => procStat(pid)?.session,
+    (sid) => sid === pid,
+  );
   expect(escaped.value).toBe(pid);
   return { pid, program };
 }
@@ -90,7 +93,10 @@ test('an adopted namespace: an escapee of what nslab ran is killed; the namespac
   try {
     await adopted.destroy();
     await program.catch(() => undefined);
-    const gone = await pollUntil(() => isRunning(pid), (running) => !running);
+    const gone = await pollUntil(
+      () => isRunning(pid),
+      (running) => !running,
+    );
     expect(gone.value).toBe(false);
     expect(isRunning(bystander.pid!)).toBe(true);
     expect(await ipLinkNames(owner)).toEqual(['kept0', 'lo']);
@@ -113,7 +119,9 @@ test('an adopted namespace: an escapee nslab cannot prove is its own (no mark in
     const survived = (error as Error).cause;
     expect(survived).toBeInstanceOf(ProcessesSurvivedError);
     expect((survived as ProcessesSurvivedError).survivors).toEqual([{ pid, command: 'sleep 600' }]);
-    expect((survived as Error).message).toContain(`destroy() left pid ${pid} (sleep 600) running, holding the output of sh`);
+    expect((survived as Error).message).toContain(
+      `destroy() left pid ${pid} (sleep 600) running, holding the output of sh`,
+    );
     expect((survived as Error).message).toContain('kill these yourself');
     expect(isRunning(pid)).toBe(true);
   } finally {
@@ -125,10 +133,16 @@ test('a pinned namespace: a process someone started in it through the pin (ip ne
   const ns = await createNetns({ label: 'pinned-esc', pin: true });
   const inode = fstatSync(ns.fd).ino;
   // Not through nslab at all, the way someone debugging would, in a session of its own.
-  const debug = spawn('ip', ['netns', 'exec', basename(ns.pinPath!), 'sleep', '600'], { detached: true, stdio: 'ignore' });
+  const debug = spawn('ip', ['netns', 'exec', basename(ns.pinPath!), 'sleep', '600'], {
+    detached: true,
+    stdio: 'ignore',
+  });
   const pid = debug.pid!;
   try {
-    const inside = await pollUntil(() => heldBy(inode, pid), (refs) => refs.some((path) => path.startsWith(`/proc/${pid}/`)));
+    const inside = await pollUntil(
+      () => heldBy(inode, pid),
+      (refs) => refs.some((path) => path.startsWith(`/proc/${pid}/`)),
+    );
     expect(inside.met).toBe(true);
     await ns.destroy();
     expect((await freed(inode, pid)).value).toEqual({ running: false, refs: [] });

@@ -54,7 +54,10 @@ test('a holder that finishes starting after its namespace was destroyed is kille
     start.mockRestore();
   }
   expect(started).toHaveLength(1);
-  const gone = await pollUntil(() => isRunning(started[0]!.pid), (alive) => !alive);
+  const gone = await pollUntil(
+    () => isRunning(started[0]!.pid),
+    (alive) => !alive,
+  );
   expect(gone.value).toBe(false);
 });
 

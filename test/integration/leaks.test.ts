@@ -25,13 +25,18 @@ interface Report {
 }
 
 /** The host's devices, read only (never changed by the tests). */
-const hostDevices = (): string[] => hostIpLinks().map((l) => l.ifname).sort();
+const hostDevices = (): string[] =>
+  hostIpLinks()
+    .map((l) => l.ifname)
+    .sort();
 
 test('after SIGKILL of the process that made them, nothing is left: processes, namespaces, and (after a sweep) the pin', async () => {
   const hostBefore = hostDevices();
   await using witness = await createNetns({ label: 'witness', pin: true });
   const nsids = () => ipNetnsIds(witness);
-  const { child, report, exited } = await startFixture<Report>('leaky-parent.ts', [witness.pinPath!], { timeoutMs: 30_000 });
+  const { child, report, exited } = await startFixture<Report>('leaky-parent.ts', [witness.pinPath!], {
+    timeoutMs: 30_000,
+  });
   const [peerA, peerB, peerC] = report.witnessPeers;
   let inodes: number[];
   try {
@@ -56,7 +61,12 @@ test('after SIGKILL of the process that made them, nothing is left: processes, n
       witness: await ipLinkNames(witness),
       nsids: (await nsids()).length,
     }),
-    (s) => s.running.length === 0 && s.refs.length === 0 && !s.witness.includes(peerB) && !s.witness.includes(peerC) && s.nsids === 1,
+    (s) =>
+      s.running.length === 0 &&
+      s.refs.length === 0 &&
+      !s.witness.includes(peerB) &&
+      !s.witness.includes(peerC) &&
+      s.nsids === 1,
     15_000,
   );
   expect(freed.value).toEqual({ running: [], refs: [], witness: ['lo', peerA].sort(), nsids: 1 });
@@ -89,14 +99,18 @@ describe('ns.events failing to start', () => {
   const run = async (mode: string, wrapper?: string[]): Promise<StartReport> => {
     const { child, report, exited } = await startFixture<StartReport>('events-start-failure.ts', [mode], { wrapper });
     // With nothing left watched the process exits by itself; a descriptor still watched keeps it running.
-    const ended = await pollUntil(() => isRunning(child.pid!), (alive) => !alive, 10_000);
+    const ended = await pollUntil(
+      () => isRunning(child.pid!),
+      (alive) => !alive,
+      10_000,
+    );
     child.kill('SIGKILL');
     await exited;
     expect(ended.met, 'the fixture exits once it has destroyed its namespace').toBe(true);
     return report;
   };
 
-  test('EMFILE at the reactor\'s eventfd: the error reaches the caller, the notification socket is closed, and a later try works', async () => {
+  test("EMFILE at the reactor's eventfd: the error reaches the caller, the notification socket is closed, and a later try works", async () => {
     const report = await run('emfile', ['prlimit', '--nofile=256:256', '--']);
     expect(report.error).toMatch(/eventfd failed: EMFILE/);
     expect(report.socketsAfterFailure).toBe(report.socketsBefore);
@@ -114,7 +128,9 @@ describe('ns.events failing to start', () => {
 });
 
 test('a killed reaper is replaced at once by one that knows every live group: a later SIGKILL still takes what was forked', async () => {
-  const { child, report, exited } = await startFixture<{ pid: number; reapers: number[]; forked: number[] }>('reaper-respawn.ts');
+  const { child, report, exited } = await startFixture<{ pid: number; reapers: number[]; forked: number[] }>(
+    'reaper-respawn.ts',
+  );
   try {
     expect(report.reapers).toHaveLength(1);
     expect(report.forked).toHaveLength(1);
@@ -130,12 +146,17 @@ test('a killed reaper is replaced at once by one that knows every live group: a 
     await exited;
   }
   // The forked sleep has no parent-death signal: only the new reaper can end it.
-  const gone = await pollUntil(() => report.forked.filter(isRunning), (running) => running.length === 0);
+  const gone = await pollUntil(
+    () => report.forked.filter(isRunning),
+    (running) => running.length === 0,
+  );
   expect(gone.value).toEqual([]);
 });
 
 test("the reaper is born in the home namespace, even when the first exec() is made inside another namespace's switch", async () => {
-  const { child, report, exited } = await startFixture<{ home: string; outer: string; reapers: string[] }>('reaper-namespace.ts');
+  const { child, report, exited } = await startFixture<{ home: string; outer: string; reapers: string[] }>(
+    'reaper-namespace.ts',
+  );
   child.kill('SIGKILL');
   await exited;
   expect(report.outer).not.toBe(report.home);

@@ -18,12 +18,20 @@ import {
 } from '../../src/index.ts';
 import { ipLinkNames, ipLinks, ipNetnsIds, viaIpNetnsExec } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
-import { childrenOf, heldNetnsDescriptors, isRunning, netnsMounts, netnsReferences, procStat } from '../helpers/proc.ts';
+import {
+  childrenOf,
+  heldNetnsDescriptors,
+  isRunning,
+  netnsMounts,
+  netnsReferences,
+  procStat,
+} from '../helpers/proc.ts';
 import { startFixture } from '../helpers/fixture.ts';
 
 const inodeOf = (path: string): number => statSync(path).ino;
 /** The namespace of every thread of this process (setns() moves only the calling thread). */
-const threadNamespaces = (): number[] => readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
+const threadNamespaces = (): number[] =>
+  readdirSync('/proc/self/task').map((tid) => inodeOf(`/proc/self/task/${tid}/ns/net`));
 /** The start of the pin names of process pid, as /proc tells its start time (field 22 of stat) and PID namespace. */
 function ownerPrefix(pid: number, proc: number | 'self'): string {
   return `nslab-${pid}.${procStat(proc)!.startTime}.${inodeOf(`/proc/${proc}/ns/pid`)}`;
@@ -99,20 +107,33 @@ describe('createNetns', () => {
       const inB = b.run(() => here());
       return { first, afterTryBind, afterOpenTun, afterEvents, inB, last: here() };
     });
-    expect(seen).toEqual({ first: inodeA, afterTryBind: inodeA, afterOpenTun: inodeA, afterEvents: inodeA, inB: inodeB, last: inodeA });
+    expect(seen).toEqual({
+      first: inodeA,
+      afterTryBind: inodeA,
+      afterOpenTun: inodeA,
+      afterEvents: inodeA,
+      inB: inodeB,
+      last: inodeA,
+    });
     expect(here()).toBe(home);
     // A failure inside the inner switch also returns to the outer namespace.
     const afterThrow = a.run(() => {
-      expect(() => b.run(() => { throw new Error('inner'); })).toThrow('inner');
+      expect(() =>
+        b.run(() => {
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
       return here();
     });
     expect(afterThrow).toBe(inodeA);
     expect(here()).toBe(home);
   });
 
-  test('libuv\'s pool threads are never born in a namespace, even when a process queues its first pool work inside a switch', async () => {
+  test("libuv's pool threads are never born in a namespace, even when a process queues its first pool work inside a switch", async () => {
     // A fresh process: this one's pool started long ago.
-    const { report, exited } = await startFixture<{ home: number; inside: number; threads: number[] }>('pool-in-switch.ts');
+    const { report, exited } = await startFixture<{ home: number; inside: number; threads: number[] }>(
+      'pool-in-switch.ts',
+    );
     await exited;
     expect(report.inside).not.toBe(report.home);
     expect(report.threads.length).toBeGreaterThan(1);
@@ -189,20 +210,29 @@ describe('destroy', () => {
     const { stdout } = await ns.exec('sh', ['-c', 'sleep 30 & echo $!']);
     const forked = Number(stdout);
     expect(forked).toBeGreaterThan(0);
-    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive);
+    const gone = await pollUntil(
+      () => isRunning(forked),
+      (alive) => !alive,
+    );
     expect(gone.value).toBe(false);
   });
 
   test('destroy() ends what a running program forked too', async () => {
     const ns = await createNetns();
     const forker = ns.exec('sh', ['-c', 'sleep 30 & wait']);
-    const children = await pollUntil(() => childrenOf(forker.pid!), (c) => c.length > 0);
+    const children = await pollUntil(
+      () => childrenOf(forker.pid!),
+      (c) => c.length > 0,
+    );
     expect(children.value).toHaveLength(1);
     const forked = children.value[0]!;
     expect(isRunning(forked)).toBe(true);
     await ns.destroy();
     await forker.catch(() => undefined);
-    const gone = await pollUntil(() => isRunning(forked), (alive) => !alive);
+    const gone = await pollUntil(
+      () => isRunning(forked),
+      (alive) => !alive,
+    );
     expect(gone.value).toBe(false);
   });
 
@@ -281,7 +311,7 @@ describe('pins', () => {
 
   // Regression: the sweep judged a pin by its bare pid, so a sweeper in another PID namespace unmounted
   // live pins, a reused pid kept a stale one for ever, and umount2() followed a planted symlink.
-  test('a sweep judges a pin by its owner\'s pid and start time, only in its own PID namespace, and never follows a symlink', async () => {
+  test("a sweep judges a pin by its owner's pid and start time, only in its own PID namespace, and never follows a symlink", async () => {
     type Report = {
       pins: Record<string, string>;
       link: string;
@@ -357,7 +387,9 @@ describe('adoptNetns', () => {
   });
 
   test('a process or path that does not exist is an NslabError saying what to check', async () => {
-    await expect(adoptNetns({ path: '/run/netns/nslab-does-not-exist' })).rejects.toThrow(/cannot open the namespace .* \(ENOENT\)/);
+    await expect(adoptNetns({ path: '/run/netns/nslab-does-not-exist' })).rejects.toThrow(
+      /cannot open the namespace .* \(ENOENT\)/,
+    );
     // Sure not to exist: above the kernel's pid_max ceiling (2^22).
     await expect(adoptNetns({ pid: 2 ** 22 + 1 })).rejects.toThrow(/is the process still running/);
   });
@@ -372,7 +404,9 @@ describe('adoptNetns', () => {
       const { report, exited } = await startFixture<{ name: string; message: string }>('adopt-path.ts', [fifo]);
       await exited;
       expect(report.name).toBe('InvalidArgumentError');
-      expect(report.message).toBe(`${fifo} is a FIFO, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+      expect(report.message).toBe(
+        `${fifo} is a FIFO, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -395,7 +429,9 @@ describe('adoptNetns', () => {
           (e: Error) => e,
         );
         expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect(error.message).toBe(`${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`);
+        expect(error.message).toBe(
+          `${path} is ${what}, not a network namespace: pass /proc/PID/ns/net or a pin under /run/netns`,
+        );
       }
       expect(heldNetnsDescriptors()).toBe(held);
     } finally {
@@ -411,7 +447,10 @@ describe('adoptNetns', () => {
       [{ pid: -1 }, /received -1/],
       [{ pid: '1' }, /received "1"/],
       [{ path: '' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received ""/],
-      [{ path: '/proc/self/ns/net\0x' }, /^adoptNetns: path must be a non-empty string without NUL bytes, received ".*\\u0000x"/],
+      [
+        { path: '/proc/self/ns/net\0x' },
+        /^adoptNetns: path must be a non-empty string without NUL bytes, received ".*\\u0000x"/,
+      ],
       [{}, /^adoptNetns: pass \{ pid \} or \{ path \}, received \{\}/],
       [null, /^adoptNetns: pass \{ pid \} or \{ path \}, received null/],
     ];

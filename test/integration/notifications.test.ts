@@ -9,7 +9,11 @@ import * as C from '../../src/sys/constants.ts';
 import { addManyAltnames } from '../helpers/altnames.ts';
 
 /** Resolves with the first event matching pred from now on; rejects at the deadline. */
-function nextEvent(stream: Pick<EventStream, 'subscribe'>, pred: (e: KernelEvent) => boolean, timeoutMs = 5_000): Promise<KernelEvent> {
+function nextEvent(
+  stream: Pick<EventStream, 'subscribe'>,
+  pred: (e: KernelEvent) => boolean,
+  timeoutMs = 5_000,
+): Promise<KernelEvent> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
@@ -41,25 +45,36 @@ describe('ns.events', () => {
     const br = await ns.addBridge('br0');
     const seen: KernelEvent[] = [];
     const unsubscribe = ns.events.subscribe((e) => seen.push(e));
-    const up = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) !== 0));
+    const up = nextEvent(
+      ns.events,
+      linkEvent('br0', 'new', (f) => (f & C.IFF_UP) !== 0),
+    );
     await br.up();
     const upEvent = await up;
     expect(upEvent.kind === 'link' && upEvent.link.index).toBe(br.index);
-    const down = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+    const down = nextEvent(
+      ns.events,
+      linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0),
+    );
     await br.down();
     await down;
     const addr = nextEvent(ns.events, (e) => e.kind === 'addr' && e.action === 'new' && e.addr.address === '192.0.2.1');
     await br.addAddress('192.0.2.1/24');
     const addrEvent = await addr;
     expect(addrEvent.kind === 'addr' && addrEvent.addr).toMatchObject({ family: 4, prefixLength: 24, index: br.index });
-    const deladdr = nextEvent(ns.events, (e) => e.kind === 'addr' && e.action === 'del' && e.addr.address === '192.0.2.1');
+    const deladdr = nextEvent(
+      ns.events,
+      (e) => e.kind === 'addr' && e.action === 'del' && e.addr.address === '192.0.2.1',
+    );
     await br.removeAddress('192.0.2.1/24');
     await deladdr;
     const del = nextEvent(ns.events, linkEvent('br0', 'del'));
     await br.delete();
     await del;
     unsubscribe();
-    const ours = seen.filter((e) => (e.kind === 'addr' && e.addr.address === '192.0.2.1') || (e.kind === 'link' && e.action === 'del')).map((e) => `${e.kind}:${e.kind === 'overflow' ? '' : e.action}`);
+    const ours = seen
+      .filter((e) => (e.kind === 'addr' && e.addr.address === '192.0.2.1') || (e.kind === 'link' && e.action === 'del'))
+      .map((e) => `${e.kind}:${e.kind === 'overflow' ? '' : e.action}`);
     expect(ours).toEqual(['addr:new', 'addr:del', 'link:del']);
     expect(seen.every((e, i) => i === 0 || e.at >= seen[i - 1]!.at)).toBe(true);
     expect(ns.events.history.slice(-seen.length)).toEqual(seen);
@@ -90,7 +105,10 @@ describe('ns.events', () => {
     await up;
     const before = calls;
     unsubscribe();
-    const down = nextEvent(ns.events, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+    const down = nextEvent(
+      ns.events,
+      linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0),
+    );
     await br.down();
     await down;
     expect(calls).toBe(before);
@@ -124,14 +142,23 @@ describe('a failing listener or receive', () => {
       const unsubscribe = a.events.subscribe(() => {
         throw new Error('listener bug');
       });
-      const seenOnA = nextEvent(a.events, linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) !== 0));
+      const seenOnA = nextEvent(
+        a.events,
+        linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) !== 0),
+      );
       await brA.up();
       await seenOnA;
-      const seenOnB = nextEvent(b.events, linkEvent('br-b', 'new', (f) => (f & C.IFF_UP) !== 0));
+      const seenOnB = nextEvent(
+        b.events,
+        linkEvent('br-b', 'new', (f) => (f & C.IFF_UP) !== 0),
+      );
       await brB.up();
       await seenOnB;
       // Later events on A still reach the listeners that did not throw.
-      const laterOnA = nextEvent(a.events, linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) === 0));
+      const laterOnA = nextEvent(
+        a.events,
+        linkEvent('br-a', 'new', (f) => (f & C.IFF_UP) === 0),
+      );
       await brA.down();
       await laterOnA;
       unsubscribe();
@@ -155,8 +182,13 @@ describe('a failing listener or receive', () => {
       const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
       await br.up();
       await overflow;
-      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/"failing" namespace.*recv \(netlink\) failed: EIO/)]);
-      const after = nextEvent(stream, linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0));
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/"failing" namespace.*recv \(netlink\) failed: EIO/),
+      ]);
+      const after = nextEvent(
+        stream,
+        linkEvent('br0', 'new', (f) => (f & C.IFF_UP) === 0),
+      );
       await br.down();
       await after;
     } finally {
@@ -176,11 +208,16 @@ describe('a failing listener or receive', () => {
       // The misuse: closing without unwatch(). The reactor's next poll sees POLLNVAL for it.
       sock.close();
       for (const up of [true, false]) {
-        const seen = nextEvent(ns.events, linkEvent('br0', 'new', (f) => ((f & C.IFF_UP) !== 0) === up));
+        const seen = nextEvent(
+          ns.events,
+          linkEvent('br0', 'new', (f) => ((f & C.IFF_UP) !== 0) === up),
+        );
         linkSet(ns.rtnl, br.index, { up });
         await seen;
       }
-      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/descriptor \d+ was closed while still watched/)]);
+      expect(warnings.map((w) => w.message)).toEqual([
+        expect.stringMatching(/descriptor \d+ was closed while still watched/),
+      ]);
     } finally {
       stop();
       stream.close();
@@ -197,7 +234,10 @@ describe('a failing listener or receive', () => {
     await big.up();
     await overflow;
     // The stream goes on, and the link whose message is that large can be read.
-    const after = nextEvent(ns.events, linkEvent('br-small', 'new', (f) => (f & C.IFF_UP) !== 0));
+    const after = nextEvent(
+      ns.events,
+      linkEvent('br-small', 'new', (f) => (f & C.IFF_UP) !== 0),
+    );
     await small.up();
     await after;
     expect((await ns.link('br-big')).index).toBe(big.index);
@@ -207,7 +247,8 @@ describe('a failing listener or receive', () => {
 
 describe('overflow', () => {
   /** A notification socket in ns with the smallest receive buffer the kernel allows. */
-  const tinySocket = (ns: Netns): NetlinkSocket => ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 4096 }));
+  const tinySocket = (ns: Netns): NetlinkSocket =>
+    ns.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 4096 }));
 
   test('a socket whose buffer overflows: recv reports ENOBUFS once, then delivers what it kept', async () => {
     await using ns = await createNetns();

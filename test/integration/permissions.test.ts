@@ -30,7 +30,12 @@ async function runWith(wrapper: string[], adoptPath: string): Promise<Report> {
   return report;
 }
 
-const permissionError = (capability: string, cause: RegExp) => ({ name: 'PermissionError', capability, message: expect.stringContaining(capability), cause: expect.stringMatching(cause) });
+const permissionError = (capability: string, cause: RegExp) => ({
+  name: 'PermissionError',
+  capability,
+  message: expect.stringContaining(capability),
+  cause: expect.stringMatching(cause),
+});
 
 describe('missing capabilities', () => {
   test('CAP_NET_ADMIN dropped, CAP_SYS_ADMIN kept: a namespace can be made and read, but nothing changed in it', async () => {

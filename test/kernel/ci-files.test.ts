@@ -44,7 +44,12 @@ describe('Vagrantfile', () => {
         cwd: dir,
         encoding: 'utf8',
         timeout: 60_000,
-        env: { ...process.env, VAGRANT_HOME: join(home, 'home'), VAGRANT_DOTFILE_PATH: join(home, 'dot'), VAGRANT_CHECKPOINT_DISABLE: '1' },
+        env: {
+          ...process.env,
+          VAGRANT_HOME: join(home, 'home'),
+          VAGRANT_DOTFILE_PATH: join(home, 'dot'),
+          VAGRANT_CHECKPOINT_DISABLE: '1',
+        },
       });
       return { status: r.status, output: `${r.stdout}${r.stderr}` };
     } finally {
@@ -53,10 +58,14 @@ describe('Vagrantfile', () => {
   };
 
   test('vagrant validate rejects a broken Vagrantfile', { timeout: 60_000 }, ({ skip }) => {
-    if (!vagrant) return skip('vagrant is not installed (scripts/setup.d/40-kernel.sh installs it where the distribution has it)');
+    if (!vagrant)
+      return skip('vagrant is not installed (scripts/setup.d/40-kernel.sh installs it where the distribution has it)');
     const dir = mkdtempSync(join(tmpdir(), 'nslab-vagrantfile-'));
     try {
-      writeFileSync(join(dir, 'Vagrantfile'), readFileSync(join(repo, 'Vagrantfile'), 'utf8').replace('config.vm.hostname', 'config.vm.no_such_setting'));
+      writeFileSync(
+        join(dir, 'Vagrantfile'),
+        readFileSync(join(repo, 'Vagrantfile'), 'utf8').replace('config.vm.hostname', 'config.vm.no_such_setting'),
+      );
       const r = validate(dir);
       expect(r.status, r.output).not.toBe(0);
     } finally {
@@ -65,18 +74,20 @@ describe('Vagrantfile', () => {
   });
 
   test('vagrant validate accepts the Vagrantfile', { timeout: 60_000 }, ({ skip }) => {
-    if (!vagrant) return skip('vagrant is not installed (scripts/setup.d/40-kernel.sh installs it where the distribution has it)');
+    if (!vagrant)
+      return skip('vagrant is not installed (scripts/setup.d/40-kernel.sh installs it where the distribution has it)');
     const r = validate(repo);
     expect(r.status, r.output).toBe(0);
     expect(r.output).toMatch(/Vagrantfile validated successfully/);
   });
 
-  test('the Vagrantfile provisions through the project\'s own setup and runs the suites', () => {
+  test("the Vagrantfile provisions through the project's own setup and runs the suites", () => {
     const file = readFileSync(join(repo, 'Vagrantfile'), 'utf8');
     expect(file).toMatch(/npm ci/);
     expect(file).toMatch(/scripts\/setup\.sh/);
     expect(file).toMatch(/npm run claims/);
     // Ruby's own parser, where Ruby is there (Vagrant brings it).
-    if (which('ruby')) expect(execFileSync('ruby', ['-c', join(repo, 'Vagrantfile')], { encoding: 'utf8' })).toMatch(/Syntax OK/);
+    if (which('ruby'))
+      expect(execFileSync('ruby', ['-c', join(repo, 'Vagrantfile')], { encoding: 'utf8' })).toMatch(/Syntax OK/);
   });
 });

@@ -25,7 +25,9 @@ function claimIdsInSuites(): string[] {
   const dir = join(repo, 'suites');
   const ids = readdirSync(dir)
     .filter((f) => f.endsWith('.test.ts'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\btest\(\s*['"`]([CX]\d+):/g)].map((m) => m[1] as string));
+    .flatMap((f) =>
+      [...readFileSync(join(dir, f), 'utf8').matchAll(/\btest\(\s*['"`]([CX]\d+):/g)].map((m) => m[1] as string),
+    );
   return [...new Set(ids)];
 }
 
@@ -44,44 +46,63 @@ describe.skipIf(unavailable)('guests', () => {
     expect(qemuChildren()).toEqual([]);
   });
 
-  test('the claim suites run under Debian 6.1 with C15 and C16 passing, and the report comes back whole', { timeout: 20 * 60_000 }, async () => {
-    const result = await runGuest({ cwd: repo, timeoutMs: 18 * 60_000 });
-    // A claim that fails is a finding on that kernel; a run that fails otherwise is a broken run.
-    const problem = suitesRunProblem(result, claimIdsInSuites());
-    if (problem) assert.fail(problem);
-    const report = result.report as ClaimsReport;
-    // The guest's kernel wrote the report, not the host's.
-    expect(report.kernel).toBe(result.kernel.release);
-    expect(report.kernel).toMatch(/^6\.1\./);
-    for (const id of ['C15', 'C16']) {
-      const row = report.claims.find((c) => c.id === id);
-      expect(row?.tests.map((t) => t.state), `${id}: ${verdictText(row?.verdict)}`).toEqual(row?.tests.map(() => 'passed'));
-      expect(['holds', 'nuance']).toContain(row?.verdict.kind);
-    }
-    // Kept for the cross-kernel report (npm run kernels -- report), with the timings.
-    const saved = guestKernelReport(result);
-    if (saved) saveKernelReport(join(repo, 'report'), saved);
-    const t = result.timings;
-    console.log(
-      `guest ${result.kernel.release} (${result.accelNote}): boot ${t.bootMs.toFixed(0)} ms, first test result ${t.firstResultMs?.toFixed(0)} ms, whole run ${t.totalMs.toFixed(0)} ms, ${t.attempts} boot(s), exit status ${result.exitCode}`,
-    );
-  });
+  test(
+    'the claim suites run under Debian 6.1 with C15 and C16 passing, and the report comes back whole',
+    { timeout: 20 * 60_000 },
+    async () => {
+      const result = await runGuest({ cwd: repo, timeoutMs: 18 * 60_000 });
+      // A claim that fails is a finding on that kernel; a run that fails otherwise is a broken run.
+      const problem = suitesRunProblem(result, claimIdsInSuites());
+      if (problem) assert.fail(problem);
+      const report = result.report as ClaimsReport;
+      // The guest's kernel wrote the report, not the host's.
+      expect(report.kernel).toBe(result.kernel.release);
+      expect(report.kernel).toMatch(/^6\.1\./);
+      for (const id of ['C15', 'C16']) {
+        const row = report.claims.find((c) => c.id === id);
+        expect(
+          row?.tests.map((t) => t.state),
+          `${id}: ${verdictText(row?.verdict)}`,
+        ).toEqual(row?.tests.map(() => 'passed'));
+        expect(['holds', 'nuance']).toContain(row?.verdict.kind);
+      }
+      // Kept for the cross-kernel report (npm run kernels -- report), with the timings.
+      const saved = guestKernelReport(result);
+      if (saved) saveKernelReport(join(repo, 'report'), saved);
+      const t = result.timings;
+      console.log(
+        `guest ${result.kernel.release} (${result.accelNote}): boot ${t.bootMs.toFixed(0)} ms, first test result ${t.firstResultMs?.toFixed(0)} ms, whole run ${t.totalMs.toFixed(0)} ms, ${t.attempts} boot(s), exit status ${result.exitCode}`,
+      );
+    },
+  );
 
-  test('a command runs with its exit status and output, and the guest has the device nodes of on-demand modules', { timeout: 150_000 }, async () => {
-    const r = await runGuest({ command: ['sh', '-c', 'uname -r; test -c /dev/net/tun && echo tun-node; exit 7'], timeoutMs: 120_000 });
-    expect(r.exitCode).toBe(7);
-    expect(r.output.split('\n')).toEqual(expect.arrayContaining([r.kernel.release, 'tun-node']));
-    expect(r.report).toBeUndefined();
-  });
+  test(
+    'a command runs with its exit status and output, and the guest has the device nodes of on-demand modules',
+    { timeout: 150_000 },
+    async () => {
+      const r = await runGuest({
+        command: ['sh', '-c', 'uname -r; test -c /dev/net/tun && echo tun-node; exit 7'],
+        timeoutMs: 120_000,
+      });
+      expect(r.exitCode).toBe(7);
+      expect(r.output.split('\n')).toEqual(expect.arrayContaining([r.kernel.release, 'tun-node']));
+      expect(r.report).toBeUndefined();
+    },
+  );
 
-  const hostileName = 'a working directory named with $(...), quotes, a comma and a colon is entered as itself, and nothing in it runs';
+  const hostileName =
+    'a working directory named with $(...), quotes, a comma and a colon is entered as itself, and nothing in it runs';
   test(hostileName, { timeout: 150_000 }, async () => {
     const parent = mkdtempSync(join(tmpdir(), 'nslab-cwd-'));
     const cwd = join(parent, "it's $(echo INJECTED-$((6*7))) `echo TICKED`, a,b:c");
     mkdirSync(cwd);
     writeFileSync(join(cwd, 'marker'), 'here\n');
     try {
-      const r = await runGuest({ cwd, command: ['sh', '-c', 'pwd; cat marker; touch written && echo writable'], timeoutMs: 120_000 });
+      const r = await runGuest({
+        cwd,
+        command: ['sh', '-c', 'pwd; cat marker; touch written && echo writable'],
+        timeoutMs: 120_000,
+      });
       expect(r.exitCode, r.output).toBe(0);
       // Under the guest's /tmp: reached through its own share (QEMU's -fsdev), with a writable layer (overlay).
       expect(r.output.split('\n')).toEqual(expect.arrayContaining([cwd, 'here', 'writable']));
@@ -107,44 +128,79 @@ describe.skipIf(unavailable)('guests', () => {
     expect(e.message).toMatch(/qemu-system-x86_64 not found on PATH: install qemu-system-x86/);
   });
 
-  test('a guest kernel that panics is reported with the panic line and the console tail', { timeout: 150_000 }, async () => {
-    // No init in the initramfs: the kernel looks for a root device, finds none and panics.
-    const e = await rejection(runGuest({ command: ['true'], append: 'rdinit=/nonexistent', timeoutMs: 120_000, bootRetries: 0 }));
-    expect(e.message).toMatch(/the guest kernel panicked: Kernel panic - not syncing: /);
-    expect(e.consoleTail).toMatch(/Kernel panic/);
-  });
+  test(
+    'a guest kernel that panics is reported with the panic line and the console tail',
+    { timeout: 150_000 },
+    async () => {
+      // No init in the initramfs: the kernel looks for a root device, finds none and panics.
+      const e = await rejection(
+        runGuest({ command: ['true'], append: 'rdinit=/nonexistent', timeoutMs: 120_000, bootRetries: 0 }),
+      );
+      expect(e.message).toMatch(/the guest kernel panicked: Kernel panic - not syncing: /);
+      expect(e.consoleTail).toMatch(/Kernel panic/);
+    },
+  );
 
-  test('a command that hangs is stopped at the deadline, with the console tail showing where', { timeout: 120_000 }, async () => {
-    // The deadline covers the whole run, the boot under emulation included: 40 s leaves the
-    // command room to start on a loaded machine, where 20 s once ran out before it did.
-    const e = await rejection(runGuest({ command: ['sh', '-c', 'echo about-to-hang; exec sleep 600'], timeoutMs: 40_000 }));
-    expect(e.message).toMatch(/stopped at its deadline of 40 s, while the command ran/);
-    expect(e.consoleTail).toContain('about-to-hang');
-  });
+  test(
+    'a command that hangs is stopped at the deadline, with the console tail showing where',
+    { timeout: 120_000 },
+    async () => {
+      // The deadline covers the whole run, the boot under emulation included: 40 s leaves the
+      // command room to start on a loaded machine, where 20 s once ran out before it did.
+      const e = await rejection(
+        runGuest({ command: ['sh', '-c', 'echo about-to-hang; exec sleep 600'], timeoutMs: 40_000 }),
+      );
+      expect(e.message).toMatch(/stopped at its deadline of 40 s, while the command ran/);
+      expect(e.consoleTail).toContain('about-to-hang');
+    },
+  );
 
-  test('a boot that does not reach the command in time is retried, then given up with the console tail', { timeout: 90_000 }, async () => {
-    const notes: string[] = [];
-    // Far too short for any boot under emulation: exercises the watchdog that catches real hung boots.
-    const e = await rejection(runGuest({ command: ['true'], bootTimeoutMs: 300, bootRetries: 1, timeoutMs: 60_000, onNote: (n) => notes.push(n) }));
-    expect(e.message).toMatch(/did not reach the command within 0\.3 s \(boot 2 of 2, (TCG|KVM)\); giving up/);
-    expect(notes.filter((n) => n.includes('retrying'))).toHaveLength(1);
-  });
+  test(
+    'a boot that does not reach the command in time is retried, then given up with the console tail',
+    { timeout: 90_000 },
+    async () => {
+      const notes: string[] = [];
+      // Far too short for any boot under emulation: exercises the watchdog that catches real hung boots.
+      const e = await rejection(
+        runGuest({
+          command: ['true'],
+          bootTimeoutMs: 300,
+          bootRetries: 1,
+          timeoutMs: 60_000,
+          onNote: (n) => notes.push(n),
+        }),
+      );
+      expect(e.message).toMatch(/did not reach the command within 0\.3 s \(boot 2 of 2, (TCG|KVM)\); giving up/);
+      expect(notes.filter((n) => n.includes('retrying'))).toHaveLength(1);
+    },
+  );
 
   test('QEMU dies with the process that started it, even by SIGKILL', { timeout: 120_000 }, async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'hold-guest.ts')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'hold-guest.ts')], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      const ready = await pollUntil(() => out, (o) => o.includes('READY') || o.includes('ERROR'), 90_000);
+      const ready = await pollUntil(
+        () => out,
+        (o) => o.includes('READY') || o.includes('ERROR'),
+        90_000,
+      );
       expect(ready.value, `the guest holder's stderr:\n${err}`).toContain('READY');
       const [qemu] = qemuChildren(child.pid);
       expect(qemu).toBeDefined();
       child.kill('SIGKILL');
       await exited;
-      const gone = await pollUntil(() => isRunning(qemu as number), (alive) => !alive, 10_000);
+      const gone = await pollUntil(
+        () => isRunning(qemu as number),
+        (alive) => !alive,
+        10_000,
+      );
       expect(gone.value).toBe(false);
     } finally {
       child.kill('SIGKILL');

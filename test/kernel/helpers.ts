@@ -8,7 +8,8 @@ import { procStat } from '../helpers/proc.ts';
 
 /** Why no guest can boot on this machine, or undefined when one can. */
 export function guestUnavailable(): string | undefined {
-  if (!which(QEMU)) return `${QEMU} is not installed and could not be (scripts/setup.d/40-kernel.sh installs qemu-system-x86)`;
+  if (!which(QEMU))
+    return `${QEMU} is not installed and could not be (scripts/setup.d/40-kernel.sh installs qemu-system-x86)`;
   try {
     defaultKernel();
   } catch (e) {

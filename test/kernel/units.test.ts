@@ -37,7 +37,9 @@ test('busybox cpio lists our newc archive with its files, directories, symlinks 
     execFileSync('sh', ['-c', `cd ${dir} && busybox cpio -i < a.cpio`]);
     expect(readFileSync(join(dir, 'bin', 'hello'), 'utf8')).toBe('echo hi\n');
     // Extracted as root, the node is a real character device 5:1 (busybox -tv does not show numbers).
-    expect(execFileSync('stat', ['-c', '%F %t:%T', join(dir, 'console')], { encoding: 'utf8' }).trim()).toBe('character special file 5:1');
+    expect(execFileSync('stat', ['-c', '%F %t:%T', join(dir, 'console')], { encoding: 'utf8' }).trim()).toBe(
+      'character special file 5:1',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -46,7 +48,9 @@ test('busybox cpio lists our newc archive with its files, directories, symlinks 
 describe('an installed kernel', () => {
   const kernel = installedKernels()[0];
 
-  test('its release from the bzImage header matches the banner inside the extracted vmlinux, and the PVH note matches its config', ({ skip }) => {
+  test('its release from the bzImage header matches the banner inside the extracted vmlinux, and the PVH note matches its config', ({
+    skip,
+  }) => {
     if (!kernel) return skip('no kernel in /boot (linux-image-amd64 is not installed)');
     const image = readFileSync(kernel);
     const release = bzImageRelease(image);
@@ -77,7 +81,12 @@ describe('an installed kernel', () => {
     // Each module modprobe would load first is in the list, and before the module that needs it.
     for (const m of BOOT_MODULES) expect(files.map((f) => f.split('/').at(-1))).toContain(`${m}.ko`);
     for (const [i, f] of files.entries()) {
-      for (const dep of depsOf(f.split('/').at(-1)?.replace(/\.ko.*$/, '') ?? '')) {
+      for (const dep of depsOf(
+        f
+          .split('/')
+          .at(-1)
+          ?.replace(/\.ko.*$/, '') ?? '',
+      )) {
         expect(files.indexOf(dep), `${dep}, needed by ${f}`).toBeGreaterThanOrEqual(0);
         expect(files.indexOf(dep), `${dep}, needed by ${f}`).toBeLessThan(i);
       }
@@ -91,18 +100,36 @@ const report = (kernel: string, claims: Array<[string, string, string?, string?]
   claims: withVerdicts(
     claims.map(([id, state, note, name]) => ({
       id,
-      tests: [{ name: name ?? `${id}: t`, state, ...(note ? { note } : {}), ...(note && state === 'passed' ? { verdict: 'nuance' as const } : {}), observed: {} }],
+      tests: [
+        {
+          name: name ?? `${id}: t`,
+          state,
+          ...(note ? { note } : {}),
+          ...(note && state === 'passed' ? { verdict: 'nuance' as const } : {}),
+          observed: {},
+        },
+      ],
     })),
   ),
 });
 
 describe('claims reports', () => {
   test('shards merge into one report, each claim with all its tests and a recomputed verdict', () => {
-    const a = report('6.1.0', [['C2', 'passed'], ['C15', 'skipped', 'kernel lacks dummy devices']]);
-    const b = report('6.1.0', [['C1', 'passed'], ['C15', 'failed', 'boom', 'C15: u']]);
+    const a = report('6.1.0', [
+      ['C2', 'passed'],
+      ['C15', 'skipped', 'kernel lacks dummy devices'],
+    ]);
+    const b = report('6.1.0', [
+      ['C1', 'passed'],
+      ['C15', 'failed', 'boom', 'C15: u'],
+    ]);
     const merged = mergeShards([a, b]);
     expect(merged.claims.map((c) => c.id)).toEqual(['C1', 'C2', 'C15']);
-    expect(merged.claims.find((c) => c.id === 'C15')?.verdict).toEqual({ kind: 'failed', test: 'C15: u', note: 'boom' });
+    expect(merged.claims.find((c) => c.id === 'C15')?.verdict).toEqual({
+      kind: 'failed',
+      test: 'C15: u',
+      note: 'boom',
+    });
     expect(renderClaimsMarkdown(merged)).toContain('| C15 | failed: C15: u (boom) |');
     expect(merged.claims.find((c) => c.id === 'C15')?.tests).toHaveLength(2);
     expect(() => mergeShards([a, report('6.18', [])])).toThrow(/different kernels/);
@@ -111,9 +138,21 @@ describe('claims reports', () => {
   test('verdicts are data in the report files; one saved as text by an older nslab reads back as the same data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nslab-reports-'));
     try {
-      const fresh = report('6.1.0', [['C1', 'passed', 'takes 2 ms'], ['C2', 'skipped', 'no dummy'], ['C3', 'passed']]);
-      expect(fresh.claims.map((c) => c.verdict)).toEqual([{ kind: 'nuance', note: 'takes 2 ms' }, { kind: 'skipped', note: 'no dummy' }, { kind: 'holds' }]);
-      expect(fresh.claims.map((c) => verdictText(c.verdict))).toEqual(['holds with a nuance: takes 2 ms', 'skipped: no dummy', 'holds']);
+      const fresh = report('6.1.0', [
+        ['C1', 'passed', 'takes 2 ms'],
+        ['C2', 'skipped', 'no dummy'],
+        ['C3', 'passed'],
+      ]);
+      expect(fresh.claims.map((c) => c.verdict)).toEqual([
+        { kind: 'nuance', note: 'takes 2 ms' },
+        { kind: 'skipped', note: 'no dummy' },
+        { kind: 'holds' },
+      ]);
+      expect(fresh.claims.map((c) => verdictText(c.verdict))).toEqual([
+        'holds with a nuance: takes 2 ms',
+        'skipped: no dummy',
+        'holds',
+      ]);
       const asText = { ...fresh, claims: fresh.claims.map((c) => ({ ...c, verdict: verdictText(c.verdict) })) };
       writeFileSync(join(dir, 'claims.json'), JSON.stringify(asText));
       expect(loadKernelReports(dir)).toEqual([{ source: 'host', ...fresh }]);
@@ -123,8 +162,23 @@ describe('claims reports', () => {
   });
 
   test('the cross-kernel table has a column per kernel and calls out every verdict that differs', () => {
-    const host = { source: 'host', ...mergeShards([report('6.18', [['C1', 'passed', 'bridge ID 8000.0a0000000001 after 12 ms'], ['C15', 'skipped', 'no dummy'], ['C3', 'passed']])]) };
-    const guest = mergeShards([report('6.1.0', [['C1', 'passed', 'bridge ID 8000.b20000000002 after 40 ms'], ['C15', 'passed'], ['X1', 'passed']])]);
+    const host = {
+      source: 'host',
+      ...mergeShards([
+        report('6.18', [
+          ['C1', 'passed', 'bridge ID 8000.0a0000000001 after 12 ms'],
+          ['C15', 'skipped', 'no dummy'],
+          ['C3', 'passed'],
+        ]),
+      ]),
+    };
+    const guest = mergeShards([
+      report('6.1.0', [
+        ['C1', 'passed', 'bridge ID 8000.b20000000002 after 40 ms'],
+        ['C15', 'passed'],
+        ['X1', 'passed'],
+      ]),
+    ]);
     const x = crossKernel([host, guest]);
     expect(x.kernels.map((k) => k.label)).toEqual(['host 6.18', '6.1.0']);
     const row = (id: string) => x.rows.find((r) => r.id === id);
@@ -140,7 +194,7 @@ describe('claims reports', () => {
 });
 
 describe('what the runner hands to the guest shell and to QEMU', () => {
-  const hostile = "/srv/it's $(echo INJECTED-$((6*7))) `id`, \"a\":b\\c";
+  const hostile = '/srv/it\'s $(echo INJECTED-$((6*7))) `id`, "a":b\\c';
 
   test('the working directory appears in the guest script only where sh reads it back as the same path', () => {
     const script = stage2Script({ command: ['true'], cwd: hostile, env: {} });
@@ -167,7 +221,12 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
   });
 
   test('a bad environment key is refused before anything is prepared or started', async () => {
-    const guest = runGuest({ command: ['true'], env: { 'X;reboot': '1' }, qemu: '/nonexistent/qemu', kernel: '/nonexistent/vmlinuz' });
+    const guest = runGuest({
+      command: ['true'],
+      env: { 'X;reboot': '1' },
+      qemu: '/nonexistent/qemu',
+      kernel: '/nonexistent/vmlinuz',
+    });
     const e = await guest.then(
       () => undefined,
       (error: unknown) => error as Error,
@@ -181,7 +240,16 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nslab-a,b-'));
     try {
       const missing = join(dir, 'no,such,dir');
-      const args = qemuArgs({ kernel: '/k', pvh: true, initramfs: '/i', outDir: dir, cwd: missing, accel: 'tcg', memoryMiB: 64, cpus: 1 });
+      const args = qemuArgs({
+        kernel: '/k',
+        pvh: true,
+        initramfs: '/i',
+        outDir: dir,
+        cwd: missing,
+        accel: 'tcg',
+        memoryMiB: 64,
+        cpus: 1,
+      });
       // Each share is -fsdev VALUE -device VALUE.
       const shares = args.flatMap((a, i) => (a === '-fsdev' ? args.slice(i, i + 4) : []));
       // QEMU opens each share as it starts: the output share exists, the working directory does not.
@@ -205,11 +273,15 @@ describe("a guest's run of the claim suites", () => {
     "error during close Error: the host's network namespace changed during the test run:",
     '    at Object.teardown (test/global-setup.ts:37:13)',
   ].join('\n');
-  const unhandled = '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
+  const unhandled =
+    '⎯⎯⎯⎯⎯⎯ Unhandled Error ⎯⎯⎯⎯⎯⎯⎯\nVitest caught 1 unhandled error during the test run.\nTypeError: boom';
   const run = (exitCode: number, output: string, states: string[] = ['passed']) => ({
     exitCode,
     output,
-    report: report('6.1.0', states.map((state, i): [string, string] => [`C${i + 1}`, state])),
+    report: report(
+      '6.1.0',
+      states.map((state, i): [string, string] => [`C${i + 1}`, state]),
+    ),
   });
 
   test('a clean run, and one whose only failures are claims, are fine: those are findings about the kernel', () => {
@@ -221,18 +293,26 @@ describe("a guest's run of the claim suites", () => {
     expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(
       /status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/,
     );
-    expect(suitesRunProblem(run(1, `${summary(1, 1)}\n${teardown}`, ['passed', 'failed']))).toMatch(/namespace changed/);
+    expect(suitesRunProblem(run(1, `${summary(1, 1)}\n${teardown}`, ['passed', 'failed']))).toMatch(
+      /namespace changed/,
+    );
   });
 
   test('an unhandled error, a failing test that is no claim, or a failure with no failed test at all fails the run', () => {
     expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${unhandled}`))).toMatch(/: Unhandled Error: TypeError: boom/);
-    expect(suitesRunProblem(run(1, summary(2, 1), ['passed', 'failed']))).toMatch(/: 1 failed test\(s\) are no claim's/);
-    expect(suitesRunProblem(run(1, 'Killed'))).toMatch(/: no claim failed\n--- the guest's output \(last lines\) ---\nKilled$/);
+    expect(suitesRunProblem(run(1, summary(2, 1), ['passed', 'failed']))).toMatch(
+      /: 1 failed test\(s\) are no claim's/,
+    );
+    expect(suitesRunProblem(run(1, 'Killed'))).toMatch(
+      /: no claim failed\n--- the guest's output \(last lines\) ---\nKilled$/,
+    );
   });
 
   test('a missing report, or one without some claims, fails the run and says which', () => {
     const noReport = suitesRunProblem({ exitCode: 1, output: 'Startup Error', report: undefined });
     expect(noReport).toMatch(/^the suites \(exit status 1\) wrote no claims report/);
-    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(/^the claims report lacks C7, E1: their tests did not run/);
+    expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(
+      /^the claims report lacks C7, E1: their tests did not run/,
+    );
   });
 });

@@ -86,7 +86,13 @@ export async function snapshot(w: World): Promise<unknown> {
       dev: l.ifname,
       addrs: l.addr_info.map((a) => `${a.local}/${a.prefixlen}`).sort(),
     }));
-    const links = (await ipLinks(ns)).map((l) => ({ name: l.ifname, kind: l.linkinfo?.info_kind, master: l.master, up: l.flags.includes('UP'), mac: l.address }));
+    const links = (await ipLinks(ns)).map((l) => ({
+      name: l.ifname,
+      kind: l.linkinfo?.info_kind,
+      master: l.master,
+      up: l.flags.includes('UP'),
+      mac: l.address,
+    }));
     return { links, addrs };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
@@ -127,22 +133,39 @@ export function checkError(outcome: Error | 'resolved', expected: Expected): str
   if (outcome === 'resolved') return [`resolved; expected ${expected.error.name}`];
   const problems: string[] = [];
   const e: Error = outcome;
-  if (!(outcome instanceof expected.error)) problems.push(`${e.name} ("${e.message}"); expected ${expected.error.name}`);
-  if (!expected.message.test(outcome.message)) problems.push(`message "${outcome.message}" does not match ${expected.message}`);
+  if (!(outcome instanceof expected.error))
+    problems.push(`${e.name} ("${e.message}"); expected ${expected.error.name}`);
+  if (!expected.message.test(outcome.message))
+    problems.push(`message "${outcome.message}" does not match ${expected.message}`);
   for (const [k, v] of Object.entries(expected.fields ?? {})) {
     const actual = (outcome as unknown as Record<string, unknown>)[k];
-    if (JSON.stringify(actual) !== JSON.stringify(v)) problems.push(`${k} is ${JSON.stringify(actual)}, expected ${JSON.stringify(v)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(v))
+      problems.push(`${k} is ${JSON.stringify(actual)}, expected ${JSON.stringify(v)}`);
   }
   return problems;
 }
 
-const nameRow = (input: string, name: unknown, attempt: (w: World, name: string) => Promise<unknown>, why: RegExp): BadInput => ({
+const nameRow = (
+  input: string,
+  name: unknown,
+  attempt: (w: World, name: string) => Promise<unknown>,
+  why: RegExp,
+): BadInput => ({
   area: 'device name',
   input,
   attempt: (w) => attempt(w, name as string),
-  expected: { error: InvalidNameError, message: new RegExp(`^invalid device name .*: ${why.source}`), fields: { value: name } },
+  expected: {
+    error: InvalidNameError,
+    message: new RegExp(`^invalid device name .*: ${why.source}`),
+    fields: { value: name },
+  },
 });
-const macRow = (input: string, mac: string, attempt: (w: World, mac: string) => Promise<unknown>, why: RegExp): BadInput => ({
+const macRow = (
+  input: string,
+  mac: string,
+  attempt: (w: World, mac: string) => Promise<unknown>,
+  why: RegExp,
+): BadInput => ({
   area: 'MAC',
   input,
   attempt: (w) => attempt(w, mac),
@@ -152,19 +175,23 @@ const cidrRow = (input: string, cidr: string, remove = false): BadInput => ({
   area: 'CIDR',
   input,
   attempt: (w) => (remove ? w.br.removeAddress(cidr) : w.br.addAddress(cidr)),
-  expected: { error: InvalidAddressError, message: /like 192\.0\.2\.1\/24 or 2001:db8::1\/64/, fields: { value: cidr } },
+  expected: {
+    error: InvalidAddressError,
+    message: /like 192\.0\.2\.1\/24 or 2001:db8::1\/64/,
+    fields: { value: cidr },
+  },
 });
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
 
 /** The privileged-ops fixture run once without CAP_NET_ADMIN; each privilege row reads its part. */
 let unprivileged: Promise<Record<string, unknown>> | undefined;
 function withoutNetAdmin(): Promise<Record<string, unknown>> {
-  unprivileged ??= startFixture<Record<string, unknown>>('privileged-ops.ts', [], { wrapper: ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin', '--'] }).then(
-    async ({ report, exited }) => {
-      await exited;
-      return report;
-    },
-  );
+  unprivileged ??= startFixture<Record<string, unknown>>('privileged-ops.ts', [], {
+    wrapper: ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin', '--'],
+  }).then(async ({ report, exited }) => {
+    await exited;
+    return report;
+  });
   return unprivileged;
 }
 const privilegeRow = (op: string, what: string): BadInput => ({
@@ -172,13 +199,21 @@ const privilegeRow = (op: string, what: string): BadInput => ({
   input: `${what} without CAP_NET_ADMIN (setpriv)`,
   attempt: async () => {
     const r = await withoutNetAdmin();
-    if (JSON.stringify(r.links) !== '["lo"]') throw new Error(`the unprivileged process's namespace was left with ${JSON.stringify(r.links)}`);
+    if (JSON.stringify(r.links) !== '["lo"]')
+      throw new Error(`the unprivileged process's namespace was left with ${JSON.stringify(r.links)}`);
     const o = r[op] as { name: string; message: string; capability?: string } | 'ok';
     if (o === 'ok') return;
     // Rebuilt from the child's report: same class, message and field.
-    throw Object.assign(new PermissionError(o.capability as 'CAP_NET_ADMIN', 'x'), { message: o.message, name: o.name });
+    throw Object.assign(new PermissionError(o.capability as 'CAP_NET_ADMIN', 'x'), {
+      message: o.message,
+      name: o.name,
+    });
   },
-  expected: { error: PermissionError, message: /needs CAP_NET_ADMIN, which this process does not have/, fields: { capability: 'CAP_NET_ADMIN' } },
+  expected: {
+    error: PermissionError,
+    message: /needs CAP_NET_ADMIN, which this process does not have/,
+    fields: { capability: 'CAP_NET_ADMIN' },
+  },
 });
 
 /** Names already used in w.ns, by iproute2. */
@@ -198,12 +233,20 @@ async function sameTapFromTwoProcesses(w: World, rounds: number): Promise<string
     const mine = await outcomeOf(() => w.ns.addTap(name, { owner: 'none' }));
     const theirs = await racer;
     const outcomes = [mine === 'resolved' ? 'ok' : mine, theirs];
-    for (const o of outcomes) seen.set(o === 'ok' ? 'ok' : String((o as Error).name), (seen.get(o === 'ok' ? 'ok' : String((o as Error).name)) ?? 0) + 1);
+    for (const o of outcomes)
+      seen.set(
+        o === 'ok' ? 'ok' : String((o as Error).name),
+        (seen.get(o === 'ok' ? 'ok' : String((o as Error).name)) ?? 0) + 1,
+      );
     const wins = outcomes.filter((o) => o === 'ok').length;
-    const untyped = outcomes.filter((o) => o !== 'ok' && !(o instanceof NslabError || (o as { nslab?: boolean }).nslab));
+    const untyped = outcomes.filter(
+      (o) => o !== 'ok' && !(o instanceof NslabError || (o as { nslab?: boolean }).nslab),
+    );
     const taps = (await linkNames(w.ns)).filter((n) => n === name).length;
     if (wins !== 1 || untyped.length || taps !== 1) {
-      throw new Error(`round ${i}: ${wins} winners, untyped errors ${JSON.stringify(untyped.map((e) => String((e as Error).message ?? e)))}, ${taps} devices named ${name}`);
+      throw new Error(
+        `round ${i}: ${wins} winners, untyped errors ${JSON.stringify(untyped.map((e) => String((e as Error).message ?? e)))}, ${taps} devices named ${name}`,
+      );
     }
     await (await w.ns.link(name)).delete();
   }
@@ -227,14 +270,33 @@ export const BAD_INPUTS: BadInput[] = [
   nameRow('addBridge("..")', '..', (w, n) => w.ns.addBridge(n), /"\." and "\.\." are reserved/),
   nameRow('addTap("eth0:0", holder)', 'eth0:0', (w, n) => w.ns.addTap(n, { owner: 'holder' }), /":" is not allowed/),
   nameRow('addBridge(7)', 7, (w, n) => w.ns.addBridge(n), /a name must be a string/),
-  nameRow('addVeth peer "x%d" in another namespace', 'x%d', (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }), /"%" is not allowed/),
-  nameRow('addBridge("br\\0x"), a NUL byte', 'br\0x', (w, n) => w.ns.addBridge(n), /a NUL byte is not allowed \(.*end the name at "br"\)/),
-  nameRow('addVeth peer "v\\0" in another namespace', 'v\0', (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }), /a NUL byte/),
+  nameRow(
+    'addVeth peer "x%d" in another namespace',
+    'x%d',
+    (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }),
+    /"%" is not allowed/,
+  ),
+  nameRow(
+    'addBridge("br\\0x"), a NUL byte',
+    'br\0x',
+    (w, n) => w.ns.addBridge(n),
+    /a NUL byte is not allowed \(.*end the name at "br"\)/,
+  ),
+  nameRow(
+    'addVeth peer "v\\0" in another namespace',
+    'v\0',
+    (w, n) => w.ns.addVeth('ok', { peerName: n, peerNs: w.other }),
+    /a NUL byte/,
+  ),
   {
     area: 'device index',
     input: 'link(1.5), which a Buffer write would truncate to the loopback',
     attempt: (w) => w.ns.link(1.5),
-    expected: { error: InvalidArgumentError, message: /^invalid device index 1\.5: an index is an integer from 1/, fields: { value: 1.5 } },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^invalid device index 1\.5: an index is an integer from 1/,
+      fields: { value: 1.5 },
+    },
   },
   {
     area: 'device index',
@@ -246,19 +308,39 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'port',
     input: 'tryBind with port NaN, which would be written as 0 (any port)',
     attempt: async (w) => w.ns.tryBind('192.0.2.1', { port: Number.NaN }),
-    expected: { error: InvalidArgumentError, message: /^tryBind: port must be an integer from 0 to 65535, received NaN/ },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^tryBind: port must be an integer from 0 to 65535, received NaN/,
+    },
   },
   {
     area: 'wait',
     input: 'until() with a NaN timeout, whose deadline no clock reaches',
-    attempt: (w) => until(w.ns, () => 0, () => false, Number.NaN),
-    expected: { error: TypeError, message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received NaN/ },
+    attempt: (w) =>
+      until(
+        w.ns,
+        () => 0,
+        () => false,
+        Number.NaN,
+      ),
+    expected: {
+      error: TypeError,
+      message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received NaN/,
+    },
   },
   {
     area: 'wait',
     input: 'pollUntil with an Infinity timeout',
-    attempt: () => pollUntil(() => 0, () => false, { timeout: Number.POSITIVE_INFINITY }),
-    expected: { error: TypeError, message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received Infinity/ },
+    attempt: () =>
+      pollUntil(
+        () => 0,
+        () => false,
+        { timeout: Number.POSITIVE_INFINITY },
+      ),
+    expected: {
+      error: TypeError,
+      message: /^pollUntil: timeout must be a finite number of milliseconds >= 0, received Infinity/,
+    },
   },
   {
     area: 'adopt',
@@ -272,7 +354,10 @@ export const BAD_INPUTS: BadInput[] = [
         rmSync(dir, { recursive: true, force: true });
       }
     },
-    expected: { error: InvalidArgumentError, message: /fifo is a FIFO, not a network namespace: pass \/proc\/PID\/ns\/net or a pin/ },
+    expected: {
+      error: InvalidArgumentError,
+      message: /fifo is a FIFO, not a network namespace: pass \/proc\/PID\/ns\/net or a pin/,
+    },
   },
   {
     area: 'adopt',
@@ -288,12 +373,25 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'adopt',
     input: 'adoptNetns({ pid: NaN })',
     attempt: () => adoptNetns({ pid: Number.NaN }),
-    expected: { error: InvalidArgumentError, message: /^adoptNetns: pid must be a process id \(an integer from 1\), received NaN/ },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^adoptNetns: pid must be a process id \(an integer from 1\), received NaN/,
+    },
   },
-  macRow('addBridge with a five-octet MAC', '52:54:00:00:00', (w, mac) => w.ns.addBridge('br1', { mac }), /six hex octets/),
+  macRow(
+    'addBridge with a five-octet MAC',
+    '52:54:00:00:00',
+    (w, mac) => w.ns.addBridge('br1', { mac }),
+    /six hex octets/,
+  ),
   macRow('addTap with a multicast MAC', '01:00:5e:00:00:01', (w, mac) => w.ns.addTap('tap1', { mac }), /multicast/),
   macRow('setMac to all zeros', '00:00:00:00:00:00', (w, mac) => w.br.setMac(mac), /all-zero/),
-  macRow('addVeth with peerMac "zz:…"', 'zz:54:00:00:00:01', (w, mac) => w.ns.addVeth('v2', { peerName: 'v3', peerMac: mac }), /six hex octets/),
+  macRow(
+    'addVeth with peerMac "zz:…"',
+    'zz:54:00:00:00:01',
+    (w, mac) => w.ns.addVeth('v2', { peerName: 'v3', peerMac: mac }),
+    /six hex octets/,
+  ),
   cidrRow('addAddress without a prefix length', '192.0.2.1'),
   cidrRow('addAddress with /33', '192.0.2.1/33'),
   cidrRow('addAddress with /129', '2001:db8::1/129'),
@@ -327,19 +425,30 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'operstate',
     input: 'toHaveOperstate("UP")',
     attempt: (w) => expect(w.tap).toHaveOperstate('UP' as 'up'),
-    expected: { error: TypeError, message: /unknown operstate "UP"; the kernel reports one of unknown, notpresent, down, lowerlayerdown, testing, dormant, up/ },
+    expected: {
+      error: TypeError,
+      message:
+        /unknown operstate "UP"; the kernel reports one of unknown, notpresent, down, lowerlayerdown, testing, dormant, up/,
+    },
   },
   {
     area: 'flags',
     input: 'toHaveFlags(["FOO"])',
     attempt: (w) => expect(w.tap).toHaveFlags(['FOO']),
-    expected: { error: TypeError, message: /^toHaveFlags: expected a non-empty array of flag names among UP, .*unknown: / },
+    expected: {
+      error: TypeError,
+      message: /^toHaveFlags: expected a non-empty array of flag names among UP, .*unknown: /,
+    },
   },
   {
     area: 'handle kind',
     input: 'tap.attachTo(a veth)',
     attempt: (w) => w.tap.attachTo(w.veth),
-    expected: { error: NotABridgeError, message: /"v0" is a veth, not a bridge: only bridges take ports/, fields: { kind: 'veth' } },
+    expected: {
+      error: NotABridgeError,
+      message: /"v0" is a veth, not a bridge: only bridges take ports/,
+      fields: { kind: 'veth' },
+    },
   },
   {
     area: 'handle kind',
@@ -352,7 +461,11 @@ export const BAD_INPUTS: BadInput[] = [
         await inner.delete();
       }
     },
-    expected: { error: NetlinkError, message: /^link set br1 master .*failed: ELOOP: Can not enslave a bridge to a bridge/, fields: { code: 'ELOOP' } },
+    expected: {
+      error: NetlinkError,
+      message: /^link set br1 master .*failed: ELOOP: Can not enslave a bridge to a bridge/,
+      fields: { code: 'ELOOP' },
+    },
   },
   {
     area: 'handle kind',
@@ -417,7 +530,11 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'kind',
     input: 'addDummy on a kernel without CONFIG_DUMMY',
     attempt: (w) => w.ns.addDummy('d0'),
-    expected: { error: UnsupportedKindError, message: /cannot create "dummy" devices .*CONFIG_DUMMY/, fields: { kind: 'dummy', kernelOption: 'CONFIG_DUMMY' } },
+    expected: {
+      error: UnsupportedKindError,
+      message: /cannot create "dummy" devices .*CONFIG_DUMMY/,
+      fields: { kind: 'dummy', kernelOption: 'CONFIG_DUMMY' },
+    },
     skip: async () => {
       const probe = await createNetns();
       try {
@@ -439,7 +556,7 @@ export const BAD_INPUTS: BadInput[] = [
   },
   {
     area: 'name taken',
-    input: 'addTap on the veth\'s name',
+    input: "addTap on the veth's name",
     attempt: (w) => w.ns.addTap('v0'),
     expected: { error: NameTakenError, message: /"v0" already exists .*kind veth/ },
   },
@@ -453,13 +570,21 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'tap options',
     input: 'addTap mode "TAP", which made a tun',
     attempt: (w) => w.ns.addTap('tap1', { mode: 'TAP' as 'tap' }),
-    expected: { error: InvalidArgumentError, message: /^tap tap1: mode must be one of .*received "TAP"/, fields: { value: 'TAP' } },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^tap tap1: mode must be one of .*received "TAP"/,
+      fields: { value: 'TAP' },
+    },
   },
   {
     area: 'tap options',
     input: 'addTap owner "holdr", which made a tap nobody holds',
     attempt: (w) => w.ns.addTap('tap1', { owner: 'holdr' as 'holder' }),
-    expected: { error: InvalidArgumentError, message: /^tap tap1: owner must be one of .*, received "holdr"/, fields: { value: 'holdr' } },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^tap tap1: owner must be one of .*, received "holdr"/,
+      fields: { value: 'holdr' },
+    },
   },
   privilegeRow('bridge', 'addBridge'),
   privilegeRow('veth', 'addVeth'),
@@ -471,7 +596,8 @@ export const BAD_INPUTS: BadInput[] = [
     attempt: async (w) => {
       const [a, b] = await Promise.all([outcomeOf(() => w.ns.addTap('tap-c')), outcomeOf(() => w.ns.addTap('tap-c'))]);
       const failures = [a, b].filter((o) => o !== 'resolved');
-      if (failures.length !== 1 || !(failures[0] instanceof NameTakenError)) throw new Error(`expected one NameTakenError, got ${String(failures)}`);
+      if (failures.length !== 1 || !(failures[0] instanceof NameTakenError))
+        throw new Error(`expected one NameTakenError, got ${String(failures)}`);
       await (await w.ns.link('tap-c')).delete();
     },
     expected: 'checks',
@@ -503,7 +629,8 @@ export const BAD_INPUTS: BadInput[] = [
       const note = `refusals: ${errors.map((e) => (e instanceof NetlinkError ? `NetlinkError ${e.code}` : (e as Error).name)).join(', ') || 'none'}`;
       if (untyped.length) throw new Error(`untyped errors: ${untyped.map(String).join('; ')}`);
       const after = await ipLink(w.ns, 'tap-race');
-      if (after?.master !== undefined || (await linkNames(w.ns)).includes('br-race')) throw new Error(`left behind: ${JSON.stringify(after)}`);
+      if (after?.master !== undefined || (await linkNames(w.ns)).includes('br-race'))
+        throw new Error(`left behind: ${JSON.stringify(after)}`);
       await port.delete();
       return note;
     },
@@ -522,7 +649,10 @@ export const BAD_INPUTS: BadInput[] = [
       await w.tap.down();
       const oracle = await ipLink(w.ns, 'tap0');
       const state = await w.tap.state();
-      if (oracle?.flags.includes('UP') || state.adminUp) throw new Error(`after a final down(): ip says ${oracle?.flags.join(',')}, nslab says adminUp ${state.adminUp}`);
+      if (oracle?.flags.includes('UP') || state.adminUp)
+        throw new Error(
+          `after a final down(): ip says ${oracle?.flags.join(',')}, nslab says adminUp ${state.adminUp}`,
+        );
     },
     expected: 'checks',
   },
@@ -540,7 +670,12 @@ export const BAD_INPUTS: BadInput[] = [
       });
       const n = 6000;
       const batch = join(tmpdir(), `nslab-flood-${process.pid}.batch`);
-      writeFileSync(batch, Array.from({ length: n }, (_, i) => `addr add 2001:db8:1::${(i + 1).toString(16)}/128 dev br0 nodad\n`).join(''));
+      writeFileSync(
+        batch,
+        Array.from({ length: n }, (_, i) => `addr add 2001:db8:1::${(i + 1).toString(16)}/128 dev br0 nodad\n`).join(
+          '',
+        ),
+      );
       // spawnSync blocks this thread: nothing reads the notification socket while the kernel fills it.
       const r = w.ns.run(() => spawnSync('ip', ['-batch', batch], { encoding: 'utf8' }));
       if (r.status !== 0) throw new Error(`ip -batch failed: ${r.stderr}`);
@@ -577,9 +712,15 @@ export async function runRow(row: BadInput): Promise<RowResult> {
       if (row.expected === 'checks' && typeof r === 'string') note = r;
       return r;
     });
-    const problems = row.expected === 'checks' ? (outcome === 'resolved' ? [] : [`${outcome.name}: ${outcome.message}`]) : checkError(outcome, row.expected);
+    const problems =
+      row.expected === 'checks'
+        ? outcome === 'resolved'
+          ? []
+          : [`${outcome.name}: ${outcome.message}`]
+        : checkError(outcome, row.expected);
     const after = await snapshot(w);
-    if (JSON.stringify(after) !== JSON.stringify(before)) problems.push(`state changed:\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      problems.push(`state changed:\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
     return { row, problems, ...(note ? { note } : {}) };
   } finally {
     await destroyWorld(w);

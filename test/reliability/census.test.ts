@@ -19,7 +19,11 @@ afterAll(async () => {
 test('a process of the group that holds a namespace is counted, with the namespace, until it is killed', async () => {
   // A runner whose child lives in a namespace of its own (unshare --net execs it), as a holder or a program would.
   const run = keeper.spawn('sh', ['-c', 'unshare --net sleep 600 & echo started; wait']);
-  await pollUntil(() => run.lines.length, (n) => n > 0, 10_000);
+  await pollUntil(
+    () => run.lines.length,
+    (n) => n > 0,
+    10_000,
+  );
   const tracker = new GroupTracker(run.pid);
   const seen = await pollUntil(
     () => (tracker.sample(), tracker.inodes.size),
@@ -42,7 +46,11 @@ test('a process of the group that holds a namespace is counted, with the namespa
   } finally {
     for (const pid of pids) process.kill(pid, 'SIGKILL');
   }
-  const gone = await pollUntil(() => census(scope, true), (l) => l.processes.length === 0 && l.namespaceRefs.length === 0, 10_000);
+  const gone = await pollUntil(
+    () => census(scope, true),
+    (l) => l.processes.length === 0 && l.namespaceRefs.length === 0,
+    10_000,
+  );
   expect(gone.met).toBe(true);
   expect(gone.value.zombies).toBeGreaterThanOrEqual(0);
 });
@@ -50,7 +58,11 @@ test('a process of the group that holds a namespace is counted, with the namespa
 test('a pin whose owner was SIGKILLed is counted until the sweep removes it', async () => {
   const fixture = fileURLToPath(new URL('../integration/fixtures/pin-and-wait.ts', import.meta.url));
   const run = keeper.spawn(NODE, [fixture]);
-  await pollUntil(() => run.lines.length, (n) => n > 0, 20_000);
+  await pollUntil(
+    () => run.lines.length,
+    (n) => n > 0,
+    20_000,
+  );
   const { pinPath } = JSON.parse(run.lines[0]!) as { pinPath: string };
   const tracker = new GroupTracker(run.pid);
   const scope = { tracker, mountNsPid: keeper.pid, hostDevicesBefore: hostDevices(), docker: false };

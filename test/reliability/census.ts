@@ -75,7 +75,7 @@ export class GroupTracker {
   sample(): void {
     const live = allProcesses().filter((p) => !isZombie(p));
     const ours = (p: ProcStat): boolean => p.pgid === this.pgid || this.pids.has(p.pid) || this.pids.has(p.ppid);
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const p of live) {
         if (this.comms.has(p.pid) || !ours(p)) continue;
@@ -131,7 +131,9 @@ export function pinsVia(viaPid: number | 'self' = 'self'): Pin[] {
 
 /** The host's devices, read only: name, index and kind. */
 export function hostDevices(): string[] {
-  return hostIpLinks().map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`).sort();
+  return hostIpLinks()
+    .map((l) => `${l.ifindex}:${l.ifname}:${l.linkinfo?.info_kind ?? '-'}`)
+    .sort();
 }
 
 const isQemu = (p: ProcStat): boolean => /^qemu/.test(p.comm);
@@ -139,18 +141,28 @@ const isQemu = (p: ProcStat): boolean => /^qemu/.test(p.comm);
 /** Whether a Docker engine answers, and if not, why containers cannot be counted. */
 export function dockerEngine(): { available: true } | { available: false; reason: string } {
   try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+    });
     return { available: true };
   } catch (error) {
     const e = error as { code?: string; stderr?: Buffer };
-    const why = e.code === 'ENOENT' ? 'no docker client installed' : (e.stderr?.toString().trim().split('\n').pop() ?? String(error));
+    const why =
+      e.code === 'ENOENT'
+        ? 'no docker client installed'
+        : (e.stderr?.toString().trim().split('\n').pop() ?? String(error));
     return { available: false, reason: `no Docker engine: ${why}` };
   }
 }
 
 /** nslab's containers (label nslab.owner, see src/container/labels.ts), running or not, whose owner pid is in owners. */
 export function containersOf(owners: Set<number>): string[] {
-  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=nslab.owner', '--format', '{{.ID}} {{.Label "nslab.owner"}}'], { encoding: 'utf8', timeout: 10_000 });
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', 'label=nslab.owner', '--format', '{{.ID}} {{.Label "nslab.owner"}}'],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
   return out
     .split('\n')
     .filter(Boolean)
@@ -216,7 +228,10 @@ export function census(scope: CensusScope, swept: boolean): Leftovers {
     namespaceRefs: refs.filter((r) => ours(r)),
     otherRefs: refs.filter((r) => !ours(r)),
     pins: pinsVia(scope.mountNsPid),
-    hostDevices: { added: now.filter((d) => !before.has(d)), removed: scope.hostDevicesBefore.filter((d) => !now.includes(d)) },
+    hostDevices: {
+      added: now.filter((d) => !before.has(d)),
+      removed: scope.hostDevicesBefore.filter((d) => !now.includes(d)),
+    },
     containers: scope.docker ? containersOf(tracker.pids) : undefined,
   };
 }

@@ -55,7 +55,11 @@ interface JsonReport {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults: Array<{ name: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
+  testResults: Array<{
+    name: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }>;
+  }>;
 }
 
 /** How often the run's processes are looked at, to learn the namespaces they hold. */
@@ -74,7 +78,9 @@ function failuresOf(report: JsonReport | undefined, child: Child, exit: FlakeRun
   ]);
   // A run that failed outside any test (the global setup's host check, a crash) has no test to blame.
   if (exit.code !== 0 && failures.length === 0) {
-    failures.push(`the run itself failed (${JSON.stringify(exit)}): ${child.stderr().trim().split('\n').slice(-5).join(' | ')}`);
+    failures.push(
+      `the run itself failed (${JSON.stringify(exit)}): ${child.stderr().trim().split('\n').slice(-5).join(' | ')}`,
+    );
   }
   return failures;
 }
@@ -88,16 +94,27 @@ export async function flakeRun(run: number, options: RunOptions): Promise<FlakeR
   const hog = options.hog ? startHog(options.maxMs) : undefined;
   try {
     const hostDevicesBefore = hostDevices();
-    const args = [VITEST, 'run', ...TARGET_ARGS[target], `--maxWorkers=${maxWorkers}`, '--reporter=json', `--outputFile=${out}`];
+    const args = [
+      VITEST,
+      'run',
+      ...TARGET_ARGS[target],
+      `--maxWorkers=${maxWorkers}`,
+      '--reporter=json',
+      `--outputFile=${out}`,
+    ];
     const child = keeper.spawn(NODE, args);
     const tracker = new GroupTracker(child.pid);
     let exit: FlakeRun['exit'] | undefined;
     void child.exited.then((e) => (exit = e));
-    const sampled = await pollEvery(() => (tracker.sample(), exit), (e) => e !== undefined, {
-      timeout: options.maxMs,
-      recheckMs: SAMPLE_EVERY_MS,
-      wake: (notify) => (void child.exited.then(notify), () => undefined),
-    });
+    const sampled = await pollEvery(
+      () => (tracker.sample(), exit),
+      (e) => e !== undefined,
+      {
+        timeout: options.maxMs,
+        recheckMs: SAMPLE_EVERY_MS,
+        wake: (notify) => (void child.exited.then(notify), () => undefined),
+      },
+    );
     if (!sampled.met) process.kill(-child.pid, 'SIGKILL');
     exit = await child.exited;
     await hog?.stop();
@@ -111,7 +128,11 @@ export async function flakeRun(run: number, options: RunOptions): Promise<FlakeR
     if (!sampled.met) failures.push(`the run did not end within ${options.maxMs} ms and was killed`);
     // Process exit and namespace freeing are asynchronous: leftovers are what is still there at the deadline.
     const scope = { tracker, mountNsPid: keeper.pid, hostDevicesBefore, docker: options.docker };
-    const left = await pollUntil(() => leaksOf(census(scope, true), []), (l) => l.length === 0, SETTLE_TIMEOUT_MS);
+    const left = await pollUntil(
+      () => leaksOf(census(scope, true), []),
+      (l) => l.length === 0,
+      SETTLE_TIMEOUT_MS,
+    );
     return {
       run,
       target,

@@ -18,6 +18,9 @@ test('a SIGKILLed harness takes its hog along (parent-death signal)', async () =
   expect(pids.filter(isRunning)).toEqual(pids);
   owner.child.kill('SIGKILL');
   await owner.exited;
-  const gone = await pollUntil(() => pids.filter(isRunning), (left) => left.length === 0);
+  const gone = await pollUntil(
+    () => pids.filter(isRunning),
+    (left) => left.length === 0,
+  );
   expect(gone.value).toEqual([]);
 });

@@ -32,7 +32,11 @@ export function startHog(maxMs: number, processes = availableParallelism()): Hog
     async stop(): Promise<void> {
       kill();
       process.removeListener('exit', kill);
-      const gone = await pollUntil(() => pids.filter(isRunning), (left) => left.length === 0, 10_000);
+      const gone = await pollUntil(
+        () => pids.filter(isRunning),
+        (left) => left.length === 0,
+        10_000,
+      );
       if (!gone.met) throw new Error(`CPU hog processes still running after SIGKILL: ${gone.value.join(', ')}`);
     },
   };

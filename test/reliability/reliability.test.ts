@@ -27,7 +27,9 @@ type Part = (typeof PARTS)[number];
 const chosen = (process.env.NSLAB_RELIABILITY_PARTS ?? PARTS.join(',')).split(',').map((p) => p.trim());
 const unknownParts = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
 if (unknownParts.length) {
-  throw new Error(`NSLAB_RELIABILITY_PARTS: unknown part(s) ${unknownParts.join(', ')}; choose among ${PARTS.join(', ')}`);
+  throw new Error(
+    `NSLAB_RELIABILITY_PARTS: unknown part(s) ${unknownParts.join(', ')}; choose among ${PARTS.join(', ')}`,
+  );
 }
 const runs = (part: Part): boolean => chosen.includes(part);
 const ALL_PARTS = PARTS.every(runs);
@@ -47,7 +49,9 @@ const COUNTS = {
   topologies: count('NSLAB_DIFF_TOPOLOGIES', 100, 0),
 };
 if (COUNTS.hogRuns > COUNTS.wholeRuns) {
-  throw new Error(`NSLAB_RELIABILITY_HOG_RUNS (${COUNTS.hogRuns}) cannot exceed NSLAB_RELIABILITY_RUNS (${COUNTS.wholeRuns})`);
+  throw new Error(
+    `NSLAB_RELIABILITY_HOG_RUNS (${COUNTS.hogRuns}) cannot exceed NSLAB_RELIABILITY_RUNS (${COUNTS.wholeRuns})`,
+  );
 }
 /** More workers than this machine has cores. */
 const MANY_WORKERS = 6;
@@ -78,7 +82,13 @@ let hostBefore: string;
 let sysctlsBefore: Map<string, string>;
 const started = performance.now();
 
-const runOptions = (target: RunOptions['target']): RunOptions => ({ target, maxWorkers: 2, keeper, docker, maxMs: WHOLE_RUN_MAX_MS });
+const runOptions = (target: RunOptions['target']): RunOptions => ({
+  target,
+  maxWorkers: 2,
+  keeper,
+  docker,
+  maxMs: WHOLE_RUN_MAX_MS,
+});
 
 /** One line a test run, as it ends, and a line for each failure and each leftover. */
 function sayRun(label: string, r: FlakeRun): void {
@@ -86,7 +96,9 @@ function sayRun(label: string, r: FlakeRun): void {
   const counts = `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${(r.wallMs / 1000).toFixed(1)} s`;
   const left = r.leftovers.length ? `${r.leftovers.length} left behind` : 'nothing left';
   const lines = details.map((d) => `\n    ${d}`).join('');
-  process.stdout.write(`${label} ${r.run} (${r.maxWorkers} workers${r.hog ? ', CPU hog' : ''}): ${counts}, ${left}${lines}\n`);
+  process.stdout.write(
+    `${label} ${r.run} (${r.maxWorkers} workers${r.hog ? ', CPU hog' : ''}): ${counts}, ${left}${lines}\n`,
+  );
 }
 
 /** Every failure and leftover of these runs, each labelled with its run. */
@@ -95,7 +107,9 @@ const problemsOf = (runs: FlakeRun[], label: (r: FlakeRun) => string): string[] 
 
 /** One line a kill trial, as it ends. */
 function sayTrial(label: string, r: TrialResult): void {
-  process.stdout.write(`${label} ${r.trial} ${r.kind} killed ${r.killed} after ${r.delayMs} ms (${r.progress}): ${r.leaks.length ? `LEAKS ${r.leaks.join('; ')}` : 'nothing left'}\n`);
+  process.stdout.write(
+    `${label} ${r.trial} ${r.kind} killed ${r.killed} after ${r.delayMs} ms (${r.progress}): ${r.leaks.length ? `LEAKS ${r.leaks.join('; ')}` : 'nothing left'}\n`,
+  );
 }
 
 async function timed<T>(section: string, fn: () => Promise<T>): Promise<T> {
@@ -113,10 +127,19 @@ beforeAll(async () => {
   hostBefore = hostNetwork();
   sysctlsBefore = hostSysctls();
   keeper = await Keeper.start();
-  const env = await containerEnv().catch((e: unknown) => ({ skip: `container support not usable: ${String(e)}`, image: undefined }));
+  const env = await containerEnv().catch((e: unknown) => ({
+    skip: `container support not usable: ${String(e)}`,
+    image: undefined,
+  }));
   figures.containers = env.image ? `counted (Docker engine, image ${env.image})` : `skipped: ${env.skip}`;
   docker = env.image !== undefined;
-  trialOptions = { keeper, random: rng(SEED), windowMs: { stress: 3000, suites: [500, 14_000] }, docker, image: env.image };
+  trialOptions = {
+    keeper,
+    random: rng(SEED),
+    windowMs: { stress: 3000, suites: [500, 14_000] },
+    docker,
+    image: env.image,
+  };
 }, 5 * MINUTE);
 
 afterAll(async () => {
@@ -126,10 +149,16 @@ afterAll(async () => {
   figures.host.sysctls = after.size;
   figures.host.sysctlChanges = sysctlChanges(sysctlsBefore, after);
   figures.wallMs.total = Math.round(performance.now() - started);
-  process.stdout.write(`\nreliability figures:\n${headline(figures).map((l) => `  ${l}`).join('\n')}\n`);
+  process.stdout.write(
+    `\nreliability figures:\n${headline(figures)
+      .map((l) => `  ${l}`)
+      .join('\n')}\n`,
+  );
   if (FULL) {
     // Only a run of every part has all the figures docs/reliability.md shows; a partial run's go to report/.
-    const path = fileURLToPath(new URL(ALL_PARTS ? '../../docs/reliability.md' : '../../report/reliability-partial.md', import.meta.url));
+    const path = fileURLToPath(
+      new URL(ALL_PARTS ? '../../docs/reliability.md' : '../../report/reliability-partial.md', import.meta.url),
+    );
     mkdirSync(join(path, '..'), { recursive: true });
     writeReport(figures, path);
     process.stdout.write(`written to ${path}\n`);
@@ -142,52 +171,80 @@ describe.runIf(runs('bad-inputs'))('bad inputs', () => {
   for (const row of BAD_INPUTS) {
     const title = `[${row.area}] ${row.input}`;
     // A row that found a bug not fixed yet is expected to fail, so the day it is fixed the test says so.
-    (row.knownBug ? test.fails : test)(title, async (ctx) => {
-      const r = record(await timed('bad inputs', () => runRow(row)));
-      if (r.skipped) ctx.skip(r.skipped);
-      expect(r.problems).toEqual([]);
-    }, MINUTE);
+    (row.knownBug ? test.fails : test)(
+      title,
+      async (ctx) => {
+        const r = record(await timed('bad inputs', () => runRow(row)));
+        if (r.skipped) ctx.skip(r.skipped);
+        expect(r.problems).toEqual([]);
+      },
+      MINUTE,
+    );
   }
 });
 
 describe.runIf(runs('kills'))('kill trials', () => {
-  test(`SIGKILL at random moments leaves nothing behind once the next start has swept (seed ${SEED})`, async () => {
-    // The two kinds interleaved evenly, so a slowly accumulating leak shows in either kind's later trials.
-    const spread = (kind: TrialKind, n: number): Array<{ kind: TrialKind; at: number }> => Array.from({ length: n }, (_, i) => ({ kind, at: (i + 0.5) / n }));
-    const order = [...spread('stress', COUNTS.stress), ...spread('suites', COUNTS.suites)].sort((a, b) => a.at - b.at).map((t) => t.kind);
-    for (const [i, kind] of order.entries()) {
-      const r = await timed('kill trials', () => killTrial(i + 1, kind, trialOptions));
-      figures.trials.push(r);
-      sayTrial('trial', r);
-    }
-    const leaky = figures.trials.filter((t) => t.leaks.length);
-    expect(leaky.map((t) => ({ trial: t.trial, kind: t.kind, killed: t.killed, delayMs: t.delayMs, leaks: t.leaks }))).toEqual([]);
-  }, 60 * MINUTE);
+  test(
+    `SIGKILL at random moments leaves nothing behind once the next start has swept (seed ${SEED})`,
+    async () => {
+      // The two kinds interleaved evenly, so a slowly accumulating leak shows in either kind's later trials.
+      const spread = (kind: TrialKind, n: number): Array<{ kind: TrialKind; at: number }> =>
+        Array.from({ length: n }, (_, i) => ({ kind, at: (i + 0.5) / n }));
+      const order = [...spread('stress', COUNTS.stress), ...spread('suites', COUNTS.suites)]
+        .sort((a, b) => a.at - b.at)
+        .map((t) => t.kind);
+      for (const [i, kind] of order.entries()) {
+        const r = await timed('kill trials', () => killTrial(i + 1, kind, trialOptions));
+        figures.trials.push(r);
+        sayTrial('trial', r);
+      }
+      const leaky = figures.trials.filter((t) => t.leaks.length);
+      expect(
+        leaky.map((t) => ({ trial: t.trial, kind: t.kind, killed: t.killed, delayMs: t.delayMs, leaks: t.leaks })),
+      ).toEqual([]);
+    },
+    60 * MINUTE,
+  );
 
   // setpriv's parent-death signal reaches only the program itself; what it forks must die too
   // (ns.exec() gives each program a process group that the reaper kills).
-  test('a forking program run with ns.exec() does not outlive its SIGKILLed runner', async () => {
-    for (let i = 0; i < COUNTS.forking; i++) {
-      const r = await timed('forking program', () =>
-        killTrial(i + 1, 'stress', { ...trialOptions, kill: 'process', forkingProgram: true, afterFirstCycle: true, settleTimeoutMs: 5000, image: undefined }),
-      );
-      figures.forkingTrials.push(r);
-      sayTrial('forking trial', r);
-    }
-    expect(figures.forkingTrials.flatMap((t) => t.leaks)).toEqual([]);
-  }, 10 * MINUTE);
+  test(
+    'a forking program run with ns.exec() does not outlive its SIGKILLed runner',
+    async () => {
+      for (let i = 0; i < COUNTS.forking; i++) {
+        const r = await timed('forking program', () =>
+          killTrial(i + 1, 'stress', {
+            ...trialOptions,
+            kill: 'process',
+            forkingProgram: true,
+            afterFirstCycle: true,
+            settleTimeoutMs: 5000,
+            image: undefined,
+          }),
+        );
+        figures.forkingTrials.push(r);
+        sayTrial('forking trial', r);
+      }
+      expect(figures.forkingTrials.flatMap((t) => t.leaks)).toEqual([]);
+    },
+    10 * MINUTE,
+  );
 });
 
 describe.runIf(runs('flakes'))('flake rate', () => {
-  test(`vitest run suites/ ${COUNTS.flakes} times with 2 workers and ${COUNTS.flakesMany} with ${MANY_WORKERS}: no failures`, async () => {
-    const plan = [...Array<number>(COUNTS.flakes).fill(2), ...Array<number>(COUNTS.flakesMany).fill(MANY_WORKERS)];
-    for (const [i, workers] of plan.entries()) {
-      const r = await timed('flake runs', () => flakeRun(i + 1, { ...runOptions('suites'), maxWorkers: workers }));
-      figures.flakes.push(r);
-      sayRun('flake run', r);
-    }
-    expect(problemsOf(figures.flakes, (r) => `run ${r.run} (${r.maxWorkers} workers)`)).toEqual([]);
-  }, 60 * MINUTE);
+  test(
+    `vitest run suites/ ${COUNTS.flakes} times with 2 workers and ${COUNTS.flakesMany} with ${MANY_WORKERS}: no failures`,
+    async () => {
+      const plan = [...Array<number>(COUNTS.flakes).fill(2), ...Array<number>(COUNTS.flakesMany).fill(MANY_WORKERS)];
+      for (const [i, workers] of plan.entries()) {
+        const r = await timed('flake runs', () => flakeRun(i + 1, { ...runOptions('suites'), maxWorkers: workers }));
+        figures.flakes.push(r);
+        sayRun('flake run', r);
+      }
+      expect(problemsOf(figures.flakes, (r) => `run ${r.run} (${r.maxWorkers} workers)`)).toEqual([]);
+    },
+    60 * MINUTE,
+  );
 });
 
 describe.runIf(runs('runs'))('the whole test run', () => {
@@ -195,7 +252,9 @@ describe.runIf(runs('runs'))('the whole test run', () => {
     `vitest run without the guest and this harness ${COUNTS.wholeRuns} times, ${COUNTS.hogRuns} under a CPU hog: no failure, nothing left`,
     async () => {
       // The hog runs spread evenly among the others, so a load-only failure shows wherever the run order puts it.
-      const hogAt = new Set(Array.from({ length: COUNTS.hogRuns }, (_, i) => Math.floor(((i + 0.5) * COUNTS.wholeRuns) / COUNTS.hogRuns)));
+      const hogAt = new Set(
+        Array.from({ length: COUNTS.hogRuns }, (_, i) => Math.floor(((i + 0.5) * COUNTS.wholeRuns) / COUNTS.hogRuns)),
+      );
       for (let i = 0; i < COUNTS.wholeRuns; i++) {
         const r = await timed('whole runs', () => flakeRun(i + 1, { ...runOptions('whole'), hog: hogAt.has(i) }));
         figures.wholeRuns.push(r);
@@ -232,7 +291,10 @@ describe.runIf(runs('fuzz'))('fuzzing', () => {
         for (const p of figures.fuzz.properties) {
           process.stdout.write(`fuzz ${p.property}: ${p.runs} cases${p.failure ? `, FAILED: ${p.failure}` : ''}\n`);
         }
-        expect({ exit, failures: figures.fuzz.properties.flatMap((p) => p.failure ?? []) }, child.lines.slice(-40).join('\n')).toEqual({
+        expect(
+          { exit, failures: figures.fuzz.properties.flatMap((p) => p.failure ?? []) },
+          child.lines.slice(-40).join('\n'),
+        ).toEqual({
           exit: { code: 0, signal: null },
           failures: [],
         });

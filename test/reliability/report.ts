@@ -33,7 +33,8 @@ function spread(xs: number[]): string {
   return `${secs(s[0]!)} / ${secs(s[Math.floor(s.length / 2)]!)} / ${secs(s[s.length - 1]!)}`;
 }
 
-const fuzzCases = (f: Figures, differential: boolean): number => sum(f.fuzz.properties.filter((p) => p.differential === differential).map((p) => p.runs));
+const fuzzCases = (f: Figures, differential: boolean): number =>
+  sum(f.fuzz.properties.filter((p) => p.differential === differential).map((p) => p.runs));
 
 function wholeRunLine(f: Figures): string {
   const w = f.wholeRuns;
@@ -57,12 +58,23 @@ export function headline(f: Figures): string[] {
     `  pins left before the sweep: ${sum(f.trials.map((t) => t.pinsBeforeSweep))}, after it: ${sum(f.trials.map((t) => t.leaks.filter((l) => l.startsWith('pin')).length))}; zombies (unreaped, hold nothing): ${sum(f.trials.map((t) => t.zombies))}; containers: ${f.containers}`,
     `forking program, runner killed alone: ${f.forkingTrials.length} trials, leaks found: ${sum(f.forkingTrials.map((t) => t.leaks.length))}`,
     `host: links/addresses/routes ${f.host.network}; ${f.host.sysctls} sysctls compared, ${f.host.sysctlChanges.length} changed`,
-    `bad inputs tried: ${tried.length} (${asExpected} refused as expected, ${tried.length - asExpected} not: ${tried.filter((r) => r.problems.length).map((r) => r.row.input).join('; ') || 'none'}), skipped: ${f.rows.length - tried.length}`,
-    `flake runs (suites/): ${f.flakes.length} (${f.flakes.map((r) => r.maxWorkers).filter((v, i, a) => a.indexOf(v) === i).map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`).join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
+    `bad inputs tried: ${tried.length} (${asExpected} refused as expected, ${tried.length - asExpected} not: ${
+      tried
+        .filter((r) => r.problems.length)
+        .map((r) => r.row.input)
+        .join('; ') || 'none'
+    }), skipped: ${f.rows.length - tried.length}`,
+    `flake runs (suites/): ${f.flakes.length} (${f.flakes
+      .map((r) => r.maxWorkers)
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .map((w) => `${f.flakes.filter((r) => r.maxWorkers === w).length} with ${w} workers`)
+      .join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
     wholeRunLine(f),
     fuzzLine(f),
     `parts run: ${f.parts.join(', ')}`,
-    `wall: ${Object.entries(f.wallMs).map(([k, v]) => `${k} ${secs(v)}`).join(', ')}`,
+    `wall: ${Object.entries(f.wallMs)
+      .map(([k, v]) => `${k} ${secs(v)}`)
+      .join(', ')}`,
   ];
 }
 
@@ -104,8 +116,8 @@ export function renderMarkdown(f: Figures): string {
     '## Kill trials',
     '',
     'Each trial starts a runner — the stress workload (test/reliability/stress.ts: pinned and unpinned namespaces, bridges, taps of every owner with holder processes, veths between namespaces and into a witness namespace, addresses, notification sockets, programs run with ns.exec, a container where a Docker engine runs) or `vitest run suites/` — and SIGKILLs it after a random delay drawn from the seeded generator: the stress runner alone or its whole process group (half each), the Vitest runner always with its group (its workers are forked; Ctrl-C and CI cancels kill the group too).',
-    'Afterwards, with deadline loops (process exit and namespace freeing are asynchronous), the harness counts from /proc and iproute2: processes of the group still running (holders, programs, workers, qemu), the namespaces the runner held (by inode, sampled from /proc/PID/task/TID/ns/net and /proc/PID/fd/N while it ran and once more just before the kill) still referenced by a process of its group (the kernel reuses a freed namespace\'s inode number at once, so references by other processes are not counted: a namespace outlives its runner only through a process of the runner\'s, a pin or a container, all counted), namespaces still alive by the witness\'s evidence (their veth end in the witness), pins, devices added to or removed from the host namespace, and nslab\'s containers. A pin and a container outlive a SIGKILLed owner by design: the next runner\'s start removes them (sweepStalePins(), removeStaleContainers()), so they are counted before that sweep and must be zero after it. Runners work in a mount namespace of their own (a private /run/netns), so these sweeps and the sweeps of test runs around them cannot take each other\'s pins.',
-    'PID 1 of this machine does not reap orphans: the killed runner\'s children become zombies. They are counted apart; a zombie holds no namespace and no descriptor.',
+    "Afterwards, with deadline loops (process exit and namespace freeing are asynchronous), the harness counts from /proc and iproute2: processes of the group still running (holders, programs, workers, qemu), the namespaces the runner held (by inode, sampled from /proc/PID/task/TID/ns/net and /proc/PID/fd/N while it ran and once more just before the kill) still referenced by a process of its group (the kernel reuses a freed namespace's inode number at once, so references by other processes are not counted: a namespace outlives its runner only through a process of the runner's, a pin or a container, all counted), namespaces still alive by the witness's evidence (their veth end in the witness), pins, devices added to or removed from the host namespace, and nslab's containers. A pin and a container outlive a SIGKILLed owner by design: the next runner's start removes them (sweepStalePins(), removeStaleContainers()), so they are counted before that sweep and must be zero after it. Runners work in a mount namespace of their own (a private /run/netns), so these sweeps and the sweeps of test runs around them cannot take each other's pins.",
+    "PID 1 of this machine does not reap orphans: the killed runner's children become zombies. They are counted apart; a zombie holds no namespace and no descriptor.",
     '',
     ...trialTable(f.trials),
     '',
@@ -126,8 +138,15 @@ export function renderMarkdown(f: Figures): string {
     '| area | input | expected | result |',
     '|---|---|---|---|',
     ...f.rows.map((r) => {
-      const expected = r.row.expected === 'checks' ? 'its own checks' : `${r.row.expected.error.name} ${r.row.expected.message}`.replaceAll('|', '\\|');
-      const result = r.skipped ? `skipped: ${r.skipped}` : r.problems.length ? `**not as expected**${r.row.knownBug ? ` (known bug: ${r.row.knownBug})` : ''}: ${r.problems.join('; ')}` : `ok${r.note ? ` (${r.note})` : ''}`;
+      const expected =
+        r.row.expected === 'checks'
+          ? 'its own checks'
+          : `${r.row.expected.error.name} ${r.row.expected.message}`.replaceAll('|', '\\|');
+      const result = r.skipped
+        ? `skipped: ${r.skipped}`
+        : r.problems.length
+          ? `**not as expected**${r.row.knownBug ? ` (known bug: ${r.row.knownBug})` : ''}: ${r.problems.join('; ')}`
+          : `ok${r.note ? ` (${r.note})` : ''}`;
       return `| ${r.row.area} | ${r.row.input.replaceAll('|', '\\|')} | ${expected} | ${result.replaceAll('|', '\\|').replaceAll('\n', ' ')} |`;
     }),
     '',
@@ -140,7 +159,12 @@ export function renderMarkdown(f: Figures): string {
     ...[...new Set(f.flakes.map((r) => r.maxWorkers))].map((w) => {
       const runs = f.flakes.filter((r) => r.maxWorkers === w);
       const failed = runs.filter((r) => r.failures.length);
-      return `| ${runs.length} | ${w} | ${failed.length} | ${failed.flatMap((r) => r.failures.map((x) => `run ${r.run}: ${x}`)).join('<br>').replaceAll('|', '\\|') || '-'} |`;
+      return `| ${runs.length} | ${w} | ${failed.length} | ${
+        failed
+          .flatMap((r) => r.failures.map((x) => `run ${r.run}: ${x}`))
+          .join('<br>')
+          .replaceAll('|', '\\|') || '-'
+      } |`;
     }),
     '',
     '## Whole test run, some runs under a CPU hog',
@@ -159,7 +183,10 @@ export function renderMarkdown(f: Figures): string {
     '',
     '| property | kind | cases | result |',
     '|---|---|---|---|',
-    ...f.fuzz.properties.map((p) => `| ${p.property.replaceAll('|', '\\|')} | ${p.differential ? 'differential (topologies)' : 'codec'} | ${p.runs} | ${p.failure ? `**counterexample**: ${p.failure.replaceAll('|', '\\|').replaceAll('\n', ' ')}` : 'ok'} |`),
+    ...f.fuzz.properties.map(
+      (p) =>
+        `| ${p.property.replaceAll('|', '\\|')} | ${p.differential ? 'differential (topologies)' : 'codec'} | ${p.runs} | ${p.failure ? `**counterexample**: ${p.failure.replaceAll('|', '\\|').replaceAll('\n', ' ')}` : 'ok'} |`,
+    ),
     '',
   ].join('\n');
 }

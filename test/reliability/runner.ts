@@ -65,14 +65,21 @@ export class Keeper {
 
   static async start(): Promise<Keeper> {
     // pdeathsig survives both execs (setpriv -> unshare -> sh -> sleep): the keeper dies with us.
-    const script = 'mount -t tmpfs -o size=1m,mode=0755 nslab-reliability /run/netns && echo ready && exec sleep infinity';
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const script =
+      'mount -t tmpfs -o size=1m,mode=0755 nslab-reliability /run/netns && echo ready && exec sleep infinity';
+    const child = spawn(
+      'setpriv',
+      ['--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const proc = track(child);
     await new Promise<void>((resolve, reject) => {
       proc.onLine((l) => l === 'ready' && resolve());
-      void proc.exited.then((e) => reject(new Error(`the mount namespace keeper exited (${JSON.stringify(e)}): ${proc.stderr()}`)));
+      void proc.exited.then((e) =>
+        reject(new Error(`the mount namespace keeper exited (${JSON.stringify(e)}): ${proc.stderr()}`)),
+      );
     });
     return new Keeper(proc);
   }

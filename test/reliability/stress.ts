@@ -34,7 +34,11 @@ for (let cycle = 0; cycle < cycles; cycle++) {
   const b = await namespace(`b${cycle}`, false);
   live.push(b);
   const br = await a.addBridge('br0');
-  const taps = [await a.addTap('tap0', { owner: 'holder' }), await a.addTap('tap1'), await a.addTap('tap2', { owner: 'none' })];
+  const taps = [
+    await a.addTap('tap0', { owner: 'holder' }),
+    await a.addTap('tap1'),
+    await a.addTap('tap2', { owner: 'none' }),
+  ];
   for (const tap of taps) {
     await tap.attachTo(br);
     await tap.up();

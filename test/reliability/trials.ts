@@ -49,7 +49,9 @@ async function killAt(run: Child, tracker: GroupTracker, killAtMs: number, mode:
   void run.exited.then(() => (done = true));
   while (!done && performance.now() < killAtMs) {
     tracker.sample();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(SAMPLE_EVERY_MS, killAtMs - performance.now()))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, Math.min(SAMPLE_EVERY_MS, killAtMs - performance.now()))),
+    );
   }
   // One last look right before the kill: everything alive at that moment is known.
   tracker.sample();
@@ -106,13 +108,24 @@ export async function killTrial(trial: number, kind: TrialKind, options: TrialOp
 
   const run =
     kind === 'stress'
-      ? keeper.spawn(NODE, [here('stress.ts'), `/proc/${process.pid}/fd/${witness.fd}`, options.forkingProgram ? 'fork' : 'nofork', options.image ?? '-'])
+      ? keeper.spawn(NODE, [
+          here('stress.ts'),
+          `/proc/${process.pid}/fd/${witness.fd}`,
+          options.forkingProgram ? 'fork' : 'nofork',
+          options.image ?? '-',
+        ])
       : keeper.spawn(NODE, [VITEST, 'run', 'suites/', '--reporter=dot']);
   const tracker = new GroupTracker(run.pid, [witnessIno]);
   let delayMs: number;
   if (kind === 'stress') {
     run.onLine((line) => {
-      const m = JSON.parse(line) as { ns?: number; pinned?: boolean; peer?: string; cycle?: number; containerNs?: number };
+      const m = JSON.parse(line) as {
+        ns?: number;
+        pinned?: boolean;
+        peer?: string;
+        cycle?: number;
+        containerNs?: number;
+      };
       if (m.ns !== undefined) tracker.addInode(m.ns);
       if (m.containerNs !== undefined) tracker.addContainerInode(m.containerNs);
       if (m.peer) peers.set(m.peer, m.pinned === true);
@@ -142,21 +155,24 @@ export async function killTrial(trial: number, kind: TrialKind, options: TrialOp
   const scope = { tracker, mountNsPid: keeper.pid, hostDevicesBefore, docker: options.docker };
   const pinnedPeer = (d: string): boolean => peers.get(d) === true;
   let swept = false;
-  const look = async (): Promise<{ l: Leftovers; witness: string[] }> => ({ l: census(scope, swept), witness: (await ipLinkNames(witness)).filter((d) => d !== 'lo') });
+  const look = async (): Promise<{ l: Leftovers; witness: string[] }> => ({
+    l: census(scope, swept),
+    witness: (await ipLinkNames(witness)).filter((d) => d !== 'lo'),
+  });
   // Until nothing but pins keeps anything alive: the kernel ends the holders and programs
   // (parent-death signals) and frees unpinned namespaces on its own schedule.
   const settleStart = performance.now();
   const settleTimeout = options.settleTimeoutMs ?? SETTLE_TIMEOUT_MS;
-  const before = await pollUntil(look, ({ l, witness: w }) => l.processes.length === 0 && l.namespaceRefs.length === 0 && w.every(pinnedPeer), settleTimeout);
+  const before = await pollUntil(
+    look,
+    ({ l, witness: w }) => l.processes.length === 0 && l.namespaceRefs.length === 0 && w.every(pinnedPeer),
+    settleTimeout,
+  );
   const pinsBeforeSweep = before.value.l.pins.length;
   const aliveBeforeSweep = before.value.witness.length;
   const removed = await keeper.sweep(options.docker);
   swept = true;
-  const after = await pollUntil(
-    look,
-    ({ l, witness: w }) => leaksOf(l, w).length === 0,
-    settleTimeout,
-  );
+  const after = await pollUntil(look, ({ l, witness: w }) => leaksOf(l, w).length === 0, settleTimeout);
   const settleMs = performance.now() - settleStart;
   // Counted; now end what this trial leaked, so it cannot disturb the next trial.
   for (const p of after.value.l.processes) {

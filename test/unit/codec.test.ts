@@ -1,7 +1,17 @@
 // The netlink wire format against bytes derived by hand from the kernel's UAPI layouts
 // (include/uapi/linux/netlink.h, rtnetlink.h, if_link.h, if_addr.h, veth.h), not from the writer.
 import { describe, expect, test } from 'vitest';
-import { MessageWriter, NLMSG_HDRLEN, align4, attrNested, attrString, attrU32, attrU8, parseAttrs, parseMessages } from '../../src/netlink/codec.ts';
+import {
+  MessageWriter,
+  NLMSG_HDRLEN,
+  align4,
+  attrNested,
+  attrString,
+  attrU32,
+  attrU8,
+  parseAttrs,
+  parseMessages,
+} from '../../src/netlink/codec.ts';
 import { encodeIfinfomsg, IFINFOMSG_LEN } from '../../src/netlink/link.ts';
 import { encodeIfaddrmsg, IFADDRMSG_LEN } from '../../src/netlink/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
@@ -29,9 +39,15 @@ describe('fixed headers', () => {
 
   test('struct ifaddrmsg is 8 bytes: family, prefixlen, flags (low 8 bits), scope, index', () => {
     expect(IFADDRMSG_LEN).toBe(8);
-    expect(encodeIfaddrmsg({ family: C.AF_INET, prefixLength: 24, flags: C.IFA_F_NODAD | C.IFA_F_NOPREFIXROUTE, scope: C.RT_SCOPE_LINK, index: 3 })).toEqual(
-      hex('02 18 02 fd 03000000'),
-    );
+    expect(
+      encodeIfaddrmsg({
+        family: C.AF_INET,
+        prefixLength: 24,
+        flags: C.IFA_F_NODAD | C.IFA_F_NOPREFIXROUTE,
+        scope: C.RT_SCOPE_LINK,
+        index: 3,
+      }),
+    ).toEqual(hex('02 18 02 fd 03000000'));
   });
 });
 
@@ -50,13 +66,17 @@ describe('golden bytes of the requests nslab sends', () => {
   });
 
   test('link add with an address: IFLA_ADDRESS carries the 6 raw bytes, padded to 8', () => {
-    const bytes = capture((sock) => linkAdd(sock, { name: parseName('br0'), kind: 'bridge', mac: parseMac('52:54:00:AB:cd:01') }));
+    const bytes = capture((sock) =>
+      linkAdd(sock, { name: parseName('br0'), kind: 'bridge', mac: parseMac('52:54:00:AB:cd:01') }),
+    );
     expect(bytes.readUInt32LE(0)).toBe(bytes.length);
     expect(bytes.subarray(40, 52)).toEqual(hex('0a00 0100 525400abcd01 0000'));
   });
 
   test('link add v0 type veth peer name v1 netns FD: three levels of nesting and an embedded ifinfomsg', () => {
-    const bytes = capture((sock) => linkAdd(sock, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('v1'), nsFd: 9 } }));
+    const bytes = capture((sock) =>
+      linkAdd(sock, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('v1'), nsFd: 9 } }),
+    );
     expect(bytes).toEqual(
       hex(`
         60000000  1000  0d06  01000000  00000000   # len 96
@@ -80,7 +100,9 @@ describe('golden bytes of the requests nslab sends', () => {
 
   test('link set down clears IFF_UP under the same change mask; nomaster is IFLA_MASTER 0', () => {
     const bytes = capture((sock) => linkSet(sock, 5, { up: false, master: 0 }));
-    expect(bytes).toEqual(hex('28000000 1000 0500 01000000 00000000   00 00 0000 05000000 00000000 01000000   0800 0a00 00000000'));
+    expect(bytes).toEqual(
+      hex('28000000 1000 0500 01000000 00000000   00 00 0000 05000000 00000000 01000000   0800 0a00 00000000'),
+    );
   });
 
   test('addr add 192.0.2.1/24 nodad: ifaddrmsg, IFA_LOCAL, IFA_ADDRESS, IFA_FLAGS', () => {
@@ -120,7 +142,7 @@ describe('MessageWriter', () => {
     );
   });
 
-  test('s32 writes negative values in two\'s complement; u32 takes values above 2^31', () => {
+  test("s32 writes negative values in two's complement; u32 takes values above 2^31", () => {
     const payload = parseMessages(new MessageWriter(1, 0).s32(1, -2).u32(2, 0xfffffffe).finish(0))[0]!.payload;
     const a = parseAttrs(payload);
     expect(a.get(1)!.readInt32LE(0)).toBe(-2);
@@ -146,7 +168,10 @@ describe('MessageWriter', () => {
 
   test('grows past its initial capacity without losing what was written, nests included', () => {
     const big = Buffer.alloc(1000, 0x5a);
-    const msg = new MessageWriter(C.RTM_NEWLINK, 0, 24).u32(9, 4).nest(18, (w) => w.bytes(1, big).string(2, 'x')).finish(77);
+    const msg = new MessageWriter(C.RTM_NEWLINK, 0, 24)
+      .u32(9, 4)
+      .nest(18, (w) => w.bytes(1, big).string(2, 'x'))
+      .finish(77);
     const [m] = parseMessages(msg);
     expect(m!.seq).toBe(77);
     const outer = parseAttrs(m!.payload);
@@ -187,7 +212,10 @@ describe('MessageWriter', () => {
 
 describe('parseMessages', () => {
   test('round trip: several messages in one datagram, each aligned', () => {
-    const a = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_MULTI).header(encodeIfinfomsg({ index: 1 })).string(C.IFLA_IFNAME, 'lo').finish(10);
+    const a = new MessageWriter(C.RTM_NEWLINK, C.NLM_F_MULTI)
+      .header(encodeIfinfomsg({ index: 1 }))
+      .string(C.IFLA_IFNAME, 'lo')
+      .finish(10);
     const b = new MessageWriter(C.RTM_NEWADDR, C.NLM_F_MULTI).header(Uint8Array.of(9)).finish(11);
     const done = new MessageWriter(C.NLMSG_DONE, C.NLM_F_MULTI).s32(0, 0).finish(12);
     const msgs = parseMessages(Buffer.concat([a, b, done]));

@@ -20,7 +20,8 @@ function hasCompiler(): boolean {
 
 test('src/sys/constants.ts equals a fresh run of scripts/gen-constants.sh', (ctx) => {
   if (!hasCompiler()) ctx.skip('no C compiler (cc) to build the generator');
-  if (!existsSync('/usr/include/linux/rtnetlink.h')) ctx.skip('no kernel UAPI headers (/usr/include/linux/rtnetlink.h; Debian: linux-libc-dev)');
+  if (!existsSync('/usr/include/linux/rtnetlink.h'))
+    ctx.skip('no kernel UAPI headers (/usr/include/linux/rtnetlink.h; Debian: linux-libc-dev)');
   const dir = mkdtempSync(join(tmpdir(), 'nslab-constants-'));
   try {
     const out = join(dir, 'constants.ts');

@@ -33,7 +33,9 @@ describe('decodeLink', () => {
   const bridgeMessage = (): Buffer =>
     payloadOf(
       new MessageWriter(C.RTM_NEWLINK, 0)
-        .header(ifinfomsg(C.ARPHRD_ETHER, 12, C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_RUNNING | C.IFF_LOWER_UP))
+        .header(
+          ifinfomsg(C.ARPHRD_ETHER, 12, C.IFF_UP | C.IFF_BROADCAST | C.IFF_MULTICAST | C.IFF_RUNNING | C.IFF_LOWER_UP),
+        )
         .string(C.IFLA_IFNAME, 'br0')
         .u32(C.IFLA_MTU, 1500)
         .u8(C.IFLA_OPERSTATE, C.IF_OPER_UP)
@@ -103,9 +105,23 @@ describe('decodeLink', () => {
           .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'veth').string(C.IFLA_INFO_SLAVE_KIND, 'bridge')),
       ),
     );
-    expect(m).toMatchObject({ carrier: false, operstate: C.IF_OPER_LOWERLAYERDOWN, master: 7, link: 9, linkNetnsId: 0, kind: 'veth', slaveKind: 'bridge' });
+    expect(m).toMatchObject({
+      carrier: false,
+      operstate: C.IF_OPER_LOWERLAYERDOWN,
+      master: 7,
+      link: 9,
+      linkNetnsId: 0,
+      kind: 'veth',
+      slaveKind: 'bridge',
+    });
     const s = linkState(m, { masterName: 'br0', addresses: [] });
-    expect(s).toMatchObject({ operstate: 'lowerlayerdown', adminUp: true, running: false, carrier: false, master: { index: 7, name: 'br0' } });
+    expect(s).toMatchObject({
+      operstate: 'lowerlayerdown',
+      adminUp: true,
+      running: false,
+      carrier: false,
+      master: { index: 7, name: 'br0' },
+    });
   });
 
   test('IFLA_LINK_NETNSID is signed: -1 means the peer namespace has no id here', () => {
@@ -123,9 +139,17 @@ describe('decodeLink', () => {
             .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'tun').nest(C.IFLA_INFO_DATA, data)),
         ),
       );
-    expect(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN).u8(C.IFLA_TUN_PERSIST, 0).u32(C.IFLA_TUN_NUM_QUEUES, 3)).tun).toEqual({ mode: 'tun', persist: false, queues: 3 });
-    expect(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP).u8(C.IFLA_TUN_PERSIST, 1)).tun).toMatchObject({ mode: 'tap', persist: true });
-    const s = linkState(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN)), { addresses: [] });
+    expect(
+      tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN).u8(C.IFLA_TUN_PERSIST, 0).u32(C.IFLA_TUN_NUM_QUEUES, 3)).tun,
+    ).toEqual({ mode: 'tun', persist: false, queues: 3 });
+    expect(tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP).u8(C.IFLA_TUN_PERSIST, 1)).tun).toMatchObject({
+      mode: 'tap',
+      persist: true,
+    });
+    const s = linkState(
+      tun((d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TUN)),
+      { addresses: [] },
+    );
     expect([s.kind, s.mac, s.flags]).toEqual(['tun', undefined, ['POINTOPOINT', 'NOARP']]);
   });
 
@@ -135,23 +159,34 @@ describe('decodeLink', () => {
       payloadOf(
         new MessageWriter(C.RTM_NEWLINK, 0)
           .header(ifinfomsg(C.ARPHRD_ETHER, 4, 0))
-          .nest(C.IFLA_LINKINFO, (li) => li.string(C.IFLA_INFO_KIND, 'tun').nest(C.IFLA_INFO_DATA, (d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP))),
+          .nest(C.IFLA_LINKINFO, (li) =>
+            li.string(C.IFLA_INFO_KIND, 'tun').nest(C.IFLA_INFO_DATA, (d) => d.u8(C.IFLA_TUN_TYPE, C.IFF_TAP)),
+          ),
       ),
     );
     expect(m.tun?.queues).toBeUndefined();
   });
 
   test('loopback has no kind in IFLA_LINKINFO; the snapshot names it from ARPHRD_LOOPBACK', () => {
-    const m = decodeLink(payloadOf(new MessageWriter(0, 0).header(ifinfomsg(C.ARPHRD_LOOPBACK, 1, C.IFF_LOOPBACK)).string(C.IFLA_IFNAME, 'lo')));
+    const m = decodeLink(
+      payloadOf(
+        new MessageWriter(0, 0).header(ifinfomsg(C.ARPHRD_LOOPBACK, 1, C.IFF_LOOPBACK)).string(C.IFLA_IFNAME, 'lo'),
+      ),
+    );
     expect(m.kind).toBeUndefined();
-    expect(linkState(m, { addresses: [] })).toMatchObject({ kind: 'loopback', operstate: 'unknown', carrier: undefined, master: undefined });
+    expect(linkState(m, { addresses: [] })).toMatchObject({
+      kind: 'loopback',
+      operstate: 'unknown',
+      carrier: undefined,
+      master: undefined,
+    });
   });
 
   test('a message with no attributes at all decodes to the header fields', () => {
     expect(decodeLink(ifinfomsg(1, 5, 0))).toEqual({ family: C.AF_UNSPEC, type: 1, index: 5, flags: 0, name: '' });
   });
 
-  test('ifi_family is decoded: a bridge\'s per-port notifications come as AF_BRIDGE', () => {
+  test("ifi_family is decoded: a bridge's per-port notifications come as AF_BRIDGE", () => {
     const msg = ifinfomsg(C.ARPHRD_ETHER, 3, 0);
     msg.writeUInt8(C.AF_BRIDGE, 0);
     expect(decodeLink(msg).family).toBe(C.AF_BRIDGE);
@@ -176,15 +211,36 @@ describe('decodeAddr', () => {
           .string(C.IFA_LABEL, 'tun0'),
       ),
     );
-    expect(a).toEqual({ family: 4, index: 300, prefixLength: 32, scope: 0, flags: C.IFA_F_PERMANENT, address: '192.0.2.1', label: 'tun0' });
+    expect(a).toEqual({
+      family: 4,
+      index: 300,
+      prefixLength: 32,
+      scope: 0,
+      flags: C.IFA_F_PERMANENT,
+      address: '192.0.2.1',
+      label: 'tun0',
+    });
   });
 
   test('IPv6: only IFA_ADDRESS, formatted canonically', () => {
     const bytes = Buffer.alloc(16);
     bytes.writeUInt16BE(0xfe80, 0);
     bytes.writeUInt16BE(0xabcd, 14);
-    const a = decodeAddr(payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(C.AF_INET6, 64, 0, C.RT_SCOPE_LINK, 2)).bytes(C.IFA_ADDRESS, bytes)));
-    expect(a).toEqual({ family: 6, index: 2, prefixLength: 64, scope: C.RT_SCOPE_LINK, flags: 0, address: 'fe80::abcd' });
+    const a = decodeAddr(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWADDR, 0)
+          .header(ifaddrmsg(C.AF_INET6, 64, 0, C.RT_SCOPE_LINK, 2))
+          .bytes(C.IFA_ADDRESS, bytes),
+      ),
+    );
+    expect(a).toEqual({
+      family: 6,
+      index: 2,
+      prefixLength: 64,
+      scope: C.RT_SCOPE_LINK,
+      flags: 0,
+      address: 'fe80::abcd',
+    });
   });
 
   test('IFA_FLAGS (32 bits) wins over ifa_flags, which holds only the low 8 bits', () => {
@@ -197,11 +253,18 @@ describe('decodeAddr', () => {
       ),
     );
     expect(decodeAddrFlags(withAttr.flags)).toEqual(['permanent', 'noprefixroute', 'stable_privacy']);
-    const without = decodeAddr(payloadOf(new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(C.AF_INET6, 64, C.IFA_F_TENTATIVE | C.IFA_F_NODAD, 0, 2)).bytes(C.IFA_ADDRESS, Buffer.alloc(16))));
+    const without = decodeAddr(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWADDR, 0)
+          .header(ifaddrmsg(C.AF_INET6, 64, C.IFA_F_TENTATIVE | C.IFA_F_NODAD, 0, 2))
+          .bytes(C.IFA_ADDRESS, Buffer.alloc(16)),
+      ),
+    );
     expect(decodeAddrFlags(without.flags)).toEqual(['nodad', 'tentative']);
   });
 
-  const message = (family: number): MessageWriter => new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2));
+  const message = (family: number): MessageWriter =>
+    new MessageWriter(C.RTM_NEWADDR, 0).header(ifaddrmsg(family, 24, 0, 0, 2));
 
   // Regression: every family but AF_INET6 was decoded as IPv4, whatever its address bytes.
   test.each([
@@ -222,16 +285,27 @@ describe('decodeAddr', () => {
   ])('%s is refused as malformed', (_name, family, length) => {
     const payload = payloadOf(message(family).bytes(C.IFA_ADDRESS, Buffer.alloc(length, 0x20)));
     const version = family === C.AF_INET ? 4 : 6;
-    expect(() => decodeAddr(payload)).toThrow(new RegExp(`^malformed netlink message: an IPv${version} address of ${length} bytes`));
+    expect(() => decodeAddr(payload)).toThrow(
+      new RegExp(`^malformed netlink message: an IPv${version} address of ${length} bytes`),
+    );
   });
 
   test('a payload shorter than struct ifaddrmsg is refused as malformed', () => {
     const short = Buffer.from([C.AF_INET, 24, 0, 0]);
-    expect(() => decodeAddr(short)).toThrow(/^malformed netlink message: an address message of 4 bytes, shorter than struct ifaddrmsg/);
+    expect(() => decodeAddr(short)).toThrow(
+      /^malformed netlink message: an address message of 4 bytes, shorter than struct ifaddrmsg/,
+    );
   });
 
   test('IFA_FLAGS of 0 is taken as 0, not as "absent"', () => {
-    const a = decodeAddr(payloadOf(new MessageWriter(0, 0).header(ifaddrmsg(C.AF_INET, 24, C.IFA_F_PERMANENT, 0, 2)).bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1])).u32(C.IFA_FLAGS, 0)));
+    const a = decodeAddr(
+      payloadOf(
+        new MessageWriter(0, 0)
+          .header(ifaddrmsg(C.AF_INET, 24, C.IFA_F_PERMANENT, 0, 2))
+          .bytes(C.IFA_LOCAL, Buffer.from([192, 0, 2, 1]))
+          .u32(C.IFA_FLAGS, 0),
+      ),
+    );
     expect(a.flags).toBe(0);
   });
 });
@@ -253,7 +327,9 @@ describe('malformed messages raise MalformedMessageError', () => {
       fill(w);
       return payloadOf(w);
     };
-    expect(() => decodeLink(link((w) => w.bytes(C.IFLA_MTU, u16le(1500))))).toThrow(/attribute 4 of 2 bytes, read as a 4-byte value/);
+    expect(() => decodeLink(link((w) => w.bytes(C.IFLA_MTU, u16le(1500))))).toThrow(
+      /attribute 4 of 2 bytes, read as a 4-byte value/,
+    );
     const bridgeData = (d: MessageWriter): MessageWriter => d.u8(C.IFLA_BR_PRIORITY, 8);
     const shortPriority = link((w) =>
       w.nest(C.IFLA_LINKINFO, (i) => i.string(C.IFLA_INFO_KIND, 'bridge').nest(C.IFLA_INFO_DATA, bridgeData)),
@@ -264,7 +340,13 @@ describe('malformed messages raise MalformedMessageError', () => {
 });
 
 describe('decodeAck', () => {
-  const errorMessage = (payload: Buffer, flags = 0): NetlinkMessage => ({ type: C.NLMSG_ERROR, flags, seq: 1, pid: 0, payload });
+  const errorMessage = (payload: Buffer, flags = 0): NetlinkMessage => ({
+    type: C.NLMSG_ERROR,
+    flags,
+    seq: 1,
+    pid: 0,
+    payload,
+  });
   const errno = (e: number): Buffer => Buffer.from(Int32Array.of(-e).buffer);
   /** A request of `len` bytes as the kernel echoes it: its header (nlmsg_len first), then the rest. */
   const request = (len: number): Buffer => {
@@ -282,9 +364,13 @@ describe('decodeAck', () => {
     expect(Object.is(decodeAck(errorMessage(Buffer.concat([errno(0), request(16)]))).errno, 0)).toBe(true);
   });
 
-  test('the kernel\'s message after a whole echoed request whose length is not a multiple of 4 (the kernel pads the echo)', () => {
+  test("the kernel's message after a whole echoed request whose length is not a multiple of 4 (the kernel pads the echo)", () => {
     const payload = Buffer.concat([errno(22), request(18), Buffer.alloc(2), extack('bad attribute')]);
-    expect(decodeAck(errorMessage(payload, C.NLM_F_ACK_TLVS))).toEqual({ errno: 22, extack: 'bad attribute', extackOffset: undefined });
+    expect(decodeAck(errorMessage(payload, C.NLM_F_ACK_TLVS))).toEqual({
+      errno: 22,
+      extack: 'bad attribute',
+      extackOffset: undefined,
+    });
   });
 
   test('an echoed request longer than the message is malformed', () => {

@@ -28,8 +28,13 @@ describe('errno errors', () => {
   test('asPermissionError turns EPERM from either source into a PermissionError naming the capability, and passes the rest through', () => {
     const fromKernel = asPermissionError(new NetlinkError(EPERM, request), 'CAP_NET_ADMIN', request.what);
     expect(fromKernel).toBeInstanceOf(PermissionError);
-    expect(fromKernel).toMatchObject({ capability: 'CAP_NET_ADMIN', message: expect.stringMatching(/^link add br0 type bridge needs CAP_NET_ADMIN/) });
-    expect(asPermissionError(new SysError('unshare', EPERM), 'CAP_SYS_ADMIN', 'creating a network namespace')).toMatchObject({ capability: 'CAP_SYS_ADMIN' });
+    expect(fromKernel).toMatchObject({
+      capability: 'CAP_NET_ADMIN',
+      message: expect.stringMatching(/^link add br0 type bridge needs CAP_NET_ADMIN/),
+    });
+    expect(
+      asPermissionError(new SysError('unshare', EPERM), 'CAP_SYS_ADMIN', 'creating a network namespace'),
+    ).toMatchObject({ capability: 'CAP_SYS_ADMIN' });
     const other = new SysError('open', ENODEV);
     expect(asPermissionError(other, 'CAP_NET_ADMIN', 'opening')).toBe(other);
   });

@@ -7,14 +7,19 @@ test('the text follows the message in both places, and the frames stay after it'
   const error = { message: 'expect(received).toHaveCarrier()\n\nExpected: "carrier"', stack: '' };
   error.stack = `Error: ${error.message}\n    at file:///t.test.ts:9:3`;
   appendEvidence(error, '\n\nnslab topology at the failure:\nnamespace ns1:');
-  expect(error.message).toBe('expect(received).toHaveCarrier()\n\nExpected: "carrier"\n\nnslab topology at the failure:\nnamespace ns1:');
+  expect(error.message).toBe(
+    'expect(received).toHaveCarrier()\n\nExpected: "carrier"\n\nnslab topology at the failure:\nnamespace ns1:',
+  );
   expect(error.stack).toBe(`Error: ${error.message}\n    at file:///t.test.ts:9:3`);
 });
 
 test('a stack without the message (or no message) gets the text at its end; no stack stays none', () => {
   const rewritten = { message: 'rewritten later', stack: 'Error: the original text\n    at x.js:1:1' };
   appendEvidence(rewritten, '\n\ndump');
-  expect(rewritten).toEqual({ message: 'rewritten later\n\ndump', stack: 'Error: the original text\n    at x.js:1:1\n\ndump' });
+  expect(rewritten).toEqual({
+    message: 'rewritten later\n\ndump',
+    stack: 'Error: the original text\n    at x.js:1:1\n\ndump',
+  });
 
   const empty = { message: '', stack: 'Error\n    at x.js:1:1' };
   appendEvidence(empty, '\n\ndump');

@@ -6,7 +6,19 @@ import { describe, expect, it } from 'vitest';
 const SRC = join(import.meta.dirname, '../../src');
 
 /** Bottom first: a file may import its own layer and the ones before it. */
-const LAYERS = [['errors.ts'], ['sys'], ['values'], ['netlink'], ['handle'], ['rtnl'], ['devices'], ['netns'], ['wait'], ['assert'], ['index.ts', 'vitest.ts']];
+const LAYERS = [
+  ['errors.ts'],
+  ['sys'],
+  ['values'],
+  ['netlink'],
+  ['handle'],
+  ['rtnl'],
+  ['devices'],
+  ['netns'],
+  ['wait'],
+  ['assert'],
+  ['index.ts', 'vitest.ts'],
+];
 /** Beside the core: they may import it (and each other), the core never imports them. */
 const BESIDE = ['report', 'kernel', 'container'];
 
@@ -15,7 +27,9 @@ const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((f)
 const imports = new Map(
   files.map((f) => {
     const text = readFileSync(join(SRC, f), 'utf8');
-    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gms)].map((m) => normalize(join(dirname(f), m[1]!)));
+    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gms)].map((m) =>
+      normalize(join(dirname(f), m[1]!)),
+    );
     return [f, targets];
   }),
 );
@@ -55,7 +69,11 @@ describe('the import graph of src/', () => {
   it('imports only down the layers', () => {
     const upward = [...imports].flatMap(([from, targets]) =>
       targets
-        .filter((to) => (BESIDE.includes(top(to)) ? !BESIDE.includes(top(from)) : !BESIDE.includes(top(from)) && layerOf(to) > layerOf(from)))
+        .filter((to) =>
+          BESIDE.includes(top(to))
+            ? !BESIDE.includes(top(from))
+            : !BESIDE.includes(top(from)) && layerOf(to) > layerOf(from),
+        )
         .map((to) => `${from} -> ${relative('.', to)}`),
     );
     expect(upward).toEqual([]);

@@ -72,8 +72,14 @@ describe('parseCidr', () => {
     expect(() => parseCidr('fe80::1%eth0/64')).toThrow(InvalidAddressError);
   });
 
-  test('the bytes agree with Node\'s own parser (BlockList.check with an exact prefix)', () => {
-    for (const text of ['2001:db8::1/128', '::ffff:192.0.2.1/128', '1::2:192.0.2.1/128', '2001:db8:0:0:1::/128', '::/128']) {
+  test("the bytes agree with Node's own parser (BlockList.check with an exact prefix)", () => {
+    for (const text of [
+      '2001:db8::1/128',
+      '::ffff:192.0.2.1/128',
+      '1::2:192.0.2.1/128',
+      '2001:db8:0:0:1::/128',
+      '::/128',
+    ]) {
       const c = parseCidr(text);
       const list = new BlockList();
       list.addSubnet(c.address, 128, 'ipv6');

@@ -30,7 +30,8 @@ describe('MAC addresses', () => {
     expect(normalizeMac('52:54:00:AB:cD:0e')).toBe('52:54:00:ab:cd:0e');
     expect(normalizeMac('00:00:00:00:00:00')).toBe('00:00:00:00:00:00');
     expect(normalizeMac('FF:FF:FF:FF:FF:FF')).toBe('ff:ff:ff:ff:ff:ff');
-    for (const bad of ['52:54:0:0:0:1', '52-54-00-00-00-01', '', null]) expect(thrown(() => normalizeMac(bad))).toBeInstanceOf(InvalidMacError);
+    for (const bad of ['52:54:0:0:0:1', '52-54-00-00-00-01', '', null])
+      expect(thrown(() => normalizeMac(bad))).toBeInstanceOf(InvalidMacError);
   });
 
   test.each([
@@ -88,7 +89,10 @@ describe('bridge IDs', () => {
   });
 
   test('parses the object form and normalizes its MAC', () => {
-    expect(parseBridgeId({ priority: 0x1000, mac: '52:54:00:AB:00:01' })).toEqual({ priority: 0x1000, mac: '52:54:00:ab:00:01' });
+    expect(parseBridgeId({ priority: 0x1000, mac: '52:54:00:AB:00:01' })).toEqual({
+      priority: 0x1000,
+      mac: '52:54:00:ab:00:01',
+    });
   });
 
   test('formats as sysfs does: four hex digits, a dot, twelve hex digits', () => {
@@ -98,7 +102,8 @@ describe('bridge IDs', () => {
   });
 
   test('format(parse(x)) round trips', () => {
-    for (const text of ['8000.525400000001', '1234.02abcdef0102']) expect(formatBridgeId(parseBridgeId(text))).toBe(text);
+    for (const text of ['8000.525400000001', '1234.02abcdef0102'])
+      expect(formatBridgeId(parseBridgeId(text))).toBe(text);
   });
 
   test.each([

@@ -30,7 +30,9 @@ describe('pollUntil refuses a timeout no deadline can be computed from', () => {
       (error: Error) => error,
     );
     expect(outcome).toBeInstanceOf(TypeError);
-    expect((outcome as Error).message).toMatch(/^pollUntil: timeout must be a finite number of milliseconds >= 0, received /);
+    expect((outcome as Error).message).toMatch(
+      /^pollUntil: timeout must be a finite number of milliseconds >= 0, received /,
+    );
     expect(r.reads()).toBe(0);
   });
 
