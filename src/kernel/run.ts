@@ -220,16 +220,16 @@ function attempt(spec: AttemptSpec): Promise<Attempt> {
       clearTimeout(bootTimer);
       clearTimeout(deadlineTimer);
       if (pending) onLine(pending);
-      const base = { console: consoleText, stderr, ...(ranAt !== undefined ? { ranAt: ranAt - started } : {}) };
+      const base = { console: consoleText, stderr, ranAt: ranAt === undefined ? undefined : ranAt - started };
       if (stopped) return resolvePromise({ kind: stopped, ...base } as Attempt);
       resolvePromise({
         kind: 'exited',
         ...base,
         code,
         signal,
-        ...(firstOutputAt !== undefined ? { firstOutputAt: firstOutputAt - started } : {}),
-        ...(firstResultAt !== undefined ? { firstResultAt: firstResultAt - started } : {}),
-        ...(uptime !== undefined ? { uptime } : {}),
+        firstOutputAt: firstOutputAt === undefined ? undefined : firstOutputAt - started,
+        firstResultAt: firstResultAt === undefined ? undefined : firstResultAt - started,
+        uptime,
       });
     });
   });
@@ -443,16 +443,15 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
       exitCode,
       output: commandOutput(a.console),
       console: a.console,
-      ...(report ? { report } : {}),
+      report,
       timings: {
         attempts: n,
         bootMs: a.ranAt ?? 0,
-        ...(a.uptime !== undefined ? { guestUptimeAtCommandS: a.uptime } : {}),
-        ...(a.firstOutputAt !== undefined ? { firstOutputMs: a.firstOutputAt } : {}),
-        ...(a.firstResultAt !== undefined ? { firstResultMs: a.firstResultAt } : {}),
-        ...(a.uptime !== undefined && Number.isFinite(endUptime)
-          ? { commandMs: Math.round((endUptime - a.uptime) * 1000) }
-          : {}),
+        guestUptimeAtCommandS: a.uptime,
+        firstOutputMs: a.firstOutputAt,
+        firstResultMs: a.firstResultAt,
+        commandMs:
+          a.uptime !== undefined && Number.isFinite(endUptime) ? Math.round((endUptime - a.uptime) * 1000) : undefined,
         totalMs,
       },
     };

@@ -64,8 +64,8 @@ function collect(modules: ReadonlyArray<TestModule>): ClaimRow[] {
       row.tests.push({
         name: test.name,
         state: result.state,
-        ...(note ? { note } : {}),
-        ...(record?.verdict ? { verdict: record.verdict } : {}),
+        note: note || undefined,
+        verdict: record?.verdict,
         observed: record?.observed ?? {},
       });
       rows.set(id, row);

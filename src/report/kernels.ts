@@ -82,7 +82,7 @@ export function crossKernel(reports: readonly KernelReport[]): CrossKernel {
     kernels: reports.map((r) => ({
       label: r.source === 'host' ? `host ${r.kernel}` : r.kernel,
       kernel: r.kernel,
-      ...(r.source ? { source: r.source } : {}),
+      source: r.source,
     })),
     rows,
   };

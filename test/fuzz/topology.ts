@@ -103,7 +103,7 @@ export async function build(t: Topology, label: string): Promise<Built> {
     for (const [i, v] of t.veths.entries()) {
       const [near, far] = await ns.addVeth(`veth${i}`, {
         peerName: `peer${i}`,
-        ...(v.elsewhere ? { peerNs: peerNs! } : {}),
+        peerNs: v.elsewhere ? peerNs : undefined,
       });
       if (v.bridge !== undefined) await near!.attachTo(bridges[v.bridge]!);
       if (v.peerUp) await far!.up();

@@ -721,7 +721,7 @@ export async function runRow(row: BadInput): Promise<RowResult> {
     const after = await snapshot(w);
     if (JSON.stringify(after) !== JSON.stringify(before))
       problems.push(`state changed:\nbefore ${JSON.stringify(before)}\nafter  ${JSON.stringify(after)}`);
-    return { row, problems, ...(note ? { note } : {}) };
+    return { row, problems, note: note || undefined };
   } finally {
     await destroyWorld(w);
   }
