@@ -1,5 +1,6 @@
 // The harness's figures: printed at the end of every run, and written to docs/reliability.md
 // by the full run (npm run reliability).
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import type { FlakeRun } from './flake.ts';
@@ -102,12 +103,26 @@ function runTable(runs: FlakeRun[]): string[] {
   ];
 }
 
+/** The commit the figures belong to, marked when tracked files differ from it. */
+function checkout(): string {
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') === ''
+      ? `commit ${commit}`
+      : `commit ${commit} with local changes`;
+  } catch {
+    return 'a tree outside git';
+  }
+}
+
 export function renderMarkdown(f: Figures): string {
   const tried = f.rows.filter((r) => !r.skipped);
   return [
     '# Reliability',
     '',
-    `Written by the reliability harness (test/reliability/, \`npm run reliability\`) on kernel ${release()}, ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`,
+    `Written by the reliability harness (test/reliability/, \`npm run reliability\`) on ${checkout()}, kernel ${release()}, ${new Date().toISOString().slice(0, 10)}. Do not edit by hand.`,
     '',
     '## Figures',
     '',
