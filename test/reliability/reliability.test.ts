@@ -218,7 +218,6 @@ describe.runIf(runs('kills'))('kill trials', () => {
             kill: 'process',
             forkingProgram: true,
             afterFirstCycle: true,
-            settleTimeoutMs: 5000,
             image: undefined,
           }),
         );

@@ -39,6 +39,10 @@ export interface TrialResult {
   wallMs: number;
 }
 
+// A killed runner's exit closes its tap descriptors, and each close takes the rtnl lock, queued
+// behind every namespace the kernel is dismantling: on a busy machine the reaper's pipe can
+// close, and the reaper kill, seconds late. 5 s ran out for two forking trials while other work
+// created and deleted namespaces; 10 trials on a calmer machine left nothing.
 const SETTLE_TIMEOUT_MS = 20_000;
 /** How often the runner's process group is looked at while it runs. */
 const SAMPLE_EVERY_MS = 25;
@@ -91,8 +95,6 @@ export interface TrialOptions {
   kill?: 'process' | 'group';
   /** Kill right after the stress workload's first full cycle instead of at a random moment. */
   afterFirstCycle?: boolean;
-  /** Deadline for the kernel to end what the runner left (default 20 s). */
-  settleTimeoutMs?: number;
 }
 
 export async function killTrial(trial: number, kind: TrialKind, options: TrialOptions): Promise<TrialResult> {
@@ -162,17 +164,16 @@ export async function killTrial(trial: number, kind: TrialKind, options: TrialOp
   // Until nothing but pins keeps anything alive: the kernel ends the holders and programs
   // (parent-death signals) and frees unpinned namespaces on its own schedule.
   const settleStart = performance.now();
-  const settleTimeout = options.settleTimeoutMs ?? SETTLE_TIMEOUT_MS;
   const before = await pollUntil(
     look,
     ({ l, witness: w }) => l.processes.length === 0 && l.namespaceRefs.length === 0 && w.every(pinnedPeer),
-    settleTimeout,
+    SETTLE_TIMEOUT_MS,
   );
   const pinsBeforeSweep = before.value.l.pins.length;
   const aliveBeforeSweep = before.value.witness.length;
   const removed = await keeper.sweep(options.docker);
   swept = true;
-  const after = await pollUntil(look, ({ l, witness: w }) => leaksOf(l, w).length === 0, settleTimeout);
+  const after = await pollUntil(look, ({ l, witness: w }) => leaksOf(l, w).length === 0, SETTLE_TIMEOUT_MS);
   const settleMs = performance.now() - settleStart;
   // Counted; now end what this trial leaked, so it cannot disturb the next trial.
   for (const p of after.value.l.processes) {
