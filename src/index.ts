@@ -6,6 +6,8 @@ export type { NetlinkSocket } from './netlink/socket.ts';
 export { sweepStalePins } from './handle/pin.ts';
 export type { KernelEvent } from './handle/events.ts';
 export type { BindResult } from './handle/bind-probe.ts';
+export type { Sysctls, SysctlHost } from './handle/sysctl.ts';
+export type { SysctlKey, SysctlValue } from './values/sysctl.ts';
 export { Link, isLink } from './devices/link.ts';
 export { Bridge, type BridgeOptions } from './devices/bridge.ts';
 export { Tap, type TapOptions, type TapOwner } from './devices/tap.ts';

@@ -260,3 +260,10 @@ export function comparableState(s: LinkState): ComparableState {
       .sort((x, y) => x.cidr.localeCompare(y.cidr)),
   };
 }
+
+/**
+ * A file under /proc/sys as a program in the namespace pinned at pinPath reads it: `cat`, entered
+ * with `nsenter --net`, so neither nslab's switch nor its reader is involved. Trimmed.
+ */
+export const procSysIn = (pinPath: string, path: string): string =>
+  execFileSync('nsenter', [`--net=${pinPath}`, '--', 'cat', `/proc/sys/${path}`], { encoding: 'utf8' }).trim();
