@@ -118,6 +118,22 @@ export class InvalidArgumentError extends NslabError {
 }
 
 export class InvalidNameError extends InvalidArgumentError {}
+
+/** setMtu() was asked for an MTU outside the range the device reports (IFLA_MIN_MTU to IFLA_MAX_MTU). */
+export class MtuOutOfRangeError extends InvalidArgumentError {
+  /** The smallest MTU the device takes. */
+  readonly min: number;
+  /** The largest MTU the device takes. */
+  readonly max: number;
+  constructor(device: string, mtu: number, min: number, max: number) {
+    super(
+      `setMtu: ${device} takes an MTU from ${min} to ${max} bytes (its IFLA_MIN_MTU and IFLA_MAX_MTU), received ${mtu}; pick one in that range`,
+      mtu,
+    );
+    this.min = min;
+    this.max = max;
+  }
+}
 export class InvalidMacError extends InvalidArgumentError {}
 export class InvalidAddressError extends InvalidArgumentError {}
 

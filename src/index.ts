@@ -17,7 +17,7 @@ export type { VethOptions } from './devices/veth.ts';
 export type { DummyOptions } from './devices/dummy.ts';
 export type { LinkState, LinkSnapshot, AddressState } from './devices/state.ts';
 export { formatBridgeId, parseBridgeId, type BridgeId } from './values/bridge-id.ts';
-export type { TunInfo } from './netlink/link.ts';
+export type { TunInfo, LinkStats } from './netlink/link.ts';
 export type { Operstate } from './values/operstate.ts';
 export type { AddressFlag, LinkFlag } from './values/flags.ts';
 export { NetlinkError, type RequestSummary } from './netlink/errors.ts';

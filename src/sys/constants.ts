@@ -136,6 +136,8 @@ export const IFF_LOWER_UP = 65536;
 export const IFF_DORMANT = 131072;
 export const IFF_ECHO = 262144;
 export const IFNAMSIZ = 16;
+export const IFALIASZ = 256;
+export const ALTIFNAMSIZ = 128;
 
 // if_arp.h
 export const ARPHRD_ETHER = 1;
