@@ -1,6 +1,6 @@
 // A handle on one device in one namespace, addressed by its index (names can change, indices
 // do not). Methods read like `ip link` / `ip addr` and act at once through rtnetlink.
-import type { FacadeNetns, NetnsHandle } from '../handle/handle.ts';
+import { NetnsHandle, type FacadeNetns } from '../handle/handle.ts';
 import type { LinkMessage, LinkStats } from '../netlink/link.ts';
 import { linkDel, linkDelIfPresent, linkFind, linkGet, linkProperty, linkSet } from '../rtnl/link.ts';
 import { addrAdd, addrDel, addrList } from '../rtnl/addr.ts';
@@ -116,6 +116,12 @@ export class Link {
    * returns a handle on it there (a plain Link). This handle then names nothing.
    */
   async moveTo(target: NetnsHandle): Promise<Link> {
+    if (!(target instanceof NetnsHandle)) {
+      throw new InvalidArgumentError(
+        `moveTo: the target must be a namespace handle (createNetns(), adoptNetns()), received ${String(target)}`,
+        target,
+      );
+    }
     if (target.destroyed) throw new NamespaceDestroyedError(target.label, `moving ${this} into it`);
     if (target === this.ns || netnsId(target.fd) === netnsId(this.ns.fd)) {
       throw new InvalidArgumentError(`moveTo: ${this} is already in namespace ${target.label}`, target);

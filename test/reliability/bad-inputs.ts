@@ -19,6 +19,7 @@ import {
   InvalidArgumentError,
   InvalidMacError,
   InvalidNameError,
+  MtuOutOfRangeError,
   NamespaceDestroyedError,
   NameTakenError,
   NetlinkError,
@@ -700,6 +701,37 @@ export const BAD_INPUTS: BadInput[] = [
       return `${overflows} overflow event(s); ${addrs} of ${n} address notifications arrived`;
     },
     expected: 'checks',
+  },
+  {
+    area: 'MTU',
+    input: "setMtu(65536), above the veth's IFLA_MAX_MTU",
+    attempt: (w) => w.veth.setMtu(65536),
+    expected: {
+      error: MtuOutOfRangeError,
+      message: /^setMtu: veth v0 .* takes an MTU from 68 to 65535 bytes .*received 65536; pick one in that range$/,
+      fields: { value: 65536, min: 68, max: 65535 },
+    },
+  },
+  {
+    area: 'MTU',
+    input: 'setMtu(1.5), which a Buffer write would truncate to 1',
+    attempt: (w) => w.veth.setMtu(1.5),
+    expected: { error: InvalidArgumentError, message: /^setMtu: an MTU is a whole number of bytes, received 1\.5$/ },
+  },
+  {
+    area: 'link attribute',
+    input: 'setAlias of 256 bytes, past IFALIASZ',
+    attempt: (w) => w.veth.setAlias('x'.repeat(256)),
+    expected: { error: InvalidArgumentError, message: /^setAlias: an alias is at most 255 bytes/ },
+  },
+  {
+    area: 'link attribute',
+    input: 'addAltName of 128 bytes, past ALTIFNAMSIZ',
+    attempt: (w) => w.veth.addAltName('a'.repeat(128)),
+    expected: {
+      error: InvalidNameError,
+      message: /^invalid alternative name .*: it is 128 bytes long; the kernel allows at most 127$/,
+    },
   },
   sysctlKeyRow('a key outside net.', 'kernel.hostname', /only keys under net\./),
   sysctlKeyRow('a key with "/"', 'net/ipv4/ip_forward', /it contains "\/"/),
