@@ -1,33 +1,15 @@
 // toHaveStatsSince against real traffic: busybox ping between two namespaces joined by a veth
 // (IPv6 off, so only the test's packets move the counters), with iproute2's counters as the oracle.
 import { test, expect } from '../../src/vitest.ts';
-import type { Link, Netns } from '../../src/index.ts';
 import { ipStats } from '../helpers/oracle.ts';
+import { pingRight, wiredPair } from '../helpers/traffic.ts';
 import { explain, failure, parseReport } from './helpers.ts';
 
-async function wired(
-  makeNetns: (o?: { label?: string }) => Promise<Netns>,
-): Promise<{ left: Netns; l: Link; r: Link }> {
-  const left = await makeNetns({ label: 'left' });
-  const right = await makeNetns({ label: 'right' });
-  for (const ns of [left, right]) await ns.sysctl.set('net.ipv6.conf.default.disable_ipv6', 1);
-  const [l, r] = await left.addVeth('left0', { peerName: 'right0', peerNs: right });
-  await l!.addAddress('192.0.2.1/24');
-  await r!.addAddress('192.0.2.2/24');
-  await l!.up();
-  await r!.up();
-  await expect(r).toBeRunning();
-  return { left, l: l!, r: r! };
-}
-
-const ping = (ns: Netns, count: number) =>
-  ns.exec('busybox', ['ping', '-c', String(count), '-A', '-W', '2', '-w', '10', '192.0.2.2']);
-
 test('waits for traffic that comes after the mark, and says how long it waited', async ({ makeNetns }) => {
-  const { left, r } = await wired(makeNetns);
+  const { left, r } = await wiredPair(makeNetns);
   const mark = await r.stats();
   const pending = explain(r, 'toHaveStatsSince', mark, { rxPackets: 2 });
-  expect((await ping(left, 2)).exitCode).toBe(0);
+  expect((await pingRight(left, 2)).exitCode).toBe(0);
   const { pass, report } = await pending;
   expect(pass).toBe(true);
   expect(report.reads).toBeGreaterThan(1);
@@ -50,10 +32,10 @@ test('fails on a quiet device: the message has the expectation, the increase see
 });
 
 test('.not holds before the traffic and fails once it has been counted', async ({ makeNetns }) => {
-  const { left, l } = await wired(makeNetns);
+  const { left, l } = await wiredPair(makeNetns);
   const mark = await l.stats();
   await expect(l).not.toHaveStatsSince(mark, { txPackets: 3 });
-  expect((await ping(left, 3)).exitCode).toBe(0);
+  expect((await pingRight(left, 3)).exitCode).toBe(0);
   const error = await failure(() => expect(l).not.toHaveStatsSince(mark, { txPackets: 3 }, { timeout: 200 }));
   expect(parseReport(error.message).expected).toBe('not "at least 3 more txPackets than at the mark"');
 });

@@ -14,29 +14,7 @@ import {
   type Netns,
 } from '../../src/index.ts';
 import { ipLink, ipLinkOf, ipStats } from '../helpers/oracle.ts';
-
-/** Two namespaces joined by a veth with addresses, IPv6 off so that nothing but the test's traffic moves the counters. */
-async function wired(makeNetns: (o?: { label?: string }) => Promise<Netns>): Promise<{
-  left: Netns;
-  right: Netns;
-  l: Link;
-  r: Link;
-}> {
-  const left = await makeNetns({ label: 'left' });
-  const right = await makeNetns({ label: 'right' });
-  for (const ns of [left, right]) await ns.sysctl.set('net.ipv6.conf.default.disable_ipv6', 1);
-  const [l, r] = await left.addVeth('left0', { peerName: 'right0', peerNs: right });
-  await l!.addAddress('192.0.2.1/24');
-  await r!.addAddress('192.0.2.2/24');
-  await l!.up();
-  await r!.up();
-  await expect(l).toBeRunning();
-  await expect(r).toBeRunning();
-  return { left, right, l: l!, r: r! };
-}
-
-const ping = (ns: Netns, to: string, count: number) =>
-  ns.exec('busybox', ['ping', '-c', String(count), '-A', '-W', '2', '-w', '10', to]);
+import { pingRight, wiredPair } from '../helpers/traffic.ts';
 
 /** nslab's counters and iproute2's, read while nothing moves them (nslab reads before and after the oracle; bounded). */
 async function settledStats(ns: Netns, link: Link): Promise<{ mine: LinkStats; oracle: LinkStats }> {
@@ -186,8 +164,8 @@ describe('moveTo', () => {
 
 describe('statistics', () => {
   test('stats() and state().stats are the counters iproute2 prints, after traffic', async ({ makeNetns }) => {
-    const { left, l } = await wired(makeNetns);
-    expect((await ping(left, '192.0.2.2', 3)).exitCode).toBe(0);
+    const { left, l } = await wiredPair(makeNetns);
+    expect((await pingRight(left, 3)).exitCode).toBe(0);
     const { mine, oracle } = await settledStats(left, l);
     expect(mine).toEqual(oracle);
     // Three echo requests went out, and at least their replies came back.
@@ -198,10 +176,10 @@ describe('statistics', () => {
   test('toHaveStatsSince: at least as many more packets as were pinged, on both ends, and iproute2 agrees', async ({
     makeNetns,
   }) => {
-    const { left, right, l, r } = await wired(makeNetns);
+    const { left, right, l, r } = await wiredPair(makeNetns);
     const [markL, markR] = [await l.stats(), await r.stats()];
     const oracleMark = await ipStats(right, 'right0');
-    expect((await ping(left, '192.0.2.2', 3)).exitCode).toBe(0);
+    expect((await pingRight(left, 3)).exitCode).toBe(0);
     await expect(l).toHaveStatsSince(markL, { txPackets: 3, rxPackets: 3 });
     await expect(r).toHaveStatsSince(markR, { rxPackets: 3, txPackets: 3, rxBytes: 3 * 84 });
     const after = await ipStats(right, 'right0');
