@@ -55,18 +55,32 @@ export class Sysctls {
     const parsed = parseSysctlKey(key);
     const text = formatSysctlValue(parsed.shown, value);
     if (!this.host.owned && !this.saved.has(parsed.path)) {
-      const original = this.readText(parsed);
+      const original = this.originalText(parsed);
       this.saved.add(parsed.path);
-      this.host.cleanup.defer(`restore sysctl ${parsed.shown} = ${original.trim()}`, () => {
-        try {
-          this.writeText(parsed, original);
-        } catch (error) {
-          // The device the key belonged to went with its namespace's other changes: nothing to restore.
-          if (!(error instanceof SysctlNotFoundError)) throw error;
-        }
-      });
+      if (original !== undefined) this.registerRestore(parsed, original);
     }
     this.writeText(parsed, text);
+  }
+
+  /** What a key holds before nslab first writes it; undefined for a write-only key (net.ipv4.route.flush), an action with nothing to restore. */
+  private originalText(key: ParsedSysctlKey): string | undefined {
+    try {
+      return this.readText(key);
+    } catch (error) {
+      if (hasErrno(error, 'EACCES')) return undefined;
+      throw error;
+    }
+  }
+
+  /** destroy() writes the original back; a key gone by then (its device deleted) has nothing to restore. */
+  private registerRestore(key: ParsedSysctlKey, original: string): void {
+    this.host.cleanup.defer(`restore sysctl ${key.shown} = ${original.trim()}`, () => {
+      try {
+        this.writeText(key, original);
+      } catch (error) {
+        if (!(error instanceof SysctlNotFoundError)) throw error;
+      }
+    });
   }
 
   private open(key: ParsedSysctlKey, flags: number): number {

@@ -139,6 +139,11 @@ describe.skipIf(readOnly)('sysctls', () => {
     expect(procSysIn(pin, 'net/ipv4/ip_forward')).toBe(original);
     expect(procSysIn(pin, 'net/ipv4/ip_local_port_range')).toBe(originalRange);
 
+    // A write-only key (an action) has no value to record, and nothing to restore.
+    const again = await adoptNetns({ path: pin }, 'sysctl-adopted-2');
+    await again.sysctl.set('net.ipv4.route.flush', 1);
+    await expect(again.destroy()).resolves.toBeUndefined();
+
     // The owner's own write is not undone by anything but the namespace's end.
     await owner.sysctl.set('net.ipv4.ip_forward', flipped);
     expect(procSysIn(pin, 'net/ipv4/ip_forward')).toBe(String(flipped));
