@@ -27,6 +27,8 @@ import {
   type LinkState,
 } from './state.ts';
 
+const INT_MAX = 0x7fffffff;
+
 /** A handle on one device in one namespace, addressed by its ifindex; methods act at once through rtnetlink. */
 export class Link {
   /** The namespace the device is in: a Netns, as createNetns() and adoptNetns() made it. */
@@ -71,11 +73,12 @@ export class Link {
    * requested; what the kernel still refuses (a bridge port's limits, say) is its NetlinkError.
    */
   async setMtu(mtu: number): Promise<void> {
-    requireInteger(mtu, 0, 0xffffffff, (v) => `setMtu: an MTU is a whole number of bytes, received ${v}`);
+    // The kernel holds an MTU in an int: a larger u32 would arrive negative.
+    requireInteger(mtu, 0, INT_MAX, (v) => `setMtu: an MTU is a whole number of bytes up to ${INT_MAX}, received ${v}`);
     const { minMtu = 0, maxMtu = 0 } = this.message();
     // A max of 0 is the kernel's "no upper limit" (dev_validate_mtu).
     if (mtu < minMtu || (maxMtu > 0 && mtu > maxMtu))
-      throw new MtuOutOfRangeError(this.toString(), mtu, minMtu, maxMtu || 0xffffffff);
+      throw new MtuOutOfRangeError(this.toString(), mtu, minMtu, maxMtu || INT_MAX);
     linkSet(this.ns.rtnl, this.index, { mtu }, this.name);
   }
 

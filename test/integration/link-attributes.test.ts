@@ -41,6 +41,14 @@ describe('MTU', () => {
     await expect(v).toHaveMtu(1400);
   });
 
+  test('a device that reports no range (lo: 0 and 0) takes any MTU the kernel does', async ({ netns }) => {
+    const lo = await netns.loopback();
+    const ip = await ipLinkOf(netns, 'lo');
+    expect([ip.min_mtu ?? 0, ip.max_mtu ?? 0]).toEqual([0, 0]);
+    await lo.setMtu(70_000);
+    expect((await ipLinkOf(netns, 'lo')).mtu).toBe(70_000);
+  });
+
   test.for([[67], [65536]])(
     'an MTU of %i, outside the range the device reports, is refused before the request, naming the range',
     async ([mtu], { netns }) => {
@@ -57,7 +65,7 @@ describe('MTU', () => {
     },
   );
 
-  test.for([[1.5], [-1], ['1400'], [Number.NaN]])(
+  test.for([[1.5], [-1], ['1400'], [Number.NaN], [2 ** 31]])(
     'an MTU of %j is refused before any syscall',
     async ([mtu], { makeNetns }) => {
       const gone = await makeNetns();
@@ -66,7 +74,9 @@ describe('MTU', () => {
       // Any read or request in the destroyed namespace would be a NamespaceDestroyedError instead.
       const error = await br.setMtu(mtu as number).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect((error as Error).message).toMatch(/^setMtu: an MTU is a whole number of bytes, received /);
+      expect((error as Error).message).toMatch(
+        /^setMtu: an MTU is a whole number of bytes up to 2147483647, received /,
+      );
     },
   );
 });

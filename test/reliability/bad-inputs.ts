@@ -716,7 +716,10 @@ export const BAD_INPUTS: BadInput[] = [
     area: 'MTU',
     input: 'setMtu(1.5), which a Buffer write would truncate to 1',
     attempt: (w) => w.veth.setMtu(1.5),
-    expected: { error: InvalidArgumentError, message: /^setMtu: an MTU is a whole number of bytes, received 1\.5$/ },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^setMtu: an MTU is a whole number of bytes up to 2147483647, received 1\.5$/,
+    },
   },
   {
     area: 'link attribute',
