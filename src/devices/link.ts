@@ -116,7 +116,8 @@ export class Link {
 
   /**
    * `ip link set DEV netns NS`: moves the device into another namespace, keeping its name, and
-   * returns a handle on it there (a plain Link). This handle then names nothing.
+   * returns a handle on it there (a plain Link). This handle then names nothing. In an adopted
+   * target (a container's), destroy() deletes the device, as it does the devices made there.
    */
   async moveTo(target: NetnsHandle): Promise<Link> {
     if (!(target instanceof NetnsHandle)) {
@@ -130,7 +131,8 @@ export class Link {
       throw new InvalidArgumentError(`moveTo: ${this} is already in namespace ${target.label}`, target);
     }
     linkSet(this.ns.rtnl, this.index, { nsFd: target.fd }, this.name);
-    return new Link(target, linkGet(target.rtnl, this.name as IfName));
+    // Moved in by nslab, it is nslab's to delete when an adopted target is released, like a device made there.
+    return registerCreated(new Link(target, linkGet(target.rtnl, this.name as IfName)));
   }
 
   /** Makes this device a port of bridge (`ip link set DEV master BRIDGE`). */

@@ -4,6 +4,7 @@
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
 import {
+  adoptNetns,
   InvalidArgumentError,
   InvalidNameError,
   MtuOutOfRangeError,
@@ -159,6 +160,21 @@ describe('moveTo', () => {
     expect(moved.ns).toBe(other);
     expect(moved.index).toBe(ip.ifindex);
     expect((await moved.state()).name).toBe('v1');
+  });
+
+  test('a device moved into an adopted namespace is deleted when the handle is destroyed', async ({
+    netns,
+    makeNetns,
+  }) => {
+    const owner = await makeNetns({ label: 'container', pin: true });
+    const adopted = await adoptNetns({ path: owner.pinPath! }, 'adopted');
+    const [near, peer] = await netns.addVeth('v0', { peerName: 'v1' });
+    await peer!.moveTo(adopted);
+    expect(await ipLink(owner, 'v1')).toBeDefined();
+    await adopted.destroy();
+    expect(await ipLink(owner, 'v1')).toBeUndefined();
+    // Its veth peer went with it.
+    expect(await ipLink(netns, near!.name)).toBeUndefined();
   });
 
   test('a destroyed target or the same namespace is refused, and the device stays', async ({ netns, makeNetns }) => {
