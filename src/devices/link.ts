@@ -70,7 +70,7 @@ export class Link {
   /**
    * `ip link set DEV mtu N`. An MTU outside the device's own range (IFLA_MIN_MTU to
    * IFLA_MAX_MTU, read first) is a MtuOutOfRangeError naming the range, before any change is
-   * requested; what the kernel still refuses (a bridge port's limits, say) is its NetlinkError.
+   * requested; what the kernel still refuses arrives as its NetlinkError, with its extack.
    */
   async setMtu(mtu: number): Promise<void> {
     // The kernel holds an MTU in an int: a larger u32 would arrive negative.
