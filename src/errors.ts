@@ -118,8 +118,44 @@ export class InvalidArgumentError extends NslabError {
 }
 
 export class InvalidNameError extends InvalidArgumentError {}
+
+/** setMtu() was asked for an MTU outside the range the device reports (IFLA_MIN_MTU to IFLA_MAX_MTU). */
+export class MtuOutOfRangeError extends InvalidArgumentError {
+  /** The smallest MTU the device takes. */
+  readonly min: number;
+  /** The largest MTU the device takes. */
+  readonly max: number;
+  constructor(device: string, mtu: number, min: number, max: number) {
+    super(
+      `setMtu: ${device} takes an MTU from ${min} to ${max} bytes (its IFLA_MIN_MTU and IFLA_MAX_MTU), received ${mtu}; pick one in that range`,
+      mtu,
+    );
+    this.min = min;
+    this.max = max;
+  }
+}
 export class InvalidMacError extends InvalidArgumentError {}
 export class InvalidAddressError extends InvalidArgumentError {}
+
+/** A sysctl key names no file under /proc/sys in the namespace (ENOENT). */
+export class SysctlNotFoundError extends NslabError {
+  /** The key as it was checked: "net.ipv6.conf.eth9.accept_dad". */
+  readonly key: string;
+  constructor(key: string, segments: readonly string[], namespace: string, options?: ErrorOptions) {
+    // net.ipv4.conf.DEV.x, net.ipv6.conf.DEV.x, net.ipv4.neigh.DEV.x: the fourth segment is a device.
+    const device = ['conf', 'neigh'].includes(segments[2] ?? '') ? segments[3] : undefined;
+    const why =
+      device && !['all', 'default'].includes(device)
+        ? `the device "${device}" may not exist in this namespace, or `
+        : '';
+    super(
+      `no sysctl ${key} in namespace ${namespace} (ENOENT): ${why}the key is misspelt or the module that provides it ` +
+        '(ipv6, br_netfilter, nf_conntrack, ...) is not loaded; `sysctl -a` inside the namespace lists what exists',
+      options,
+    );
+    this.key = key;
+  }
+}
 
 /** A device name is already used in the namespace. */
 export class NameTakenError extends NslabError {

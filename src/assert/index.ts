@@ -9,6 +9,9 @@ import { toHaveFlags } from './to-have-flags.ts';
 import { toHaveMac } from './to-have-mac.ts';
 import { toHaveOperstate } from './to-have-operstate.ts';
 import { toHavePorts } from './to-have-ports.ts';
+import { toHaveMtu } from './to-have-mtu.ts';
+import { toHaveStatsSince, type StatsIncrease } from './to-have-stats-since.ts';
+import type { LinkStats } from '../netlink/link.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
@@ -25,6 +28,8 @@ export const matchers = {
   toHavePorts,
   toBeAttachedTo,
   toHaveAddress,
+  toHaveMtu,
+  toHaveStatsSince,
 };
 
 /** The matchers as they read on expect(device): all wait for the kernel, so all are awaited. */
@@ -49,6 +54,13 @@ export interface NslabMatchers<R = unknown> {
   toBeAttachedTo(bridge: Link, options?: WaitOption): Promise<R>;
   /** Waits until the device has this address ("192.0.2.1/24"), in the DAD state asked for if any. */
   toHaveAddress(cidr: string, options?: AddressOptions): Promise<R>;
+  /** Waits until the device's MTU is this many bytes. */
+  toHaveMtu(mtu: number, options?: WaitOption): Promise<R>;
+  /**
+   * Waits until the device's counters are up by at least this much since the mark:
+   * `const mark = await port.stats(); ...; await expect(port).toHaveStatsSince(mark, { rxPackets: 3 })`.
+   */
+  toHaveStatsSince(mark: LinkStats, increase: StatsIncrease, options?: WaitOption): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, Operstate };
+export type { WaitOption, AddressOptions, Operstate, StatsIncrease };

@@ -1,6 +1,6 @@
 // A device's state as one plain object, read from the kernel over rtnetlink: what matchers
 // compare, what failure reports print, what the claims report records.
-import type { LinkMessage, TunInfo } from '../netlink/link.ts';
+import type { LinkMessage, LinkStats, TunInfo } from '../netlink/link.ts';
 import type { AddrMessage } from '../netlink/addr.ts';
 import { decodeAddrFlags, decodeFlags, type AddressFlag, type LinkFlag } from '../values/flags.ts';
 import { operstateOf, type Operstate } from '../values/operstate.ts';
@@ -43,6 +43,16 @@ export interface LinkState {
   mac: string | undefined;
   /** IFLA_MTU, in bytes. */
   mtu: number | undefined;
+  /** IFLA_MIN_MTU: the smallest MTU the device takes (setMtu() refuses less). */
+  minMtu: number | undefined;
+  /** IFLA_MAX_MTU: the largest MTU the device takes (setMtu() refuses more). */
+  maxMtu: number | undefined;
+  /** IFLA_TXQLEN: the transmit queue's length, in packets (`ip link set DEV txqueuelen N`). */
+  txQueueLen: number | undefined;
+  /** IFLA_IFALIAS: the device's description; undefined when none is set. */
+  alias: string | undefined;
+  /** The device's alternative names (`ip link property add dev DEV altname NAME`), in the kernel's order. */
+  altNames: string[];
   /** IFF_* names set in ifi_flags: UP, RUNNING, LOWER_UP, ... */
   flags: LinkFlag[];
   /** IFF_UP: the administrative state. */
@@ -76,6 +86,8 @@ export interface LinkState {
   tun: TunInfo | undefined;
   /** The addresses on the device, as `ip addr show dev DEV` lists them. */
   addresses: AddressState[];
+  /** IFLA_STATS64: packets, bytes, errors and drops since the device was created (undefined only in a message without them). */
+  stats: LinkStats | undefined;
 }
 
 export function addressState(a: AddrMessage): AddressState {
@@ -98,8 +110,8 @@ export function linkStatus(m: LinkMessage): Pick<LinkState, 'flags' | 'adminUp' 
   return { flags, adminUp, running, operstate, carrier };
 }
 
-/** LinkState without what takes more than the device's own message: ports, addresses, the master's name. */
-export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses'> & {
+/** LinkState without what takes more than the device's own message (ports, addresses, the master's name), or what read() does not ask for (statistics). */
+export type LinkSnapshot = Omit<LinkState, 'master' | 'ports' | 'addresses' | 'stats'> & {
   /** IFLA_MASTER: the bridge (or other master) this device is a port of; undefined if none. */
   master:
     | {
@@ -117,6 +129,11 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
     kind: m.kind ?? (m.type === C.ARPHRD_LOOPBACK ? 'loopback' : undefined),
     mac: m.mac,
     mtu: m.mtu,
+    minMtu: m.minMtu,
+    maxMtu: m.maxMtu,
+    txQueueLen: m.txQueueLen,
+    alias: m.alias,
+    altNames: m.altNames ?? [],
     flags: decodeFlags(m.flags),
     adminUp: (m.flags & C.IFF_UP) !== 0,
     running: (m.flags & C.IFF_RUNNING) !== 0,
@@ -141,6 +158,7 @@ export function linkState(
     master: s.master ? { index: s.master.index, name: extra.masterName } : undefined,
     ports: extra.ports,
     addresses: extra.addresses.map(addressState),
+    stats: m.stats,
   };
 }
 
@@ -151,13 +169,14 @@ export function linkState(
  * kind: what the caller already knows the device to be; for a bridge that saves the first read.
  */
 export function readLinkState(sock: NetlinkSocket, index: number, kind?: string): LinkState | undefined {
-  let link = kind === 'bridge' ? undefined : linkFind(sock, index);
+  const withStats = { stats: true };
+  let link = kind === 'bridge' ? undefined : linkFind(sock, index, withStats);
   if (kind !== 'bridge' && !link) return undefined;
   let ports: string[] | undefined;
   if (kind === 'bridge' || link?.kind === 'bridge') {
     const members = linkList(sock, { master: index });
     for (const p of members) linkFind(sock, p.index);
-    link = linkFind(sock, index);
+    link = linkFind(sock, index, withStats);
     if (!link) return undefined;
     if (link.kind === 'bridge') ports = members.map((p) => p.name);
   }

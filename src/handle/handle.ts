@@ -16,6 +16,7 @@ import { carriesMark, MARK_VARIABLE, processesIn, stdioPipes } from './occupants
 import { killOccupants, STOP_TIMEOUT_MS, stopProgram } from './stop.ts';
 import { withNetns } from './switch.ts';
 import { tryBind, type BindResult } from './bind-probe.ts';
+import { Sysctls } from './sysctl.ts';
 
 /** Numbers the programs ns.exec() runs, for their marks. */
 let programs = 0;
@@ -43,6 +44,8 @@ export class NetnsHandle implements AsyncDisposable {
   readonly owned: boolean;
   /** What destroy() undoes, newest first: devices, holders, processes, pins. Only destroy() runs it. */
   readonly cleanup: Cleanup;
+  /** The namespace's own net. sysctls (`ns.sysctl.set('net.ipv4.ip_forward', 1)`); in an adopted one, destroy() restores what set() changed. */
+  readonly sysctl: Sysctls;
   private readonly undos = new CleanupStack();
   private pinned: string | undefined;
   private readonly fdValue: number;
@@ -63,6 +66,7 @@ export class NetnsHandle implements AsyncDisposable {
     this.socket = socket;
     this.label = label;
     this.owned = owned;
+    this.sysctl = new Sysctls(this);
   }
 
   /** True from the moment destroy() is called. */

@@ -134,15 +134,30 @@ export function parseAttrs(buf: Buffer, offset = 0, only?: ReadonlySet<number>):
   // offset is where the fixed header before the attributes ends: a message shorter than that is cut.
   if (offset > buf.length) throw new MalformedMessageError(`a ${offset}-byte fixed header`, 0, buf.length);
   const attrs: Attrs = new Map();
+  walkAttrs(buf, offset, (type, start, end) => {
+    if (!only || only.has(type)) attrs.set(type, buf.subarray(start, end));
+  });
+  return attrs;
+}
+
+/** Visits each attribute from offset: its type (flags masked off) and where its payload starts and ends. */
+function walkAttrs(buf: Buffer, offset: number, visit: (type: number, start: number, end: number) => void): void {
   let at = offset;
   while (at + NLA_HDRLEN <= buf.length) {
     const len = buf.readUInt16LE(at);
     if (len < NLA_HDRLEN || at + len > buf.length) break;
-    const type = buf.readUInt16LE(at + 2) & NLA_TYPE_MASK;
-    if (!only || only.has(type)) attrs.set(type, buf.subarray(at + NLA_HDRLEN, at + len));
+    visit(buf.readUInt16LE(at + 2) & NLA_TYPE_MASK, at + NLA_HDRLEN, at + len);
     at += align4(len);
   }
-  return attrs;
+}
+
+/** Every attribute of one type, in order: for lists the kernel sends as repeated attributes (IFLA_PROP_LIST's names). */
+export function parseAttrList(buf: Buffer, type: number): Buffer[] {
+  const out: Buffer[] = [];
+  walkAttrs(buf, 0, (t, start, end) => {
+    if (t === type) out.push(buf.subarray(start, end));
+  });
+  return out;
 }
 
 /** An attribute's payload, checked to hold a value of `size` bytes. */
@@ -164,7 +179,11 @@ export const attrNested = (a: Attrs, t: number, only?: ReadonlySet<number>): Att
 };
 export const attrString = (a: Attrs, t: number): string | undefined => {
   const b = a.get(t);
-  if (!b) return undefined;
+  return b ? cString(b) : undefined;
+};
+
+/** A string attribute's text, up to its NUL (the kernel sends some without one, IFLA_IFALIAS). */
+export const cString = (b: Buffer): string => {
   const nul = b.indexOf(0);
   return b.toString('utf8', 0, nul < 0 ? b.length : nul);
 };

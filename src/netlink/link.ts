@@ -1,6 +1,17 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
-import { attrNested, attrS32, attrString, attrU16, attrU32, attrU8, parseAttrs } from './codec.ts';
+import {
+  attrNested,
+  attrS32,
+  attrString,
+  attrU16,
+  attrU32,
+  attrU8,
+  cString,
+  parseAttrList,
+  parseAttrs,
+} from './codec.ts';
+import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
 
@@ -39,6 +50,58 @@ export interface TunInfo {
   queues?: number;
 }
 
+/**
+ * The device's counters (IFLA_STATS64, struct rtnl_link_stats64), since it was created. Numbers,
+ * not bigints: exact up to 2^53 (8 PiB of bytes), they subtract, compare and print as JSON
+ * like every other field of a state.
+ */
+export interface LinkStats {
+  /** Packets received. */
+  rxPackets: number;
+  /** Packets sent. */
+  txPackets: number;
+  /** Bytes received. */
+  rxBytes: number;
+  /** Bytes sent. */
+  txBytes: number;
+  /** Bad packets received. */
+  rxErrors: number;
+  /** Packets the device failed to send. */
+  txErrors: number;
+  /** Packets received and dropped (no space, unwanted protocol, ...). */
+  rxDropped: number;
+  /** Packets dropped on the way out. */
+  txDropped: number;
+  /** Multicast packets received. */
+  multicast: number;
+  /** Collisions (half-duplex media). */
+  collisions: number;
+}
+
+/** The counters of LinkStats, in struct rtnl_link_stats64's order (each a __u64). */
+export const LINK_STATS_FIELDS = [
+  'rxPackets',
+  'txPackets',
+  'rxBytes',
+  'txBytes',
+  'rxErrors',
+  'txErrors',
+  'rxDropped',
+  'txDropped',
+  'multicast',
+  'collisions',
+] as const satisfies ReadonlyArray<keyof LinkStats>;
+
+/** The leading counters of struct rtnl_link_stats64 (it grows at its end across kernels). */
+export function decodeStats64(b: Buffer): LinkStats {
+  const size = LINK_STATS_FIELDS.length * 8;
+  if (b.length < size)
+    throw new MalformedMessageError(`IFLA_STATS64 of ${b.length} bytes, shorter than ${size},`, 0, b.length);
+  const stats = {} as LinkStats;
+  LINK_STATS_FIELDS.forEach((field, i) => (stats[field] = Number(b.readBigUInt64LE(i * 8))));
+  return stats;
+}
+
 /** One link as the kernel described it, with no interpretation beyond decoding. */
 export interface LinkMessage {
   /**
@@ -52,6 +115,18 @@ export interface LinkMessage {
   flags: number;
   name: string;
   mtu?: number;
+  /** IFLA_MIN_MTU: the smallest MTU the device takes. */
+  minMtu?: number;
+  /** IFLA_MAX_MTU: the largest MTU the device takes. */
+  maxMtu?: number;
+  /** IFLA_TXQLEN: the transmit queue's length, in packets. */
+  txQueueLen?: number;
+  /** IFLA_IFALIAS: the device's description (`ip link set DEV alias TEXT`); absent when none is set. */
+  alias?: string;
+  /** IFLA_PROP_LIST's IFLA_ALT_IFNAMEs: the device's alternative names, in the kernel's order. */
+  altNames?: string[];
+  /** IFLA_STATS64, when the request did not skip statistics. */
+  stats?: LinkStats;
   mac?: string;
   operstate?: number;
   carrier?: boolean;
@@ -105,6 +180,12 @@ function decodeTun(data: Buffer): TunInfo {
 const LINK_ATTRS = new Set([
   C.IFLA_IFNAME,
   C.IFLA_MTU,
+  C.IFLA_MIN_MTU,
+  C.IFLA_MAX_MTU,
+  C.IFLA_TXQLEN,
+  C.IFLA_IFALIAS,
+  C.IFLA_PROP_LIST,
+  C.IFLA_STATS64,
   C.IFLA_OPERSTATE,
   C.IFLA_CARRIER,
   C.IFLA_CARRIER_CHANGES,
@@ -129,6 +210,9 @@ export function decodeLink(payload: Buffer): LinkMessage {
   };
   const optional: Partial<LinkMessage> = {
     mtu: attrU32(a, C.IFLA_MTU),
+    minMtu: attrU32(a, C.IFLA_MIN_MTU),
+    maxMtu: attrU32(a, C.IFLA_MAX_MTU),
+    txQueueLen: attrU32(a, C.IFLA_TXQLEN),
     operstate: attrU8(a, C.IFLA_OPERSTATE),
     carrierChanges: attrU32(a, C.IFLA_CARRIER_CHANGES),
     carrierUpCount: attrU32(a, C.IFLA_CARRIER_UP_COUNT),
@@ -143,6 +227,12 @@ export function decodeLink(payload: Buffer): LinkMessage {
   if (carrier !== undefined) msg.carrier = carrier !== 0;
   const mac = a.get(C.IFLA_ADDRESS);
   if (mac) msg.mac = formatMac(mac);
+  const alias = a.get(C.IFLA_IFALIAS);
+  if (alias) msg.alias = cString(alias);
+  const props = a.get(C.IFLA_PROP_LIST);
+  if (props) msg.altNames = parseAttrList(props, C.IFLA_ALT_IFNAME).map(cString);
+  const stats = a.get(C.IFLA_STATS64);
+  if (stats) msg.stats = decodeStats64(stats);
   const info = attrNested(a, C.IFLA_LINKINFO, LINKINFO_ATTRS);
   if (info) {
     const kind = attrString(info, C.IFLA_INFO_KIND);

@@ -9,7 +9,7 @@ import type { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, encodeIfinfomsg, type LinkMessage } from '../netlink/link.ts';
 import { formatMac } from '../values/mac.ts';
 import { DeviceNotFoundError, hasErrno, NameTakenError, UnsupportedKindError } from '../errors.ts';
-import type { IfName } from '../values/name.ts';
+import type { AltName, IfName } from '../values/name.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
 import { preloadKindModule } from '../sys/kind-module.ts';
 import { lastErrno, sys, SysError } from '../sys/libc.ts';
@@ -110,6 +110,12 @@ export interface LinkChange {
   master?: number;
   /** Move to the namespace held by this descriptor. */
   nsFd?: number;
+  /** IFLA_MTU, in bytes. */
+  mtu?: number;
+  /** IFLA_TXQLEN, in packets. */
+  txQueueLen?: number;
+  /** IFLA_IFALIAS; empty clears it. */
+  alias?: string;
 }
 
 /** Changes a link, all in one request: `ip link set`. */
@@ -129,24 +135,61 @@ export function linkSet(sock: NetlinkSocket, index: number, change: LinkChange, 
     w.u32(C.IFLA_NET_NS_FD, change.nsFd);
     words.push('netns <fd>');
   }
+  if (change.mtu !== undefined) {
+    w.u32(C.IFLA_MTU, change.mtu);
+    words.push(`mtu ${change.mtu}`);
+  }
+  if (change.txQueueLen !== undefined) {
+    w.u32(C.IFLA_TXQLEN, change.txQueueLen);
+    words.push(`txqueuelen ${change.txQueueLen}`);
+  }
+  if (change.alias !== undefined) {
+    // Without a NUL, as iproute2 sends it: a zero-length alias is what clears it.
+    w.bytes(C.IFLA_IFALIAS, Buffer.from(change.alias, 'utf8'));
+    words.push(`alias ${JSON.stringify(change.alias)}`);
+  }
   if (change.up !== undefined) words.push(change.up ? 'up' : 'down');
   rtnlRequest(sock, w, { type: 'RTM_NEWLINK', what: `link set ${name} ${words.join(' ')}` });
 }
 
-// Without NLM_F_ACK the reply is one message (see NetlinkSocket.request); without statistics,
-// which nothing here decodes, the kernel builds a quarter less.
-function getRequest(device: IfName | number): MessageWriter {
+/** Alternative names (`ip link property add|del dev DEV altname NAME`): RTM_NEWLINKPROP / RTM_DELLINKPROP. */
+export function linkProperty(
+  sock: NetlinkSocket,
+  index: number,
+  action: 'add' | 'del',
+  altName: AltName,
+  name = `index ${index}`,
+): void {
+  const type = action === 'add' ? C.RTM_NEWLINKPROP : C.RTM_DELLINKPROP;
+  const w = new MessageWriter(type, ACK).header(encodeIfinfomsg({ index }));
+  w.nest(C.IFLA_PROP_LIST, (list) => list.string(C.IFLA_ALT_IFNAME, altName));
+  rtnlRequest(sock, w, {
+    type: action === 'add' ? 'RTM_NEWLINKPROP' : 'RTM_DELLINKPROP',
+    what: `link property ${action} dev ${name} altname ${altName}`,
+  });
+}
+
+// Without NLM_F_ACK the reply is one message (see NetlinkSocket.request); without statistics
+// the kernel builds a quarter less, so only reads that want them ask for them.
+function getRequest(device: IfName | number, stats: boolean): MessageWriter {
   const w = new MessageWriter(C.RTM_GETLINK, C.NLM_F_REQUEST).header(
     encodeIfinfomsg({ index: typeof device === 'number' ? device : 0 }),
   );
   if (typeof device === 'string') w.string(C.IFLA_IFNAME, device);
-  return w.u32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
+  return stats ? w : w.u32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_SKIP_STATS);
 }
 
-/** The link as the kernel sees it now, or undefined when there is none. */
-export function linkFind(sock: NetlinkSocket, device: IfName | number): LinkMessage | undefined {
+/** The link as the kernel sees it now, or undefined when there is none; with its counters when stats is set. */
+export function linkFind(
+  sock: NetlinkSocket,
+  device: IfName | number,
+  options: { stats?: boolean } = {},
+): LinkMessage | undefined {
   try {
-    const [m] = rtnlRequest(sock, getRequest(device), { type: 'RTM_GETLINK', what: `link show ${device}` });
+    const [m] = rtnlRequest(sock, getRequest(device, options.stats === true), {
+      type: 'RTM_GETLINK',
+      what: `link show ${device}`,
+    });
     return m ? decodeLink(m.payload) : undefined;
   } catch (error) {
     if (hasErrno(error, 'ENODEV')) return undefined;

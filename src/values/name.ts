@@ -2,16 +2,31 @@
 // indices as ifinfomsg holds them, before anything is sent, with a message that says which
 // rule was broken.
 import { InvalidNameError } from '../errors.ts';
-import { IFNAMSIZ } from '../sys/constants.ts';
+import { ALTIFNAMSIZ, IFNAMSIZ } from '../sys/constants.ts';
 import { requireInteger } from './checks.ts';
 
 declare const checked: unique symbol;
 /** A device name that passed validateName(): what the operations in src/rtnl/ take, so they need not check it again. */
 export type IfName = string & { readonly [checked]: 'IfName' };
 
+declare const checkedAlt: unique symbol;
+/** An alternative name that passed parseAltName(): up to 127 bytes, otherwise a device name's rules. */
+export type AltName = string & { readonly [checkedAlt]: 'AltName' };
+
 export function validateName(name: unknown): asserts name is IfName {
+  checkName(name, 'device name', IFNAMSIZ);
+}
+
+/** An alternative name (`ip link property add dev DEV altname NAME`): like a device name, up to 127 bytes. */
+export function parseAltName(name: unknown): AltName {
+  checkName(name, 'alternative name', ALTIFNAMSIZ);
+  return name as AltName;
+}
+
+/** dev_valid_name()'s rules, for a name that must be shorter than size bytes. */
+function checkName(name: unknown, what: string, size: number): void {
   const bad = (why: string): never => {
-    throw new InvalidNameError(`invalid device name ${JSON.stringify(name)}: ${why}`, name);
+    throw new InvalidNameError(`invalid ${what} ${JSON.stringify(name)}: ${why}`, name);
   };
   if (typeof name !== 'string') bad('a name must be a string');
   const s = name as string;
@@ -20,7 +35,7 @@ export function validateName(name: unknown): asserts name is IfName {
   if (s.includes('\0'))
     bad(`a NUL byte is not allowed (the kernel would end the name at ${JSON.stringify(s.slice(0, s.indexOf('\0')))})`);
   const bytes = Buffer.byteLength(s, 'utf8');
-  if (bytes >= IFNAMSIZ) bad(`it is ${bytes} bytes long; the kernel allows at most ${IFNAMSIZ - 1}`);
+  if (bytes >= size) bad(`it is ${bytes} bytes long; the kernel allows at most ${size - 1}`);
   if (s === '.' || s === '..') bad('"." and ".." are reserved');
   if (s.includes('/')) bad('"/" is not allowed (names become sysfs paths)');
   if (s.includes(':')) bad('":" is not allowed (it marks legacy alias labels)');

@@ -30,6 +30,8 @@ async function validArgs(ns: Netns): Promise<Record<MatcherName, unknown[]>> {
     toHavePorts: [[]],
     toBeAttachedTo: [br],
     toHaveAddress: ['192.0.2.1/24'],
+    toHaveMtu: [1500],
+    toHaveStatsSince: [await br.stats(), { rxPackets: 0 }],
   };
 }
 

@@ -232,6 +232,21 @@ const cases: Case[] = [
       };
     },
   },
+  {
+    name: 'toHaveMtu',
+    hint: 'expect(received).toHaveMtu(expected)',
+    async arrange(ns) {
+      const tap = await ns.addTap('utap0');
+      return {
+        subject: tap,
+        args: [1400],
+        expected: '1400',
+        holds: async () => (await ipLink(ns, 'utap0'))!.mtu === 1400,
+        change: () => tap.setMtu(1400),
+        revert: () => tap.setMtu(1500),
+      };
+    },
+  },
 ];
 
 const FAIL_AFTER = { timeout: 200 };

@@ -6,7 +6,13 @@
 import fc from 'fast-check';
 import { MessageWriter, NLMSG_HDRLEN } from '../../src/netlink/codec.ts';
 import type { AddrMessage } from '../../src/netlink/addr.ts';
-import type { BridgeInfo, LinkMessage, TunInfo } from '../../src/netlink/link.ts';
+import {
+  LINK_STATS_FIELDS,
+  type BridgeInfo,
+  type LinkMessage,
+  type LinkStats,
+  type TunInfo,
+} from '../../src/netlink/link.ts';
 import type { BridgeId } from '../../src/values/bridge-id.ts';
 import { formatMac } from '../../src/values/mac.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -50,15 +56,29 @@ function bridgeIdBytes(id: BridgeId): Buffer {
   return b;
 }
 
+/** struct rtnl_link_stats64 as a 6.x kernel sends it: 25 __u64 counters, the ten LinkStats names first. */
+function stats64Bytes(stats: LinkStats): Buffer {
+  const b = Buffer.alloc(25 * 8);
+  LINK_STATS_FIELDS.forEach((f, i) => b.writeBigUInt64LE(BigInt(stats[f]), i * 8));
+  return b;
+}
+
 const macOf = (text: string): Buffer => Buffer.from(text.split(':').map((h) => Number.parseInt(h, 16)));
 
 /** The payload (after nlmsghdr) of an RTM_NEWLINK the kernel would send for m. */
 export function encodeLinkMessage(m: LinkMessage): Buffer {
   const w = new MessageWriter(C.RTM_NEWLINK, 0).header(ifinfomsg(m));
-  // The kernel sends attributes nslab does not read too (here IFLA_TXQLEN, 13): the decoder skips them.
-  w.u32(13, 1000);
+  // The kernel sends attributes nslab does not read too (here IFLA_GROUP): the decoder skips them.
+  w.u32(C.IFLA_GROUP, 0);
   w.string(C.IFLA_IFNAME, m.name);
   if (m.mtu !== undefined) w.u32(C.IFLA_MTU, m.mtu);
+  if (m.minMtu !== undefined) w.u32(C.IFLA_MIN_MTU, m.minMtu);
+  if (m.maxMtu !== undefined) w.u32(C.IFLA_MAX_MTU, m.maxMtu);
+  if (m.txQueueLen !== undefined) w.u32(C.IFLA_TXQLEN, m.txQueueLen);
+  if (m.alias !== undefined) w.string(C.IFLA_IFALIAS, m.alias);
+  const { altNames, stats } = m;
+  if (altNames) w.nest(C.IFLA_PROP_LIST, (list) => altNames.forEach((n) => list.string(C.IFLA_ALT_IFNAME, n)));
+  if (stats) w.bytes(C.IFLA_STATS64, stats64Bytes(stats));
   if (m.operstate !== undefined) w.u8(C.IFLA_OPERSTATE, m.operstate);
   if (m.carrier !== undefined) w.u8(C.IFLA_CARRIER, m.carrier ? 1 : 0);
   if (m.carrierChanges !== undefined) w.u32(C.IFLA_CARRIER_CHANGES, m.carrierChanges);
@@ -123,6 +143,19 @@ export const linkMessage: fc.Arbitrary<LinkMessage> = fc
     flags: u32,
     name: text(15),
     mtu: optional(u32),
+    minMtu: optional(u32),
+    maxMtu: optional(u32),
+    txQueueLen: optional(u32),
+    // The kernel sends IFLA_IFALIAS only when an alias is set (IFALIASZ - 1 bytes at most).
+    alias: optional(text(64, 1)),
+    altNames: optional(fc.array(text(127, 1), { minLength: 1, maxLength: 3 })),
+    stats: optional(
+      fc.record(
+        Object.fromEntries(
+          LINK_STATS_FIELDS.map((f) => [f, fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })]),
+        ) as Record<keyof LinkStats, fc.Arbitrary<number>>,
+      ),
+    ),
     mac: optional(mac),
     operstate: optional(u8),
     carrier: optional(fc.boolean()),

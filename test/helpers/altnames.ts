@@ -9,18 +9,16 @@ import { rtnlRequest } from '../../src/rtnl/request.ts';
 import * as C from '../../src/sys/constants.ts';
 import { ipLinks } from './oracle.ts';
 
-const [RTM_NEWLINKPROP, IFLA_PROP_LIST, IFLA_ALT_IFNAME] = [108, 52, 53];
 /** Close to the cap: 490 names of 127 characters. */
 const COUNT = 490;
 
 /** Gives the device 490 long alternative names, checked with iproute2; returns how many it has. */
 export async function addManyAltnames(ns: Netns, index: number): Promise<number> {
   const names = Array.from({ length: COUNT }, (_, i) => `alt${String(i).padStart(124, '0')}`);
-  const w = new MessageWriter(RTM_NEWLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK, 70_000).header(
+  const w = new MessageWriter(C.RTM_NEWLINKPROP, C.NLM_F_REQUEST | C.NLM_F_ACK, 70_000).header(
     encodeIfinfomsg({ index }),
   );
-  w.nest(IFLA_PROP_LIST, (list) => names.forEach((n) => list.string(IFLA_ALT_IFNAME, n)));
+  w.nest(C.IFLA_PROP_LIST, (list) => names.forEach((n) => list.string(C.IFLA_ALT_IFNAME, n)));
   rtnlRequest(ns.rtnl, w, { type: 'RTM_NEWLINKPROP', what: `link property add index ${index} altname x${COUNT}` });
-  const oracle = (await ipLinks(ns)).find((l) => l.ifindex === index) as { altnames?: string[] } | undefined;
-  return oracle?.altnames?.length ?? 0;
+  return (await ipLinks(ns)).find((l) => l.ifindex === index)?.altnames?.length ?? 0;
 }

@@ -3,7 +3,7 @@
 // The one oracle of the tests and the claim suites: what they know of the kernel other than
 // through nslab comes from here (and /proc from ./proc.ts).
 import { execFileSync } from 'node:child_process';
-import type { LinkState, Netns } from '../../src/index.ts';
+import type { LinkState, LinkStats, Netns } from '../../src/index.ts';
 
 /** Where the oracle's programs run: a namespace (ns.exec), or a wrapper that runs them some other way. */
 export type Runner = Pick<Netns, 'exec'>;
@@ -18,6 +18,16 @@ export interface IpLink {
   ifname: string;
   flags: string[];
   mtu: number;
+  min_mtu?: number;
+  max_mtu?: number;
+  txqlen?: number;
+  ifalias?: string;
+  altnames?: string[];
+  /** With `-s` only: the IFLA_STATS64 counters. */
+  stats64?: {
+    rx: { bytes: number; packets: number; errors: number; dropped: number; multicast: number };
+    tx: { bytes: number; packets: number; errors: number; dropped: number; collisions: number };
+  };
   operstate: string;
   address?: string;
   master?: string;
@@ -81,6 +91,28 @@ export async function ipLink(ns: Runner, dev: string): Promise<IpLink | undefine
   const r = await ns.exec('ip', ['-json', '-details', 'link', 'show', 'dev', dev], { reject: false });
   if (r.exitCode !== 0) return undefined;
   return (JSON.parse(String(r.stdout)) as IpLink[])[0];
+}
+
+/**
+ * `ip -json -stats link show dev NAME`: the device's counters, in the shape of nslab's LinkStats
+ * (iproute2 reads them from IFLA_STATS64 too, but decodes them itself).
+ */
+export async function ipStats(ns: Runner, dev: string): Promise<LinkStats> {
+  const [ip] = await ipJson<IpLink[]>(ns, ['-stats', 'link', 'show', 'dev', dev]);
+  const s = ip?.stats64;
+  if (!s) throw new Error(`iproute2 printed no statistics for ${dev}`);
+  return {
+    rxPackets: s.rx.packets,
+    txPackets: s.tx.packets,
+    rxBytes: s.rx.bytes,
+    txBytes: s.tx.bytes,
+    rxErrors: s.rx.errors,
+    txErrors: s.tx.errors,
+    rxDropped: s.rx.dropped,
+    txDropped: s.tx.dropped,
+    multicast: s.rx.multicast,
+    collisions: s.tx.collisions,
+  };
 }
 
 /** ipLink of a device that must be there. */
@@ -189,6 +221,11 @@ export async function oracleState(ns: Runner, dev: string): Promise<ComparableSt
     kind: ip.linkinfo?.info_kind ?? (ip.link_type === 'loopback' ? 'loopback' : undefined),
     mac: ip.link_type === 'none' ? undefined : ip.address,
     mtu: ip.mtu,
+    minMtu: ip.min_mtu,
+    maxMtu: ip.max_mtu,
+    txQueueLen: ip.txqlen,
+    alias: ip.ifalias,
+    altNames: ip.altnames ?? [],
     flags,
     adminUp,
     running: flags.includes('RUNNING'),
@@ -217,6 +254,11 @@ export interface ComparableState {
   kind: string | undefined;
   mac: string | undefined;
   mtu: number | undefined;
+  minMtu: number | undefined;
+  maxMtu: number | undefined;
+  txQueueLen: number | undefined;
+  alias: string | undefined;
+  altNames: string[];
   flags: string[];
   adminUp: boolean;
   running: boolean;
@@ -238,6 +280,11 @@ export function comparableState(s: LinkState): ComparableState {
     kind: s.kind,
     mac: s.mac,
     mtu: s.mtu,
+    minMtu: s.minMtu,
+    maxMtu: s.maxMtu,
+    txQueueLen: s.txQueueLen,
+    alias: s.alias,
+    altNames: s.altNames,
     flags: [...s.flags].sort(),
     adminUp: s.adminUp,
     running: s.running,
@@ -260,3 +307,10 @@ export function comparableState(s: LinkState): ComparableState {
       .sort((x, y) => x.cidr.localeCompare(y.cidr)),
   };
 }
+
+/**
+ * A file under /proc/sys as a program in the namespace pinned at pinPath reads it: `cat`, entered
+ * with `nsenter --net`, so neither nslab's switch nor its reader is involved. Trimmed.
+ */
+export const procSysIn = (pinPath: string, path: string): string =>
+  execFileSync('nsenter', [`--net=${pinPath}`, '--', 'cat', `/proc/sys/${path}`], { encoding: 'utf8' }).trim();

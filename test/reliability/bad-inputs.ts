@@ -19,6 +19,7 @@ import {
   InvalidArgumentError,
   InvalidMacError,
   InvalidNameError,
+  MtuOutOfRangeError,
   NamespaceDestroyedError,
   NameTakenError,
   NetlinkError,
@@ -26,6 +27,7 @@ import {
   NslabError,
   parseBridgeId,
   PermissionError,
+  SysctlNotFoundError,
   UnsupportedKindError,
   type Link,
   type Netns,
@@ -179,6 +181,17 @@ const cidrRow = (input: string, cidr: string, remove = false): BadInput => ({
     error: InvalidAddressError,
     message: /like 192\.0\.2\.1\/24 or 2001:db8::1\/64/,
     fields: { value: cidr },
+  },
+});
+/** A sysctl key that must be refused before any file under /proc/sys is opened. */
+const sysctlKeyRow = (input: string, key: string | string[], why: RegExp): BadInput => ({
+  area: 'sysctl',
+  input: `sysctl.set() of ${input}`,
+  attempt: (w) => w.ns.sysctl.set(key, 1),
+  expected: {
+    error: InvalidArgumentError,
+    message: new RegExp(`^invalid sysctl key .*: ${why.source}`),
+    fields: { value: key },
   },
 });
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
@@ -688,6 +701,65 @@ export const BAD_INPUTS: BadInput[] = [
       return `${overflows} overflow event(s); ${addrs} of ${n} address notifications arrived`;
     },
     expected: 'checks',
+  },
+  {
+    area: 'MTU',
+    input: "setMtu(65536), above the veth's IFLA_MAX_MTU",
+    attempt: (w) => w.veth.setMtu(65536),
+    expected: {
+      error: MtuOutOfRangeError,
+      message: /^setMtu: veth v0 .* takes an MTU from 68 to 65535 bytes .*received 65536; pick one in that range$/,
+      fields: { value: 65536, min: 68, max: 65535 },
+    },
+  },
+  {
+    area: 'MTU',
+    input: 'setMtu(1.5), which a Buffer write would truncate to 1',
+    attempt: (w) => w.veth.setMtu(1.5),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^setMtu: an MTU is a whole number of bytes up to 2147483647, received 1\.5$/,
+    },
+  },
+  {
+    area: 'link attribute',
+    input: 'setAlias of 256 bytes, past IFALIASZ',
+    attempt: (w) => w.veth.setAlias('x'.repeat(256)),
+    expected: { error: InvalidArgumentError, message: /^setAlias: an alias is at most 255 bytes/ },
+  },
+  {
+    area: 'link attribute',
+    input: 'addAltName of 128 bytes, past ALTIFNAMSIZ',
+    attempt: (w) => w.veth.addAltName('a'.repeat(128)),
+    expected: {
+      error: InvalidNameError,
+      message: /^invalid alternative name .*: it is 128 bytes long; the kernel allows at most 127$/,
+    },
+  },
+  sysctlKeyRow('a key outside net.', 'kernel.hostname', /only keys under net\./),
+  sysctlKeyRow('a key with "/"', 'net/ipv4/ip_forward', /it contains "\/"/),
+  sysctlKeyRow('a key with ".."', 'net.ipv4..ip_forward', /it contains "\.\."/),
+  sysctlKeyRow('a key with a NUL', 'net.ipv4.ip_forward\0', /it contains a NUL byte/),
+  sysctlKeyRow('segments that climb out of net', ['net', '..', '..', 'kernel', 'hostname'], /a segment is "\.\."/),
+  {
+    area: 'sysctl',
+    input: 'sysctl.set() of a fraction, which no integer sysctl holds',
+    attempt: (w) => w.ns.sysctl.set('net.ipv4.ip_forward', 1.5),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^invalid value 1\.5 for sysctl net\.ipv4\.ip_forward: a number must be an integer/,
+      fields: { value: 1.5 },
+    },
+  },
+  {
+    area: 'sysctl',
+    input: 'sysctl.get() of a device that is not there',
+    attempt: (w) => w.ns.sysctl.get('net.ipv6.conf.nosuch0.accept_dad'),
+    expected: {
+      error: SysctlNotFoundError,
+      message: /^no sysctl net\.ipv6\.conf\.nosuch0\.accept_dad .*\(ENOENT\): the device "nosuch0" may not exist/,
+      fields: { key: 'net.ipv6.conf.nosuch0.accept_dad' },
+    },
   },
 ];
 

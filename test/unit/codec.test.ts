@@ -14,14 +14,14 @@ import {
 } from '../../src/netlink/codec.ts';
 import { encodeIfinfomsg, IFINFOMSG_LEN } from '../../src/netlink/link.ts';
 import { encodeIfaddrmsg, IFADDRMSG_LEN } from '../../src/netlink/addr.ts';
-import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
+import { linkAdd, linkProperty, linkSet } from '../../src/rtnl/link.ts';
 import { addrAdd } from '../../src/rtnl/addr.ts';
 import { parseCidr } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { MalformedMessageError } from '../../src/errors.ts';
 import { parseMac } from '../../src/values/mac.ts';
-import { parseName } from '../../src/values/name.ts';
+import { parseAltName, parseName } from '../../src/values/name.ts';
 
 /** Hex with spaces and comments stripped: "10 00 # len" -> bytes. */
 const hex = (text: string): Buffer => Buffer.from(text.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
@@ -103,6 +103,40 @@ describe('golden bytes of the requests nslab sends', () => {
     expect(bytes).toEqual(
       hex('28000000 1000 0500 01000000 00000000   00 00 0000 05000000 00000000 01000000   0800 0a00 00000000'),
     );
+  });
+
+  test('link set mtu 1400 txqueuelen 500: IFLA_MTU and IFLA_TXQLEN as u32, no flag change', () => {
+    const bytes = capture((sock) => linkSet(sock, 5, { mtu: 1400, txQueueLen: 500 }));
+    expect(bytes).toEqual(
+      hex(`
+        30000000 1000 0500 01000000 00000000   # len 48, RTM_NEWLINK, REQUEST|ACK, seq 1
+        00 00 0000 05000000 00000000 00000000  # ifinfomsg: index 5, no flags, no change
+        0800 0400 78050000                     # IFLA_MTU 1400
+        0800 0d00 f4010000                     # IFLA_TXQLEN 500
+      `),
+    );
+  });
+
+  test('link set alias: IFLA_IFALIAS without a NUL, as iproute2 sends it; an empty one has no payload (clears it)', () => {
+    expect(capture((sock) => linkSet(sock, 5, { alias: 'up' })).subarray(32)).toEqual(hex('0600 1400 7570 0000'));
+    const cleared = capture((sock) => linkSet(sock, 5, { alias: '' }));
+    expect(cleared.readUInt32LE(0)).toBe(36);
+    expect(cleared.subarray(32)).toEqual(hex('0400 1400'));
+  });
+
+  test('link property add/del altname: RTM_NEWLINKPROP/RTM_DELLINKPROP, IFLA_PROP_LIST > IFLA_ALT_IFNAME', () => {
+    const add = capture((sock) => linkProperty(sock, 5, 'add', parseAltName('alt0')));
+    expect(add).toEqual(
+      hex(`
+        30000000 6c00 0500 01000000 00000000   # len 48, RTM_NEWLINKPROP (108), REQUEST|ACK
+        00 00 0000 05000000 00000000 00000000  # ifinfomsg: index 5
+        1000 3480                              # IFLA_PROP_LIST (52) | NLA_F_NESTED, len 16
+        0900 3500 616c7430 00 000000           #   IFLA_ALT_IFNAME (53) "alt0\\0", padded
+      `),
+    );
+    const del = capture((sock) => linkProperty(sock, 5, 'del', parseAltName('alt0')));
+    expect(del.readUInt16LE(4)).toBe(109);
+    expect(del.subarray(6)).toEqual(add.subarray(6));
   });
 
   test('addr add 192.0.2.1/24 nodad: ifaddrmsg, IFA_LOCAL, IFA_ADDRESS, IFA_FLAGS', () => {

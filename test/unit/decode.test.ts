@@ -182,6 +182,58 @@ describe('decodeLink', () => {
     });
   });
 
+  test('MTU range, queue length, alias, alternative names and IFLA_STATS64, as rtnl_fill_ifinfo puts them', () => {
+    // struct rtnl_link_stats64: __u64 counters in order; the kernel sends 25 (200 bytes) on 6.x.
+    const stats = Buffer.alloc(25 * 8);
+    [3, 4, 2 ** 40 + 7, 5, 1, 0, 2, 6, 9, 0].forEach((v, i) => stats.writeBigUInt64LE(BigInt(v), i * 8));
+    const m = decodeLink(
+      payloadOf(
+        new MessageWriter(C.RTM_NEWLINK, 0)
+          .header(ifinfomsg(C.ARPHRD_ETHER, 7, 0))
+          .string(C.IFLA_IFNAME, 'v0')
+          .u32(C.IFLA_TXQLEN, 1000)
+          .u32(C.IFLA_MIN_MTU, 68)
+          .u32(C.IFLA_MAX_MTU, 65535)
+          .string(C.IFLA_IFALIAS, 'uplink')
+          .bytes(C.IFLA_STATS64, stats)
+          .nest(C.IFLA_PROP_LIST, (p) => p.string(C.IFLA_ALT_IFNAME, 'first').string(C.IFLA_ALT_IFNAME, 'second')),
+      ),
+    );
+    expect(m).toMatchObject({
+      txQueueLen: 1000,
+      minMtu: 68,
+      maxMtu: 65535,
+      alias: 'uplink',
+      altNames: ['first', 'second'],
+    });
+    expect(m.stats).toEqual({
+      rxPackets: 3,
+      txPackets: 4,
+      rxBytes: 2 ** 40 + 7,
+      txBytes: 5,
+      rxErrors: 1,
+      txErrors: 0,
+      rxDropped: 2,
+      txDropped: 6,
+      multicast: 9,
+      collisions: 0,
+    });
+    expect(linkState(m, { addresses: [] })).toMatchObject({ altNames: ['first', 'second'], stats: m.stats });
+  });
+
+  test('an IFLA_STATS64 too short for its counters is malformed, not zeros', () => {
+    const short = payloadOf(
+      new MessageWriter(C.RTM_NEWLINK, 0).header(ifinfomsg(1, 1, 0)).bytes(C.IFLA_STATS64, Buffer.alloc(40)),
+    );
+    expect(() => decodeLink(short)).toThrow(MalformedMessageError);
+  });
+
+  test('a device without alias or alternative names has none', () => {
+    const m = decodeLink(payloadOf(new MessageWriter(C.RTM_NEWLINK, 0).header(ifinfomsg(1, 1, 0))));
+    expect(m.alias).toBeUndefined();
+    expect(linkState(m, { addresses: [] }).altNames).toEqual([]);
+  });
+
   test('a message with no attributes at all decodes to the header fields', () => {
     expect(decodeLink(ifinfomsg(1, 5, 0))).toEqual({ family: C.AF_UNSPEC, type: 1, index: 5, flags: 0, name: '' });
   });
