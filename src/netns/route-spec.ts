@@ -71,7 +71,11 @@ const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v)
 /** A device argument before it is looked up: a checked name, or a handle of this namespace. */
 type DeviceArg = IfName | Link;
 
-/** A device argument checked without a syscall: a handle of this namespace (another namespace's is refused), or a valid name. */
+/**
+ * A device argument checked before any request to the kernel: a handle of this namespace (another
+ * namespace's is refused; only an fstat of the two descriptors tells a second handle on the same
+ * namespace apart), or a valid name.
+ */
 export function checkDevice(ns: NetnsHandle, where: string, dev: unknown): DeviceArg {
   if (isLink(dev)) {
     if (dev.ns !== ns && netnsId(dev.ns.fd) !== netnsId(ns.fd)) {
@@ -129,7 +133,7 @@ export interface CheckedRoute {
 }
 
 /**
- * Checks spec whole, without a syscall. verb is "add"/"replace" (fields default as iproute2's
+ * Checks spec whole, before any request to the kernel. verb is "add"/"replace" (fields default as iproute2's
  * `ip route add`) or "del" (what is not given matches any route, as with `ip route del`).
  */
 export function checkRoute(ns: NetnsHandle, verb: 'add' | 'replace' | 'del', spec: unknown): CheckedRoute {
