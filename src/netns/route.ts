@@ -2,7 +2,7 @@
 // checked before anything is sent; a refusal is the kernel's NetlinkError, naming the request.
 import type { NetnsHandle } from '../handle/handle.ts';
 import type { Link } from '../devices/link.ts';
-import { routeAdd, routeDel, routeGet, routeList, routeReplace } from '../rtnl/route.ts';
+import { routeAdd, routeDel, routeDelIfPresent, routeGet, routeList, routeReplace } from '../rtnl/route.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { optionalInteger } from '../values/checks.ts';
 import { parseAddress } from '../values/route.ts';
@@ -37,12 +37,22 @@ export class RouteTable {
     this.ns = ns;
   }
 
-  /** `ip route add`: refused with EEXIST when the route exists. */
+  /**
+   * `ip route add`: refused with EEXIST when the route exists. In an adopted namespace (a
+   * container's, which outlives the handle) destroy() deletes the route again, as it does the
+   * devices nslab created there.
+   */
   async add(route: RouteSpec): Promise<void> {
-    routeAdd(this.ns.rtnl, resolveRoute(this.ns, checkRoute(this.ns, 'add', route)));
+    const request = resolveRoute(this.ns, checkRoute(this.ns, 'add', route));
+    routeAdd(this.ns.rtnl, request);
+    if (!this.ns.owned)
+      this.ns.cleanup.defer('delete a route nslab added', () => routeDelIfPresent(this.ns.rtnl, request));
   }
 
-  /** `ip route replace`: adds the route, or replaces the one with its destination, table and metric. */
+  /**
+   * `ip route replace`: adds the route, or replaces the one with its destination, table and
+   * metric. Not undone by destroy() in an adopted namespace: what it replaced cannot be restored.
+   */
   async replace(route: RouteSpec): Promise<void> {
     routeReplace(this.ns.rtnl, resolveRoute(this.ns, checkRoute(this.ns, 'replace', route)));
   }

@@ -109,6 +109,19 @@ export function routeDel(sock: NetlinkSocket, r: RouteRequest): void {
 }
 
 /**
+ * routeDel of the route r added, if it is still there: the undo of an add. Scope NOWHERE matches
+ * any scope; ESRCH (deleted already) and ENODEV (its device went, and the route with it) are
+ * the route being gone.
+ */
+export function routeDelIfPresent(sock: NetlinkSocket, r: RouteRequest): void {
+  try {
+    routeDel(sock, { ...r, scope: C.RT_SCOPE_NOWHERE });
+  } catch (error) {
+    if (!hasErrno(error, 'ESRCH') && !hasErrno(error, 'ENODEV')) throw error;
+  }
+}
+
+/**
  * The routes of one family, of one table or all (table undefined). Strict checking is on, so
  * the kernel filters by table itself; a table that does not exist yet holds no routes, which
  * the kernel reports as ENOENT.

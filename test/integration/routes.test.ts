@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
 import {
+  adoptNetns,
   DeviceNotFoundError,
   InvalidAddressError,
   InvalidArgumentError,
@@ -178,6 +179,25 @@ describe('replace and del', () => {
     await netns.route.del({ dst: '198.51.100.0/24', table: 100 });
     expect(await ipRoutes(netns, 4, 100)).toEqual([]);
     expect((await ipRoutes(netns, 4)).map((r) => r.dst)).toContain('198.51.100.0/24');
+  });
+});
+
+describe('in an adopted namespace', () => {
+  test("destroy() deletes the routes nslab added, and leaves the namespace's own", async ({ makeNetns }) => {
+    const owner = await makeNetns({ label: 'route-owner', pin: true });
+    await wired(owner);
+    await owner.route.add({ dst: '198.51.100.0/24', via: '192.0.2.254' });
+    const adopted = await adoptNetns({ path: owner.pinPath! }, 'route-adopted');
+    await adopted.route.add({ dst: '203.0.113.0/24', via: '192.0.2.253', table: 100 });
+    await adopted.route.add({ dst: '2001:db8:1::/48', via: '2001:db8::fe' });
+    await adopted.route.add({ dst: 'default', via: '192.0.2.252' });
+    // Deleted by hand already: the undo finds it gone.
+    await adopted.route.del({ dst: 'default' });
+    const dsts = async (): Promise<string[]> =>
+      (await oracleRoutes(owner, 'all')).map((r) => String(r.dst)).filter((d) => /^(198|203|2001:db8:1::)/.test(d));
+    expect((await dsts()).sort()).toEqual(['198.51.100.0/24', '2001:db8:1::/48', '203.0.113.0/24']);
+    await adopted.destroy();
+    expect(await dsts()).toEqual(['198.51.100.0/24']);
   });
 });
 
