@@ -147,14 +147,12 @@ function decodeNexthops(raw: Buffer, family: 4 | 6, payload: Buffer): NexthopMes
     if (len < RTNEXTHOP_LEN || at + len > raw.length)
       malformed(`a next hop of ${len} bytes in ${raw.length} bytes of RTA_MULTIPATH`, payload);
     const attrs = parseAttrs(raw.subarray(at, at + len), RTNEXTHOP_LEN);
-    const hop: NexthopMessage = {
+    hops.push({
       index: raw.readInt32LE(at + 4),
       weight: raw.readUInt8(at + 3) + 1,
       flags: raw.readUInt8(at + 2),
-    };
-    const gateway = addressOf(attrs, C.RTA_GATEWAY, family, payload);
-    if (gateway) hop.gateway = gateway;
-    hops.push(hop);
+      gateway: addressOf(attrs, C.RTA_GATEWAY, family, payload),
+    });
     at += (len + 3) & ~3;
   }
   return hops;
@@ -171,8 +169,11 @@ export function decodeRoute(payload: Buffer): RouteMessage {
       payload,
     );
   const a = parseAttrs(payload, RTMSG_LEN);
-  const msg: RouteMessage = {
+  const metrics = a.get(C.RTA_METRICS);
+  const multipath = a.get(C.RTA_MULTIPATH);
+  return {
     family,
+    dst: addressOf(a, C.RTA_DST, family, payload),
     dstLength: payload.readUInt8(1),
     srcLength: payload.readUInt8(2),
     tos: payload.readUInt8(3),
@@ -181,20 +182,13 @@ export function decodeRoute(payload: Buffer): RouteMessage {
     scope: payload.readUInt8(6),
     type: payload.readUInt8(7),
     flags: payload.readUInt32LE(8),
-  };
-  const optional: Partial<RouteMessage> = {
-    dst: addressOf(a, C.RTA_DST, family, payload),
     gateway: addressOf(a, C.RTA_GATEWAY, family, payload),
     index: attrU32(a, C.RTA_OIF),
     inputIndex: attrU32(a, C.RTA_IIF),
     prefsrc: addressOf(a, C.RTA_PREFSRC, family, payload),
     priority: attrU32(a, C.RTA_PRIORITY),
+    mtu: metrics ? attrU32(parseAttrs(metrics), C.RTAX_MTU) : undefined,
     mark: attrU32(a, C.RTA_MARK),
+    nexthops: multipath ? decodeNexthops(multipath, family, payload) : undefined,
   };
-  const metrics = a.get(C.RTA_METRICS);
-  if (metrics) optional.mtu = attrU32(parseAttrs(metrics), C.RTAX_MTU);
-  const multipath = a.get(C.RTA_MULTIPATH);
-  if (multipath) optional.nexthops = decodeNexthops(multipath, family, payload);
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(msg, { [k]: v });
-  return msg;
 }

@@ -61,19 +61,19 @@ const prefix = (m: RouteMessage): string =>
     ? 'default'
     : `${m.dst ?? (m.family === 4 ? '0.0.0.0' : '::')}/${m.dstLength}`;
 
+/** A device's name by index; "index N" for one the namespace no longer has. */
+const nameOf = (names: Map<number, string>, index: number | undefined): string | undefined =>
+  index === undefined ? undefined : (names.get(index) ?? `index ${index}`);
+
 const nexthopState = (h: NexthopMessage, names: Map<number, string>): NexthopState => ({
   via: h.gateway,
-  dev: names.get(h.index),
+  dev: nameOf(names, h.index),
   weight: h.weight,
 });
 
-/** Drops the fields a route does not have, so that views compare and print like iproute2's JSON. */
-const defined = <T extends object>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-
 /** A route message as users read it; devices named from names (see deviceNames). */
 export function routeView(m: RouteMessage, names: Map<number, string>): Route {
-  return defined({
+  return {
     family: m.family,
     dst: prefix(m),
     type: formatRouteType(m.type),
@@ -81,12 +81,12 @@ export function routeView(m: RouteMessage, names: Map<number, string>): Route {
     protocol: formatProtocol(m.protocol),
     scope: formatScope(m.scope),
     via: m.gateway,
-    dev: m.index === undefined ? undefined : (names.get(m.index) ?? `index ${m.index}`),
+    dev: nameOf(names, m.index),
     src: m.prefsrc,
     metric: m.priority,
     mtu: m.mtu,
-    nexthops: m.nexthops?.map((h) => defined(nexthopState(h, names))),
-  });
+    nexthops: m.nexthops?.map((h) => nexthopState(h, names)),
+  };
 }
 
 /** `ip route get`'s answer: where the kernel would send a packet to dst. */
@@ -113,19 +113,17 @@ export interface RouteLookup {
 
 /** A lookup's answer as users read it; from is the source the caller asked about. */
 export function lookupView(m: RouteMessage, names: Map<number, string>, from: string | undefined): RouteLookup {
-  const name = (i: number | undefined): string | undefined =>
-    i === undefined ? undefined : (names.get(i) ?? `index ${i}`);
-  return defined({
+  return {
     dst: m.dst ?? '',
     type: formatRouteType(m.type),
     table: formatTable(m.table),
     via: m.gateway,
-    dev: name(m.index),
+    dev: nameOf(names, m.index),
     src: m.prefsrc,
     from,
-    iif: name(m.inputIndex),
+    iif: nameOf(names, m.inputIndex),
     mark: m.mark,
-  });
+  };
 }
 
 /** One route on one line, in `ip route` order: "198.51.100.0/24 via 192.0.2.254 dev br0 table 100 metric 5". */
