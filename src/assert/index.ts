@@ -12,12 +12,15 @@ import { toHavePorts } from './to-have-ports.ts';
 import { toHaveMtu } from './to-have-mtu.ts';
 import { toHaveStatsSince, type StatsIncrease } from './to-have-stats-since.ts';
 import type { LinkStats } from '../netlink/link.ts';
+import { toHaveRoute, type RouteOptions } from './to-have-route.ts';
+import { toRoute, type LookupOptions } from './to-route.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
 import type { Operstate } from '../values/operstate.ts';
 
-export const matchers = {
+/** The matchers whose receiver is a device handle. */
+export const deviceMatchers = {
   toHaveCarrier,
   toBeAdminUp,
   toBeRunning,
@@ -32,7 +35,12 @@ export const matchers = {
   toHaveStatsSince,
 };
 
-/** The matchers as they read on expect(device): all wait for the kernel, so all are awaited. */
+/** The matchers whose receiver is a namespace. */
+export const namespaceMatchers = { toHaveRoute, toRoute };
+
+export const matchers = { ...deviceMatchers, ...namespaceMatchers };
+
+/** The matchers as they read on expect(device) and expect(ns): all wait for the kernel, so all are awaited. */
 export interface NslabMatchers<R = unknown> {
   /** Waits until the device has carrier (IFLA_CARRIER). */
   toHaveCarrier(options?: WaitOption): Promise<R>;
@@ -61,6 +69,10 @@ export interface NslabMatchers<R = unknown> {
    * `const mark = await port.stats(); ...; await expect(port).toHaveStatsSince(mark, { rxPackets: 3 })`.
    */
   toHaveStatsSince(mark: LinkStats, increase: StatsIncrease, options?: WaitOption): Promise<R>;
+  /** On a namespace: waits until it has a route to dst ("198.51.100.0/24", "default"), with the gateway, device, table, metric and type asked for. */
+  toHaveRoute(dst: string, options?: RouteOptions): Promise<R>;
+  /** On a namespace: waits until the kernel routes a packet to this address (`ip route get`) via the gateway and device asked for. */
+  toRoute(dst: string, options?: LookupOptions): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, Operstate, StatsIncrease };
+export type { WaitOption, AddressOptions, RouteOptions, LookupOptions, Operstate, StatsIncrease };

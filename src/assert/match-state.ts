@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import type { MatcherState } from 'vitest';
 import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
-import { waitDefaults } from '../sys/poll.ts';
+import { waitDefaults, type Waited } from '../sys/poll.ts';
 import { waitForState } from '../wait/state.ts';
 
 /** How long a matcher waits for the kernel. */
@@ -13,17 +13,7 @@ export interface WaitOption {
   timeout?: number;
 }
 
-export interface StateSpec {
-  /** Does the device's state satisfy the matcher? */
-  holds: (state: LinkState) => boolean;
-  /** The expectation, in words or as a value. */
-  expected: string;
-  /** Whether the matcher takes an expected value: the header reads toHaveMac(expected), or toHaveCarrier(). */
-  takesExpected: boolean;
-  /** The part of the state the matcher is about. */
-  received: (state: LinkState) => unknown;
-  timeout?: number | undefined;
-}
+export type StateSpec = WaitSpec<LinkState>;
 
 export interface MatcherResult {
   pass: boolean;
@@ -60,16 +50,38 @@ export function requireOptions(matcher: string, options: unknown): WaitOption {
   return options as WaitOption;
 }
 
-export async function matchState(
+/** What a wait shows when it is explained: whose state, and the state itself. */
+export interface WaitSubject<T> {
+  /** Whose state it is, for the line before it: "The kernel's state of bridge br0 (index 2) in ns1". */
+  title: string;
+  /** Waits, until the deadline, for the condition. */
+  wait: (condition: (value: T) => boolean, timeout: number) => Promise<Waited<T>>;
+  /** The whole state as printed after the title. */
+  render: (value: T) => string;
+}
+
+/** What a matcher waits for on any subject: StateSpec's fields over a value of type T. */
+export interface WaitSpec<T> {
+  holds: (value: T) => boolean;
+  expected: string;
+  takesExpected: boolean;
+  received: (value: T) => unknown;
+  timeout?: number | undefined;
+}
+
+/**
+ * The one wait every nslab matcher makes: for the state (or its negation under .not) until one
+ * deadline, then an explanation with the expectation, the relevant value and the whole state seen.
+ */
+export async function matchWait<T>(
   ctx: MatcherState,
   matcher: string,
-  received: unknown,
-  spec: StateSpec,
+  subject: WaitSubject<T>,
+  spec: WaitSpec<T>,
 ): Promise<MatcherResult> {
-  const link = requireLink(matcher, received);
   const want = !ctx.isNot;
   const timeout = spec.timeout ?? waitDefaults.timeout;
-  const waited = await waitForState(link, (s) => spec.holds(s) === want, { timeout });
+  const waited = await subject.wait((v) => spec.holds(v) === want, timeout);
   const pass = waited.met ? want : !want;
   const { utils } = ctx;
   return {
@@ -82,8 +94,27 @@ export async function matchState(
         `Expected: ${ctx.isNot ? 'not ' : ''}${utils.printExpected(spec.expected)}`,
         `Received: ${utils.printReceived(spec.received(waited.value))}`,
         '',
-        `The kernel's state of ${link} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
-        JSON.stringify(waited.value, null, 2),
+        `${subject.title} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
+        subject.render(waited.value),
       ].join('\n'),
   };
+}
+
+export async function matchState(
+  ctx: MatcherState,
+  matcher: string,
+  received: unknown,
+  spec: StateSpec,
+): Promise<MatcherResult> {
+  const link = requireLink(matcher, received);
+  return matchWait(
+    ctx,
+    matcher,
+    {
+      title: `The kernel's state of ${link}`,
+      wait: (condition, timeout) => waitForState(link, condition, { timeout }),
+      render: (value) => JSON.stringify(value, null, 2),
+    },
+    spec,
+  );
 }

@@ -18,6 +18,12 @@ import { withNetns } from './switch.ts';
 import { tryBind, type BindResult } from './bind-probe.ts';
 import { Sysctls } from './sysctl.ts';
 
+/**
+ * The notification socket's receive buffer limit (charged only for what is queued). Route
+ * notifications come three or four to a link's up or down (its IPv6 link-local and multicast
+ * routes), so the 1 MiB that held 400 link changes with their addresses is 4 MiB with routes.
+ */
+const EVENT_BUFFER = 4 << 20;
 /** Numbers the programs ns.exec() runs, for their marks. */
 let programs = 0;
 const SURVIVED_OWNED = `nslab killed every process in the namespace: these run outside it, or SIGKILL did not end them within ${STOP_TIMEOUT_MS} ms.`;
@@ -101,12 +107,12 @@ export class NetnsHandle implements AsyncDisposable {
     return withNetns(this.fd, fn);
   }
 
-  /** Link and address notifications of this namespace, started on first use. */
+  /** Link, address and route notifications of this namespace, started on first use. */
   get events(): EventStream {
     if (this.destroyed) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {
       const stream = new EventStream(
-        this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: 1 << 20 })),
+        this.run(() => new NetlinkSocket({ groups: EVENT_GROUPS, receiveBuffer: EVENT_BUFFER })),
         this.label,
       );
       this.eventStream = stream;

@@ -6,6 +6,7 @@ import { decodeFlags } from '../values/flags.ts';
 import { operstateOf } from '../values/operstate.ts';
 import { performance } from 'node:perf_hooks';
 import { AF_BRIDGE } from '../sys/constants.ts';
+import { formatRoute } from './route-view.ts';
 
 function describeLink(s: LinkState): string {
   const parts = [
@@ -33,18 +34,26 @@ function describeEvent(e: KernelEvent, now: number): string {
     const bridgeView = l.family === AF_BRIDGE ? ' (as a bridge port)' : '';
     return `  ${ago} ${e.action}link ${l.name}${bridgeView} <${decodeFlags(l.flags).join(',')}> operstate ${operstateOf(l.operstate)} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
   }
+  if (e.kind === 'route') {
+    const r = e.route;
+    const dst = r.dst === undefined && r.dstLength === 0 ? 'default' : `${r.dst}/${r.dstLength}`;
+    return `  ${ago} ${e.action}route ${dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.index ? ` index ${r.index}` : ''} table ${r.table}`;
+  }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }
 
-/** The devices of ns with their state, then its last link/address events (newest last). */
+/** The devices of ns with their state, its routes of table main, then its last link/address/route events (newest last). */
 export async function describeTopology(ns: Netns, maxEvents = 30): Promise<string> {
   if (ns.destroyed) return `namespace ${ns.label}: destroyed`;
   const links = await ns.links();
+  const routes = await ns.route.list();
   const events = ns.events.history.slice(-maxEvents);
   const now = performance.now();
   return [
     `namespace ${ns.label}${ns.pinPath ? ` (pinned at ${ns.pinPath})` : ''}:`,
     ...links.map(describeLink),
+    routes.length ? 'routes (table main):' : 'routes (table main): none',
+    ...routes.map((r) => `  ${formatRoute(r)}`),
     events.length ? `recent events:` : 'recent events: none',
     ...events.map((e) => describeEvent(e, now)),
   ].join('\n');

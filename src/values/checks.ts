@@ -29,3 +29,15 @@ export function requireOneOf<T extends string>(value: unknown, choices: readonly
   }
   return value as T;
 }
+
+/** An optional integer option from min to max (undefined when left out), refused in words that name where, name and range. */
+export function optionalInteger(
+  where: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number | undefined {
+  const refusal = (v: string): string => `${where}: ${name} must be an integer from ${min} to ${max}, received ${v}`;
+  return value === undefined ? undefined : requireInteger(value, min, max, refusal);
+}

@@ -6,10 +6,10 @@ import { pollUntil, waitDefaults, type Waited } from '../sys/poll.ts';
 
 export { configureWaits, pollUntil, waitDefaults, type PollOptions, type Waited } from '../sys/poll.ts';
 
-/** Waits for state in ns: re-reads on each of its link/address notifications and every 10 ms. */
+/** Waits for state in ns: re-reads on each of its link, address and route notifications and every 10 ms. */
 export function until<T>(
   ns: NetnsHandle,
-  read: () => T,
+  read: () => T | Promise<T>,
   condition: (value: T) => boolean,
   timeoutMs = waitDefaults.timeout,
 ): Promise<Waited<T>> {

@@ -3,11 +3,13 @@
 import { stripVTControlCharacters } from 'node:util';
 import type { MatcherState } from 'vitest';
 import { expect } from '../../src/vitest.ts';
-import { matchers } from '../../src/assert/index.ts';
+import { deviceMatchers, matchers } from '../../src/assert/index.ts';
 import type { LinkState } from '../../src/index.ts';
 
 export type MatcherName = keyof typeof matchers;
-export const MATCHER_NAMES = Object.keys(matchers) as MatcherName[];
+export type DeviceMatcherName = keyof typeof deviceMatchers;
+/** The matchers whose receiver is a device (the namespace matchers have tests of their own). */
+export const MATCHER_NAMES = Object.keys(deviceMatchers) as DeviceMatcherName[];
 
 type Outcome = { pass: boolean; message: () => string };
 type AnyMatcher = (this: MatcherState, received: unknown, ...args: unknown[]) => Promise<Outcome>;
@@ -36,15 +38,24 @@ expect.extend({
 });
 
 /** Runs a matcher and returns its verdict and its message, whichever way it went. */
+export async function verdict(
+  received: unknown,
+  name: MatcherName,
+  ...args: unknown[]
+): Promise<{ pass: boolean; message: string }> {
+  const box: { outcome?: Outcome } = {};
+  await (expect(received) as unknown as { nslabExplain(...a: unknown[]): Promise<void> }).nslabExplain(name, args, box);
+  return { pass: box.outcome!.pass, message: stripVTControlCharacters(box.outcome!.message()) };
+}
+
+/** verdict() of a device matcher, with its message taken apart. */
 export async function explain(
   received: unknown,
   name: MatcherName,
   ...args: unknown[]
 ): Promise<{ pass: boolean; message: string; report: Report }> {
-  const box: { outcome?: Outcome } = {};
-  await (expect(received) as unknown as { nslabExplain(...a: unknown[]): Promise<void> }).nslabExplain(name, args, box);
-  const message = stripVTControlCharacters(box.outcome!.message());
-  return { pass: box.outcome!.pass, message, report: parseReport(message) };
+  const { pass, message } = await verdict(received, name, ...args);
+  return { pass, message, report: parseReport(message) };
 }
 
 /**

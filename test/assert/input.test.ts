@@ -14,10 +14,10 @@ import {
   type Netns,
 } from '../../src/index.ts';
 import { ipLinks } from '../helpers/oracle.ts';
-import { assertion, failure, MATCHER_NAMES, type MatcherName } from './helpers.ts';
+import { assertion, failure, MATCHER_NAMES, type DeviceMatcherName } from './helpers.ts';
 
 /** Arguments each matcher accepts, for calls whose receiver or options are the thing under test. */
-async function validArgs(ns: Netns): Promise<Record<MatcherName, unknown[]>> {
+async function validArgs(ns: Netns): Promise<Record<DeviceMatcherName, unknown[]>> {
   const br = await ns.addBridge('vbr0');
   return {
     toHaveCarrier: [],

@@ -15,6 +15,7 @@ import { decodeAddr } from '../../src/netlink/addr.ts';
 import { align4, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages } from '../../src/netlink/codec.ts';
 import type { Attrs, NetlinkMessage } from '../../src/netlink/codec.ts';
 import { decodeLink } from '../../src/netlink/link.ts';
+import { decodeRoute } from '../../src/netlink/route.ts';
 import { formatMac, parseMac } from '../../src/values/mac.ts';
 import { addrAdd, addrDel } from '../../src/rtnl/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
@@ -28,7 +29,9 @@ import {
   encodeAck,
   encodeAddrMessage,
   encodeLinkMessage,
+  encodeRouteMessage,
   linkMessage,
+  routeCase,
 } from './messages.ts';
 import { optional, s32, u16, u32, u8, unicastMac } from './messages.ts';
 import { parseMacOption } from '../../src/values/mac.ts';
@@ -46,6 +49,19 @@ describe('round trips', () => {
       'decodeLink round trip',
       fc.property(linkMessage, (m) => {
         expect(decodeLink(encodeLinkMessage(m))).toEqual(m);
+      }),
+    );
+  });
+
+  test('route messages: rtmsg fields, the whole table, metrics, next hops; the addresses parse back to their bytes', async () => {
+    await checkProperty(
+      'decodeRoute round trip',
+      fc.property(routeCase, (c) => {
+        const { dst, gateway, prefsrc, nexthops, ...rest } = decodeRoute(encodeRouteMessage(c));
+        expect(rest).toEqual(c.message);
+        const back = (a: string | undefined): Buffer | undefined => (a === undefined ? undefined : ipBytes(a));
+        expect([back(dst), back(gateway), back(prefsrc)]).toEqual([c.dst, c.gateway, c.prefsrc]);
+        expect(nexthops?.map((h) => ({ ...h, gateway: back(h.gateway) }))).toEqual(c.nexthops);
       }),
     );
   });
@@ -307,12 +323,14 @@ function damaged(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Buffer> {
 describe('malformed bytes', () => {
   const linkBytes = linkMessage.map(encodeLinkMessage);
   const addrBytes = addrCase.map(encodeAddrMessage);
+  const routeBytes = routeCase.map(encodeRouteMessage);
   const asDatagram = (payload: Buffer, type: number): Buffer =>
     Buffer.from(new MessageWriter(type, 0).header(payload).finish(1));
 
   test.each([
     ['decodeLink', linkBytes, decodeLink],
     ['decodeAddr', addrBytes, decodeAddr],
+    ['decodeRoute', routeBytes, decodeRoute],
   ] as const)('%s: returns or raises NslabError, its output bounded by its input', async (name, valid, decode) => {
     await checkProperty(
       `${name} on damaged bytes`,

@@ -1,6 +1,6 @@
 // Random messages as the kernel would send them, for the codec's round-trip properties: each
 // arbitrary yields a decoded value and the bytes the kernel would put on the wire for it. The
-// fixed headers are written from the UAPI layouts (if_link.h, if_addr.h, netlink.h) with plain
+// fixed headers are written from the UAPI layouts (if_link.h, if_addr.h, rtnetlink.h, netlink.h) with plain
 // Buffer writes, not with nslab's encoders; attributes with MessageWriter, which the golden-byte
 // tests (test/unit/codec.test.ts) pin to the wire format.
 import fc from 'fast-check';
@@ -13,6 +13,7 @@ import {
   type LinkStats,
   type TunInfo,
 } from '../../src/netlink/link.ts';
+import type { RouteMessage } from '../../src/netlink/route.ts';
 import type { BridgeId } from '../../src/values/bridge-id.ts';
 import { formatMac } from '../../src/values/mac.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -224,6 +225,99 @@ export function encodeAddrMessage(c: AddrCase): Buffer {
   if (m.family === 4) w.bytes(C.IFA_LOCAL, c.raw);
   if (m.label !== undefined) w.string(C.IFA_LABEL, m.label);
   if (c.flagsAttr) w.u32(C.IFA_FLAGS, m.flags);
+  return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
+}
+
+/** A route message with the raw bytes of its addresses (the decoded text is checked by parsing it back). */
+export interface RouteCase {
+  message: Omit<RouteMessage, 'dst' | 'gateway' | 'prefsrc' | 'nexthops'>;
+  dst: Buffer | undefined;
+  gateway: Buffer | undefined;
+  prefsrc: Buffer | undefined;
+  nexthops: Array<{ index: number; weight: number; flags: number; gateway: Buffer | undefined }> | undefined;
+  /** Whether the kernel sent RTA_TABLE (it always does; a table above 255 cannot do without). */
+  tableAttr: boolean;
+}
+
+export const routeCase: fc.Arbitrary<RouteCase> = fc.constantFrom(4 as const, 6 as const).chain((family) => {
+  const bytes = fc
+    .uint8Array({ minLength: family === 4 ? 4 : 16, maxLength: family === 4 ? 4 : 16 })
+    .map((b) => Buffer.from(b));
+  const hop = fc.record({ index: s32, weight: fc.integer({ min: 1, max: 256 }), flags: u8, gateway: optional(bytes) });
+  return fc
+    .record({
+      family: fc.constant(family),
+      dstLength: fc.integer({ min: 0, max: family === 4 ? 32 : 128 }),
+      srcLength: u8,
+      tos: u8,
+      table: u32,
+      protocol: u8,
+      scope: u8,
+      type: u8,
+      flags: u32,
+      index: optional(u32),
+      inputIndex: optional(u32),
+      priority: optional(u32),
+      mtu: optional(u32),
+      mark: optional(u32),
+      tableAttr: fc.boolean(),
+      dst: optional(bytes),
+      gateway: optional(bytes),
+      prefsrc: optional(bytes),
+      nexthops: optional(fc.array(hop, { minLength: 1, maxLength: 4 })),
+    })
+    .map(({ tableAttr, dst, gateway, prefsrc, nexthops, ...m }) => ({
+      // Without RTA_TABLE the table is rtm_table's one byte.
+      message: defined({ ...m, table: tableAttr || m.table > 255 ? m.table : m.table & 0xff }),
+      tableAttr: tableAttr || m.table > 255,
+      dst,
+      gateway,
+      prefsrc,
+      nexthops,
+    }));
+});
+
+/** The payload of an RTM_NEWROUTE the kernel would send for c (fib_dump_info, rt6_fill_node). */
+export function encodeRouteMessage(c: RouteCase): Buffer {
+  const { message: m } = c;
+  const header = Buffer.alloc(12);
+  header.writeUInt8(m.family === 4 ? C.AF_INET : C.AF_INET6, 0);
+  header.writeUInt8(m.dstLength, 1);
+  header.writeUInt8(m.srcLength, 2);
+  header.writeUInt8(m.tos, 3);
+  header.writeUInt8(m.table > 255 ? C.RT_TABLE_COMPAT : m.table, 4);
+  header.writeUInt8(m.protocol, 5);
+  header.writeUInt8(m.scope, 6);
+  header.writeUInt8(m.type, 7);
+  header.writeUInt32LE(m.flags, 8);
+  const w = new MessageWriter(C.RTM_NEWROUTE, 0).header(header);
+  if (c.tableAttr) w.u32(C.RTA_TABLE, m.table);
+  if (c.dst) w.bytes(C.RTA_DST, c.dst);
+  if (m.priority !== undefined) w.u32(C.RTA_PRIORITY, m.priority);
+  if (c.prefsrc) w.bytes(C.RTA_PREFSRC, c.prefsrc);
+  if (m.mtu !== undefined) w.nest(C.RTA_METRICS, (x) => x.u32(C.RTAX_MTU, m.mtu!));
+  if (c.gateway) w.bytes(C.RTA_GATEWAY, c.gateway);
+  if (m.index !== undefined) w.u32(C.RTA_OIF, m.index);
+  if (m.inputIndex !== undefined) w.u32(C.RTA_IIF, m.inputIndex);
+  if (m.mark !== undefined) w.u32(C.RTA_MARK, m.mark);
+  if (c.nexthops) {
+    // struct rtnexthop: len (u16), flags, hops (weight - 1), ifindex (s32); then the hop's RTA_GATEWAY.
+    const hops = c.nexthops.map((h) => {
+      const gw = h.gateway ? Buffer.alloc(4 + h.gateway.length) : Buffer.alloc(0);
+      if (h.gateway) {
+        gw.writeUInt16LE(4 + h.gateway.length, 0);
+        gw.writeUInt16LE(C.RTA_GATEWAY, 2);
+        h.gateway.copy(gw, 4);
+      }
+      const head = Buffer.alloc(8);
+      head.writeUInt16LE(8 + gw.length, 0);
+      head.writeUInt8(h.flags, 2);
+      head.writeUInt8(h.weight - 1, 3);
+      head.writeInt32LE(h.index, 4);
+      return Buffer.concat([head, gw]);
+    });
+    w.bytes(C.RTA_MULTIPATH, Buffer.concat(hops));
+  }
   return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
 }
 

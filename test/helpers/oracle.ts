@@ -314,3 +314,80 @@ export function comparableState(s: LinkState): ComparableState {
  */
 export const procSysIn = (pinPath: string, path: string): string =>
   execFileSync('nsenter', [`--net=${pinPath}`, '--', 'cat', `/proc/sys/${path}`], { encoding: 'utf8' }).trim();
+/** One route as `ip -json route show` prints it (fields iproute2 leaves out take their defaults). */
+export interface IpRoute {
+  type?: string;
+  /** "default", a prefix, or a bare address for a host route (/32, /128). */
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  table?: string;
+  protocol?: string;
+  scope?: string;
+  prefsrc?: string;
+  metric?: number;
+  metrics?: Array<{ mtu?: number }>;
+  nexthops?: Array<{ gateway?: string; dev?: string; weight: number }>;
+}
+
+/**
+ * `ip -json -4|-6 route show table TABLE` ("main" as `ip route show`, or "all"). A table the
+ * kernel has not created yet holds no routes, which iproute2 reports as an error.
+ */
+export async function ipRoutes(ns: Runner, family: 4 | 6, table: string | number = 'main'): Promise<IpRoute[]> {
+  const r = await ns.exec('ip', ['-json', `-${family}`, 'route', 'show', 'table', String(table)], { reject: false });
+  if (r.exitCode !== 0 && /FIB table does not exist/.test(String(r.stderr))) return [];
+  if (r.exitCode !== 0) throw new Error(`ip route show failed: ${String(r.stderr)}`);
+  return parseIpJson<IpRoute[]>(r.stdout);
+}
+
+/** `ip -json route get DST ...ARGS`: iproute2's own lookup, or the kernel's refusal (its stderr) when there is no route. */
+export async function ipRouteGet(ns: Runner, dst: string, args: string[] = []): Promise<Record<string, unknown>> {
+  const r = await ns.exec('ip', ['-json', 'route', 'get', dst, ...args], { reject: false });
+  if (r.exitCode !== 0) return { refused: String(r.stderr).trim() };
+  return (JSON.parse(String(r.stdout)) as Array<Record<string, unknown>>)[0]!;
+}
+
+const TABLE_NAMES = new Set(['main', 'local', 'default']);
+
+const tableOf = (t: string): string | number => (TABLE_NAMES.has(t) ? t : Number(t));
+
+/**
+ * An iproute2 route in the shape of nslab's Route (src/netns/route-view.ts), so tests compare
+ * the two whole: iproute2 leaves out what has its default (type unicast, protocol boot, scope
+ * global; the table when it is main or the one listed) and prints host routes without their
+ * prefix length. listed: the table the routes were listed from ("all" for every table).
+ */
+export function comparableRoute(r: IpRoute, family: 4 | 6, listed: string | number = 'main'): Record<string, unknown> {
+  const dst = r.dst === 'default' || r.dst.includes('/') ? r.dst : `${r.dst}/${family === 4 ? 32 : 128}`;
+  const table = tableOf(r.table ?? (listed === 'all' ? 'main' : String(listed)));
+  const view: Record<string, unknown> = {
+    family,
+    dst,
+    type: r.type ?? 'unicast',
+    table,
+    protocol: r.protocol ?? 'boot',
+    scope: r.scope ?? 'global',
+    via: r.gateway,
+    dev: r.dev,
+    src: r.prefsrc,
+    metric: r.metric,
+    mtu: r.metrics?.find((m) => m.mtu !== undefined)?.mtu,
+    nexthops: r.nexthops?.map((h) =>
+      Object.fromEntries(
+        Object.entries({ via: h.gateway, dev: h.dev, weight: h.weight }).filter(([, v]) => v !== undefined),
+      ),
+    ),
+  };
+  return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined));
+}
+
+/** Every route of the namespace, both families, of one table or all, as comparableRoute shapes them. */
+export async function oracleRoutes(
+  ns: Runner,
+  table: string | number = 'main',
+): Promise<Array<Record<string, unknown>>> {
+  const v4 = (await ipRoutes(ns, 4, table)).map((r) => comparableRoute(r, 4, table));
+  const v6 = (await ipRoutes(ns, 6, table)).map((r) => comparableRoute(r, 6, table));
+  return [...v4, ...v6];
+}

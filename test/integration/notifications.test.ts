@@ -1,4 +1,4 @@
-// Link and address notifications, and what happens when the kernel drops them (ENOBUFS).
+// Link, address and route notifications, and what happens when the kernel drops them (ENOBUFS).
 import { constants } from 'node:os';
 import { describe, expect, test, vi } from 'vitest';
 import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from '../../src/index.ts';
@@ -78,6 +78,38 @@ describe('ns.events', () => {
     expect(ours).toEqual(['addr:new', 'addr:del', 'link:del']);
     expect(seen.every((e, i) => i === 0 || e.at >= seen[i - 1]!.at)).toBe(true);
     expect(ns.events.history.slice(-seen.length)).toEqual(seen);
+  });
+
+  test('newroute and delroute, IPv4 and IPv6, with the decoded route', async () => {
+    await using ns = await createNetns();
+    const [v0, v1] = await ns.addVeth('v0', { peerName: 'v1' });
+    await v0!.up();
+    await v1!.up();
+    await v0!.addAddress('192.0.2.1/24');
+    await v0!.addAddress('2001:db8::1/64', { dad: false });
+    const routeEvent =
+      (action: 'new' | 'del', dst: string) =>
+      (e: KernelEvent): boolean =>
+        e.kind === 'route' && e.action === action && e.route.dst === dst;
+    const added = nextEvent(ns.events, routeEvent('new', '198.51.100.0'));
+    await ns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.254', table: 100, metric: 7 });
+    const addedEvent = await added;
+    expect(addedEvent.kind === 'route' && addedEvent.route).toMatchObject({
+      family: 4,
+      dstLength: 24,
+      gateway: '192.0.2.254',
+      index: v0!.index,
+      table: 100,
+      priority: 7,
+      type: C.RTN_UNICAST,
+    });
+    const added6 = nextEvent(ns.events, routeEvent('new', '2001:db8:1::'));
+    await ns.route.add({ dst: '2001:db8:1::/48', via: '2001:db8::fe' });
+    const added6Event = await added6;
+    expect(added6Event.kind === 'route' && added6Event.route).toMatchObject({ family: 6, gateway: '2001:db8::fe' });
+    const deleted = nextEvent(ns.events, routeEvent('del', '198.51.100.0'));
+    await ns.route.del({ dst: '198.51.100.0/24', table: 100 });
+    await deleted;
   });
 
   test('history keeps the latest 256 events, oldest first', async () => {
@@ -287,6 +319,25 @@ describe('overflow', () => {
       expect(received + after).toBeLessThan(400);
     } finally {
       sock.close();
+    }
+  });
+
+  test('a burst of route changes overflows the same way: "overflow", then route events again', async () => {
+    await using ns = await createNetns();
+    const [v0] = await ns.addVeth('v0', { peerName: 'v1' });
+    await v0!.up();
+    await v0!.addAddress('192.0.2.1/24');
+    const stream = new EventStream(tinySocket(ns));
+    try {
+      const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
+      for (let i = 0; i < 200; i++) await ns.route.add({ dst: `198.51.100.${i}/32`, dev: v0! });
+      await overflow;
+      expect(stream.history.filter((e) => e.kind === 'route').length).toBeLessThan(200);
+      const after = nextEvent(stream, (e) => e.kind === 'route' && e.route.dst === '203.0.113.0');
+      await ns.route.add({ dst: '203.0.113.0/24', dev: v0! });
+      await after;
+    } finally {
+      stream.close();
     }
   });
 

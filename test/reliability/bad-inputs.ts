@@ -35,12 +35,12 @@ import {
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipAddrLinks, ipLink, ipLinks } from '../helpers/oracle.ts';
+import { ipAddrLinks, ipLink, ipLinks, ipRoutes } from '../helpers/oracle.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
 import { here } from './runner.ts';
 
-/** What each row works on: a namespace with a bridge, a tap held by a holder process on it, a veth pair and an address; a second namespace; a destroyed one. */
+/** What each row works on: a namespace with a bridge, a tap held by a holder process on it, a veth pair and an address; a second namespace; a destroyed one. The snapshot also holds each namespace's routes of table main. */
 export interface World {
   ns: Netns;
   other: Netns;
@@ -95,7 +95,12 @@ export async function snapshot(w: World): Promise<unknown> {
       up: l.flags.includes('UP'),
       mac: l.address,
     }));
-    return { links, addrs };
+    // Table main only: the local table gains routes by itself as DAD ends on a device that is up.
+    const routes = [...(await ipRoutes(ns, 4)), ...(await ipRoutes(ns, 6))].map(
+      (r) =>
+        `${r.type ?? 'unicast'} ${r.dst} via ${r.gateway ?? '-'} dev ${r.dev ?? '-'} nexthops ${JSON.stringify(r.nexthops ?? [])}`,
+    );
+    return { links, addrs, routes };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
@@ -118,6 +123,8 @@ export interface BadInput {
   knownBug?: string;
   /** Why this row cannot run here (e.g. the kernel has the kind whose absence it tests). */
   skip?: (w: World) => Promise<string | undefined>;
+  /** What the row needs in place before the state is recorded (a device up, an address), beyond the world's. */
+  arrange?: (w: World) => Promise<void>;
 }
 
 /** The error an attempt ended with (a row whose attempt resolves has no error to check). */
@@ -599,6 +606,100 @@ export const BAD_INPUTS: BadInput[] = [
       fields: { value: 'holdr' },
     },
   },
+  {
+    area: 'route',
+    input: 'route.add with an IPv6 gateway for an IPv4 destination',
+    attempt: (w) => w.ns.route.add({ dst: '198.51.100.0/24', via: '2001:db8::fe' }),
+    expected: {
+      error: InvalidAddressError,
+      message: /^route\.add: via 2001:db8::fe is IPv6 but dst is IPv4: a route's addresses must all be of one family$/,
+    },
+  },
+  {
+    area: 'route',
+    input: 'route.add with next hops of mixed families',
+    attempt: (w) =>
+      w.ns.route.add({
+        dst: 'default',
+        nexthops: [
+          { via: '192.0.2.10', dev: w.br },
+          { via: '2001:db8::10', dev: w.br },
+        ],
+      }),
+    expected: {
+      error: InvalidAddressError,
+      message: /nexthops\[1\]\.via 2001:db8::10 is IPv6 but nexthops\[0\]\.via is IPv4/,
+    },
+  },
+  {
+    area: 'route',
+    input: 'route.add with a prefix that has host bits set (198.51.100.7/24)',
+    attempt: (w) => w.ns.route.add({ dst: '198.51.100.7/24', via: '192.0.2.254' }),
+    expected: { error: InvalidAddressError, message: /has host bits set: write the prefix, 198\.51\.100\.0\/24/ },
+  },
+  {
+    area: 'route',
+    input: 'route.add via a gateway on no link (the kernel refuses, with its extack)',
+    arrange: (w) => w.br.up(),
+    attempt: (w) => w.ns.route.add({ dst: '198.51.100.0/24', via: '203.0.113.1' }),
+    expected: {
+      error: NetlinkError,
+      message:
+        /^route add 198\.51\.100\.0\/24 via 203\.0\.113\.1 \(RTM_NEWROUTE\) failed: ENETUNREACH: Nexthop has invalid gateway$/,
+      fields: { code: 'ENETUNREACH', extack: 'Nexthop has invalid gateway' },
+    },
+  },
+  ...[0, 4294967296, 'mian'].map((table): BadInput => ({
+    area: 'route',
+    input: `route.add with table ${JSON.stringify(table)}`,
+    attempt: (w) => w.ns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.254', table: table as number }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^route\.add: table must be "main", "local", "default" or an integer from 1 to 4294967295, received /,
+      fields: { value: table },
+    },
+  })),
+  {
+    area: 'route',
+    input: "route.add to a device of another namespace (the other namespace's lo)",
+    attempt: async (w) => w.ns.route.add({ dst: '198.51.100.0/24', dev: await w.other.loopback() }),
+    expected: {
+      error: InvalidArgumentError,
+      message:
+        /^route\.add: dev: link lo \(index 1\) in bad-inputs-other is not in namespace bad-inputs: a route's device must be in the route's namespace/,
+    },
+  },
+  {
+    area: 'route',
+    input: 'a multipath IPv6 route.add whose second hop is on no link leaves no route, not even its first hop',
+    arrange: async (w) => {
+      await w.veth.up();
+      await w.veth.addAddress('2001:db8::1/64', { dad: false });
+    },
+    attempt: (w) =>
+      w.ns.route.add({
+        dst: '2001:db8:3::/48',
+        nexthops: [
+          { via: '2001:db8::10', dev: w.veth },
+          { via: '2001:db8:99::1', dev: w.veth },
+        ],
+      }),
+    expected: {
+      error: NetlinkError,
+      message:
+        /^route add 2001:db8:3::\/48 nexthop via 2001:db8::10 dev v0 weight 1 nexthop via 2001:db8:99::1 dev v0 weight 1 \(RTM_NEWROUTE\) failed: EHOSTUNREACH/,
+      fields: { code: 'EHOSTUNREACH' },
+    },
+  },
+  {
+    area: 'route',
+    input: 'toHaveRoute with a table out of range',
+    attempt: (w) => expect(w.ns).toHaveRoute('default', { table: 0 }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^toHaveRoute: table must be "main", "local", "default" or an integer/,
+    },
+  },
   privilegeRow('bridge', 'addBridge'),
   privilegeRow('veth', 'addVeth'),
   privilegeRow('tap', 'addTap'),
@@ -777,6 +878,7 @@ export async function runRow(row: BadInput): Promise<RowResult> {
   try {
     const skipped = await row.skip?.(w);
     if (skipped) return { row, skipped, problems: [] };
+    await row.arrange?.(w);
     const before = await snapshot(w);
     let note: string | undefined;
     const outcome = await outcomeOf(async () => {
