@@ -1,5 +1,5 @@
-// Link and address notifications of one namespace (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
-// RTNLGRP_IPV6_IFADDR), delivered on the main thread without blocking it, and kept in a short
+// Link, address and neighbour notifications of one namespace (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+// RTNLGRP_IPV6_IFADDR, RTNLGRP_NEIGH), delivered on the main thread without blocking it, and kept in a short
 // history for failure reports. When the kernel drops notifications because the socket's
 // buffer overflowed (ENOBUFS), listeners get an "overflow" event and must re-read the state
 // they care about: after an overflow no notification can be trusted to have arrived. The same
@@ -12,10 +12,11 @@ import { hasErrno } from '../errors.ts';
 import { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, type LinkMessage } from '../netlink/link.ts';
 import { decodeAddr, type AddrMessage } from '../netlink/addr.ts';
+import { decodeNeigh, neighFamily, type NeighMessage } from '../netlink/neigh.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
 import { warn } from '../netlink/warning.ts';
 
-/** One notification of a namespace's event stream: a link or address change, or an overflow. */
+/** One notification of a namespace's event stream: a link, address or neighbour change, or an overflow. */
 export type KernelEvent =
   | {
       /** When it was received, in performance.now() milliseconds. */
@@ -38,6 +39,16 @@ export type KernelEvent =
       addr: AddrMessage;
     }
   | {
+      /** When it was received, in performance.now() milliseconds. */
+      at: number;
+      /** A neighbour notification (RTM_NEWNEIGH, RTM_DELNEIGH) of the ARP or NDP table. */
+      kind: 'neigh';
+      /** RTM_NEWNEIGH ('new': added or its state changed) or RTM_DELNEIGH ('del'). */
+      action: 'new' | 'del';
+      /** The neighbour message as decoded, without interpretation. */
+      neigh: NeighMessage;
+    }
+  | {
       /** When the loss was noticed, in performance.now() milliseconds. */
       at: number;
       /** Notifications were lost (ENOBUFS, or a failed read): re-read the state you care about. */
@@ -47,7 +58,7 @@ export type KernelEvent =
 export type Listener = (event: KernelEvent) => void;
 
 const HISTORY = 256;
-export const EVENT_GROUPS = [C.RTNLGRP_LINK, C.RTNLGRP_IPV4_IFADDR, C.RTNLGRP_IPV6_IFADDR];
+export const EVENT_GROUPS = [C.RTNLGRP_LINK, C.RTNLGRP_IPV4_IFADDR, C.RTNLGRP_IPV6_IFADDR, C.RTNLGRP_NEIGH];
 
 function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undefined {
   switch (type) {
@@ -57,6 +68,11 @@ function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undef
     case C.RTM_NEWADDR:
     case C.RTM_DELADDR:
       return { at, kind: 'addr', action: type === C.RTM_NEWADDR ? 'new' : 'del', addr: decodeAddr(payload) };
+    case C.RTM_NEWNEIGH:
+    case C.RTM_DELNEIGH:
+      // The group also carries bridges' forwarding databases (AF_BRIDGE), which are no neighbours.
+      if (!neighFamily(payload)) return undefined;
+      return { at, kind: 'neigh', action: type === C.RTM_NEWNEIGH ? 'new' : 'del', neigh: decodeNeigh(payload) };
     default:
       return undefined;
   }

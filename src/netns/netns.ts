@@ -14,6 +14,7 @@ import { addTap, openTun, type Tap, type TapOptions } from '../devices/tap.ts';
 import { addVeth, type VethOptions } from '../devices/veth.ts';
 import type { TunFile } from '../devices/tun-file.ts';
 import { readAllLinkStates, type LinkState } from '../devices/state.ts';
+import { NeighbourTable } from './neigh.ts';
 
 let counter = 0;
 
@@ -27,6 +28,9 @@ export interface CreateNetnsOptions {
 
 /** A network namespace as createNetns() and adoptNetns() return it: the handle plus one method per device kind. */
 export class Netns extends NetnsHandle {
+  /** The neighbour tables (ARP, NDP): `ip neigh` add, replace, del, get, list. */
+  readonly neigh: NeighbourTable = new NeighbourTable(this);
+
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {
     super(fd, socket, label, owned);

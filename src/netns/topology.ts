@@ -4,6 +4,7 @@ import type { KernelEvent } from '../handle/events.ts';
 import type { LinkState } from '../devices/state.ts';
 import { decodeFlags } from '../values/flags.ts';
 import { operstateOf } from '../values/operstate.ts';
+import { neighStateName } from '../values/neigh.ts';
 import { performance } from 'node:perf_hooks';
 import { AF_BRIDGE } from '../sys/constants.ts';
 
@@ -32,6 +33,10 @@ function describeEvent(e: KernelEvent, now: number): string {
     const l = e.link;
     const bridgeView = l.family === AF_BRIDGE ? ' (as a bridge port)' : '';
     return `  ${ago} ${e.action}link ${l.name}${bridgeView} <${decodeFlags(l.flags).join(',')}> operstate ${operstateOf(l.operstate)} carrier ${l.carrier === undefined ? '?' : l.carrier ? 'on' : 'off'}`;
+  }
+  if (e.kind === 'neigh') {
+    const n = e.neigh;
+    return `  ${ago} ${e.action}neigh ${n.address}${n.lladdr ? ` lladdr ${n.lladdr}` : ''} ${neighStateName(n.state) ?? n.state} index ${n.index}`;
   }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }

@@ -188,6 +188,7 @@ export const RTNLGRP_NEIGH = 3;
 export const NDA_DST = 1;
 export const NDA_LLADDR = 2;
 export const NDA_PROBES = 4;
+export const NDA_IFINDEX = 8;
 export const NUD_INCOMPLETE = 1;
 export const NUD_REACHABLE = 2;
 export const NUD_STALE = 4;

@@ -260,3 +260,23 @@ export function comparableState(s: LinkState): ComparableState {
       .sort((x, y) => x.cidr.localeCompare(y.cidr)),
   };
 }
+
+/** One entry of `ip -json neigh show`: flags iproute2 prints as keys with a null value ("router": null). */
+export interface IpNeigh {
+  dst: string;
+  /** Absent when the listing was of one device (`dev NAME`). */
+  dev?: string;
+  lladdr?: string;
+  /** NUD state names in upper case, ["PERMANENT"]; absent for NUD_NONE. */
+  state?: string[];
+  router?: null;
+  proxy?: null;
+}
+
+/** `ip -json neigh show [ARGS] nud all`: the entries of both families, whatever their state (iproute2 hides noarp ones otherwise). */
+export const ipNeighs = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
+  ipJson(ns, ['neigh', 'show', ...args, 'nud', 'all']);
+
+/** `ip -json neigh show proxy [ARGS]`: the proxy entries. */
+export const ipNeighProxies = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
+  ipJson(ns, ['neigh', 'show', 'proxy', ...args]);
