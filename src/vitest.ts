@@ -66,4 +66,4 @@ export const it = test;
 export { expect };
 export { configureWaits, waitDefaults, until, pollUntil } from './wait/until.ts';
 export { waitForState, type WaitForStateOptions } from './wait/state.ts';
-export type { NslabMatchers, WaitOption, AddressOptions, Operstate } from './assert/index.ts';
+export type { NslabMatchers, WaitOption, AddressOptions, NeighbourOptions, Operstate } from './assert/index.ts';

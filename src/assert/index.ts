@@ -3,6 +3,7 @@ import { toBeAdminUp } from './to-be-admin-up.ts';
 import { toBeAttachedTo } from './to-be-attached-to.ts';
 import { toBeRunning } from './to-be-running.ts';
 import { toHaveAddress, type AddressOptions } from './to-have-address.ts';
+import { toHaveNeighbour, type NeighbourOptions } from './to-have-neighbour.ts';
 import { toHaveBridgeId } from './to-have-bridge-id.ts';
 import { toHaveCarrier } from './to-have-carrier.ts';
 import { toHaveFlags } from './to-have-flags.ts';
@@ -25,6 +26,7 @@ export const matchers = {
   toHavePorts,
   toBeAttachedTo,
   toHaveAddress,
+  toHaveNeighbour,
 };
 
 /** The matchers as they read on expect(device): all wait for the kernel, so all are awaited. */
@@ -49,6 +51,8 @@ export interface NslabMatchers<R = unknown> {
   toBeAttachedTo(bridge: Link, options?: WaitOption): Promise<R>;
   /** Waits until the device has this address ("192.0.2.1/24"), in the DAD state asked for if any. */
   toHaveAddress(cidr: string, options?: AddressOptions): Promise<R>;
+  /** Waits until the device has a neighbour entry for this address ("192.0.2.2"), with the lladdr and state asked for if any. */
+  toHaveNeighbour(to: string, options?: NeighbourOptions): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, Operstate };
+export type { WaitOption, AddressOptions, NeighbourOptions, Operstate };

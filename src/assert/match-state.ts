@@ -6,6 +6,8 @@ import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
 import { waitDefaults } from '../sys/poll.ts';
 import { waitForState } from '../wait/state.ts';
+import { until } from '../wait/until.ts';
+import type { Waited } from '../sys/poll.ts';
 
 /** How long a matcher waits for the kernel. */
 export interface WaitOption {
@@ -13,17 +15,27 @@ export interface WaitOption {
   timeout?: number;
 }
 
-export interface StateSpec {
+export interface StateSpec<T = LinkState> {
   /** Does the device's state satisfy the matcher? */
-  holds: (state: LinkState) => boolean;
+  holds: (state: T) => boolean;
   /** The expectation, in words or as a value. */
   expected: string;
   /** Whether the matcher takes an expected value: the header reads toHaveMac(expected), or toHaveCarrier(). */
   takesExpected: boolean;
   /** The part of the state the matcher is about. */
-  received: (state: LinkState) => unknown;
+  received: (state: T) => unknown;
   timeout?: number | undefined;
 }
+
+/** A matcher about a part of the device's world that Link.state() does not read: what to read instead, and its name. */
+export interface ReadSpec<T> extends StateSpec<T> {
+  /** One synchronous read; the wait repeats it on every notification of the namespace and every 10 ms. */
+  read: (link: Link) => T;
+  /** What was read, for the failure message: "The neighbour table of ...". */
+  title: (link: Link) => string;
+}
+
+type Wait<T> = (link: Link, condition: (value: T) => boolean, timeout: number) => Promise<Waited<T>>;
 
 export interface MatcherResult {
   pass: boolean;
@@ -60,16 +72,39 @@ export function requireOptions(matcher: string, options: unknown): WaitOption {
   return options as WaitOption;
 }
 
-export async function matchState(
+export function matchState(
   ctx: MatcherState,
   matcher: string,
   received: unknown,
   spec: StateSpec,
 ): Promise<MatcherResult> {
+  const wait: Wait<LinkState> = (link, condition, timeout) => waitForState(link, condition, { timeout });
+  return matchWaited(ctx, matcher, received, spec, wait, (link) => `The kernel's state of ${link}`);
+}
+
+/** matchState for another read of the device's namespace: waits, and explains, the same way. */
+export function matchRead<T>(
+  ctx: MatcherState,
+  matcher: string,
+  received: unknown,
+  spec: ReadSpec<T>,
+): Promise<MatcherResult> {
+  const wait: Wait<T> = (link, condition, timeout) => until(link.ns, () => spec.read(link), condition, timeout);
+  return matchWaited(ctx, matcher, received, spec, wait, spec.title);
+}
+
+async function matchWaited<T>(
+  ctx: MatcherState,
+  matcher: string,
+  received: unknown,
+  spec: StateSpec<T>,
+  wait: Wait<T>,
+  title: (link: Link) => string,
+): Promise<MatcherResult> {
   const link = requireLink(matcher, received);
   const want = !ctx.isNot;
   const timeout = spec.timeout ?? waitDefaults.timeout;
-  const waited = await waitForState(link, (s) => spec.holds(s) === want, { timeout });
+  const waited = await wait(link, (s) => spec.holds(s) === want, timeout);
   const pass = waited.met ? want : !want;
   const { utils } = ctx;
   return {
@@ -82,7 +117,7 @@ export async function matchState(
         `Expected: ${ctx.isNot ? 'not ' : ''}${utils.printExpected(spec.expected)}`,
         `Received: ${utils.printReceived(spec.received(waited.value))}`,
         '',
-        `The kernel's state of ${link} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
+        `${title(link)} after waiting ${Math.round(waited.elapsedMs)} ms of ${timeout} ms (${waited.reads} reads):`,
         JSON.stringify(waited.value, null, 2),
       ].join('\n'),
   };

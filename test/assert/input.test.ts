@@ -30,6 +30,7 @@ async function validArgs(ns: Netns): Promise<Record<MatcherName, unknown[]>> {
     toHavePorts: [[]],
     toBeAttachedTo: [br],
     toHaveAddress: ['192.0.2.1/24'],
+    toHaveNeighbour: ['192.0.2.2'],
   };
 }
 

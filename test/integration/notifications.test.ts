@@ -5,6 +5,8 @@ import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from
 import { EventStream, EVENT_GROUPS } from '../../src/handle/events.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { linkSet } from '../../src/rtnl/link.ts';
+import { neighReplace } from '../../src/rtnl/neigh.ts';
+import { ipBytes } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
 import { addManyAltnames } from '../helpers/altnames.ts';
 
@@ -36,6 +38,21 @@ function burst(ns: Netns, index: number, toggles: number): void {
   for (let i = 0; i < toggles; i++) {
     linkSet(ns.rtnl, index, { up: true });
     linkSet(ns.rtnl, index, { up: false });
+  }
+}
+
+/** Many neighbour changes in a row, without yielding to the event loop: the state of one entry flips. */
+function neighBurst(ns: Netns, index: number, changes: number): void {
+  for (let i = 0; i < changes; i++) {
+    neighReplace(ns.rtnl, {
+      index,
+      dev: `index ${index}`,
+      address: ipBytes('192.0.2.2'),
+      proxy: false,
+      lladdr: Buffer.from([0x52, 0x54, 0, 0, 0, i % 2 ? 2 : 3]),
+      state: C.NUD_PERMANENT,
+      router: false,
+    });
   }
 }
 
@@ -78,6 +95,44 @@ describe('ns.events', () => {
     expect(ours).toEqual(['addr:new', 'addr:del', 'link:del']);
     expect(seen.every((e, i) => i === 0 || e.at >= seen[i - 1]!.at)).toBe(true);
     expect(ns.events.history.slice(-seen.length)).toEqual(seen);
+  });
+
+  test('newneigh and delneigh, with the decoded entry; the FDB notifications of a bridge port are no events and no loss', async () => {
+    await using ns = await createNetns();
+    const [v0] = await ns.addVeth('v0', { peerName: 'v1' });
+    const seen: KernelEvent[] = [];
+    const unsubscribe = ns.events.subscribe((e) => seen.push(e));
+    const added = nextEvent(ns.events, (e) => e.kind === 'neigh' && e.action === 'new');
+    await ns.neigh.add({ dev: v0!, to: '2001:db8::2', lladdr: '52:54:00:00:00:02', router: true });
+    const addEvent = await added;
+    expect(addEvent.kind === 'neigh' && addEvent.neigh).toMatchObject({
+      family: 6,
+      index: v0!.index,
+      address: '2001:db8::2',
+      lladdr: '52:54:00:00:00:02',
+      state: C.NUD_PERMANENT,
+      flags: C.NTF_ROUTER,
+    });
+    const deleted = nextEvent(ns.events, (e) => e.kind === 'neigh' && e.action === 'del');
+    await ns.neigh.del({ dev: 'v0', to: '2001:db8::2' });
+    expect(((await deleted) as { neigh: { address: string } }).neigh.address).toBe('2001:db8::2');
+
+    // A port joining a bridge makes the kernel announce its MAC in the bridge's FDB (AF_BRIDGE
+    // on RTNLGRP_NEIGH); the link change after it shows the FDB notification has been read too.
+    const br = await ns.addBridge('br0');
+    const attached = nextEvent(
+      ns.events,
+      (e) => e.kind === 'link' && e.link.name === 'v1' && e.link.master === br.index,
+    );
+    await (await ns.link('v1')).attachTo(br);
+    await attached;
+    unsubscribe();
+    expect(seen.filter((e) => e.kind === 'overflow')).toEqual([]);
+    // Deleting first marks the entry failed (a newneigh), then removes it: only our entry, no FDB entries.
+    const neighs = seen.flatMap((e) => (e.kind === 'neigh' ? [`${e.action} ${e.neigh.address}`] : []));
+    expect(neighs[0]).toBe('new 2001:db8::2');
+    expect(neighs.at(-1)).toBe('del 2001:db8::2');
+    expect(neighs.every((n) => n.endsWith(' 2001:db8::2'))).toBe(true);
   });
 
   test('history keeps the latest 256 events, oldest first', async () => {
@@ -287,6 +342,23 @@ describe('overflow', () => {
       expect(received + after).toBeLessThan(400);
     } finally {
       sock.close();
+    }
+  });
+
+  test('neighbour notifications overflow the same way: "overflow", then neighbour events again', async () => {
+    await using ns = await createNetns();
+    const [v0] = await ns.addVeth('v0', { peerName: 'v1' });
+    const stream = new EventStream(tinySocket(ns));
+    try {
+      const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
+      neighBurst(ns, v0!.index, 400);
+      await overflow;
+      expect(stream.history.filter((e) => e.kind === 'neigh').length).toBeLessThan(400);
+      const after = nextEvent(stream, (e) => e.kind === 'neigh' && e.neigh.address === '2001:db8::7');
+      await ns.neigh.add({ dev: v0!, to: '2001:db8::7', lladdr: '52:54:00:00:00:07' });
+      await after;
+    } finally {
+      stream.close();
     }
   });
 
