@@ -33,7 +33,7 @@ import {
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipAddrLinks, ipLink, ipLinks } from '../helpers/oracle.ts';
+import { ipAddrLinks, ipLink, ipLinks, ipNeighProxies, ipNeighs } from '../helpers/oracle.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
 import { here } from './runner.ts';
@@ -93,7 +93,8 @@ export async function snapshot(w: World): Promise<unknown> {
       up: l.flags.includes('UP'),
       mac: l.address,
     }));
-    return { links, addrs };
+    const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))];
+    return { links, addrs, neighbours };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
@@ -180,6 +181,12 @@ const cidrRow = (input: string, cidr: string, remove = false): BadInput => ({
     message: /like 192\.0\.2\.1\/24 or 2001:db8::1\/64/,
     fields: { value: cidr },
   },
+});
+const neighRow = (input: string, spec: Record<string, unknown>, error: ErrorClass, message: RegExp): BadInput => ({
+  area: 'neighbour',
+  input,
+  attempt: (w) => w.ns.neigh.add({ dev: w.veth, to: '192.0.2.2', lladdr: '52:54:00:00:00:02', ...spec } as never),
+  expected: { error, message },
 });
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
 
@@ -392,6 +399,36 @@ export const BAD_INPUTS: BadInput[] = [
     (w, mac) => w.ns.addVeth('v2', { peerName: 'v3', peerMac: mac }),
     /six hex octets/,
   ),
+  neighRow(
+    'neigh.add with state "up", a NUD state that does not exist',
+    { state: 'up' },
+    InvalidArgumentError,
+    /^neigh\.add: the neighbour state must be one of "none", "incomplete", .*"permanent", received "up"$/,
+  ),
+  neighRow('neigh.add to "192.0.2.2/32", a prefix', { to: '192.0.2.2/32' }, InvalidAddressError, /^invalid IP address/),
+  neighRow(
+    'neigh.add of a proxy entry with an lladdr',
+    { proxy: true },
+    InvalidArgumentError,
+    /^neigh\.add: a proxy entry has no lladdr, state or router flag/,
+  ),
+  neighRow('neigh.add with lladdr "52:54:00"', { lladdr: '52:54:00' }, InvalidMacError, /six hex octets/),
+  {
+    area: 'neighbour',
+    input: "neigh.add on a device of another namespace (the other namespace's veth)",
+    attempt: async (w) => {
+      const [foreign] = await w.other.addVeth('ov0', { peerName: 'ov1' });
+      try {
+        return await w.ns.neigh.add({ dev: foreign!, to: '192.0.2.2', lladdr: '52:54:00:00:00:02' });
+      } finally {
+        await foreign!.delete();
+      }
+    },
+    expected: {
+      error: InvalidArgumentError,
+      message: /is not in namespace bad-inputs: pass a device of this namespace/,
+    },
+  },
   cidrRow('addAddress without a prefix length', '192.0.2.1'),
   cidrRow('addAddress with /33', '192.0.2.1/33'),
   cidrRow('addAddress with /129', '2001:db8::1/129'),
