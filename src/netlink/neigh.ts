@@ -1,6 +1,6 @@
 // RTM_*NEIGH messages: struct ndmsg followed by NDA_* attributes (include/uapi/linux/neighbour.h).
 import * as C from '../sys/constants.ts';
-import { attrU32, parseAttrs } from './codec.ts';
+import { attrU32, ipFamilyOf, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
 import { formatIp } from '../values/ip.ts';
 import { formatMac } from '../values/mac.ts';
@@ -49,20 +49,11 @@ function malformed(what: string, payload: Buffer): never {
   throw new MalformedMessageError(what, 0, payload.length);
 }
 
-/**
- * The IP family of a neighbour message, or undefined for another (RTNLGRP_NEIGH also carries
- * a bridge's forwarding database, AF_BRIDGE, which is not a neighbour table).
- */
-export function neighFamily(payload: Buffer): 4 | 6 | undefined {
-  const family = payload.length ? payload.readUInt8(0) : undefined;
-  return family === C.AF_INET ? 4 : family === C.AF_INET6 ? 6 : undefined;
-}
-
 export function decodeNeigh(payload: Buffer): NeighMessage {
   if (payload.length < NDMSG_LEN) {
     malformed(`a neighbour message of ${payload.length} bytes, shorter than struct ndmsg (${NDMSG_LEN})`, payload);
   }
-  const family = neighFamily(payload);
+  const family = ipFamilyOf(payload);
   if (!family) {
     malformed(
       `a neighbour of family ${payload.readUInt8(0)}; nslab reads AF_INET (${C.AF_INET}) and AF_INET6 (${C.AF_INET6}) neighbours`,

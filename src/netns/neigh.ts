@@ -18,8 +18,8 @@ import {
 import { isLink, type Link } from '../devices/link.ts';
 import { ipBytes } from '../values/ip.ts';
 import { parseMac } from '../values/mac.ts';
-import { parseName } from '../values/name.ts';
 import { neighStateName, parseNeighState, type NeighState } from '../values/neigh.ts';
+import { deviceOption, optionalBoolean, requireObject } from './inputs.ts';
 
 /** Which entry: its device and the neighbour's address (ns.neigh.del(), ns.neigh.get()). */
 export interface NeighbourKey {
@@ -83,19 +83,6 @@ export function neighbourOf(m: NeighMessage, dev: string | undefined): Neighbour
   };
 }
 
-const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-
-function requireObject(where: string, value: unknown, shape: string): void {
-  if (typeof value !== 'object' || value === null)
-    throw new InvalidArgumentError(`${where}: pass ${shape}, received ${shown(value)}`, value);
-}
-
-function optionalBoolean(where: string, name: string, value: unknown): boolean {
-  if (value !== undefined && typeof value !== 'boolean')
-    throw new InvalidArgumentError(`${where}: ${name} must be true or false, received ${shown(value)}`, value);
-  return value === true;
-}
-
 /** The namespace's neighbour tables, as ns.neigh: `ip neigh` bound to one namespace. */
 export class NeighbourTable {
   readonly #ns: NetnsHandle;
@@ -105,23 +92,11 @@ export class NeighbourTable {
     this.#ns = ns;
   }
 
-  /**
-   * The device as checked input: a handle must be of this namespace (an entry on another
-   * namespace's index would land on whatever device has that index here), a name must be valid.
-   * Resolving a name asks the kernel, so callers do it after every other check.
-   */
+  /** The device, checked; resolving a name asks the kernel, so callers do it after every other check. */
   #device(where: string, dev: unknown): () => { index: number; name: string } {
-    if (isLink(dev)) {
-      if (dev.ns !== this.#ns) {
-        throw new InvalidArgumentError(
-          `${where}: ${dev} is not in namespace ${this.#ns.label}: pass a device of this namespace, or its name`,
-          dev,
-        );
-      }
-      return () => ({ index: dev.index, name: dev.name });
-    }
-    const name = parseName(dev);
-    return () => ({ index: linkGet(this.#ns.rtnl, name).index, name });
+    const device = deviceOption(where, this.#ns, dev);
+    if (isLink(device)) return () => ({ index: device.index, name: device.name });
+    return () => ({ index: linkGet(this.#ns.rtnl, device).index, name: device });
   }
 
   #key(where: string, key: NeighbourKey): { resolve: () => NeighKey } {

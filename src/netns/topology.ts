@@ -38,6 +38,10 @@ function describeEvent(e: KernelEvent, now: number): string {
     const n = e.neigh;
     return `  ${ago} ${e.action}neigh ${n.address}${n.lladdr ? ` lladdr ${n.lladdr}` : ''} ${neighStateName(n.state) ?? n.state} index ${n.index}`;
   }
+  if (e.kind === 'rule') {
+    const r = e.rule;
+    return `  ${ago} ${e.action}rule IPv${r.family} priority ${r.priority} table ${r.table} action ${r.action}`;
+  }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }
 

@@ -5,7 +5,8 @@
 // replaced by 1. The decoded messages are built by hand from struct ndmsg and the NDA_* numbers
 // of include/uapi/linux/neighbour.h.
 import { describe, expect, test } from 'vitest';
-import { decodeNeigh, encodeNdmsg, NDMSG_LEN, neighFamily } from '../../src/netlink/neigh.ts';
+import { decodeNeigh, encodeNdmsg, NDMSG_LEN } from '../../src/netlink/neigh.ts';
+import { ipFamilyOf } from '../../src/netlink/codec.ts';
 import { neighAdd, neighDel, neighGet, neighList, neighReplace, type NeighEntry } from '../../src/rtnl/neigh.ts';
 import { neighStateName, parseNeighState } from '../../src/values/neigh.ts';
 import { ipBytes } from '../../src/values/ip.ts';
@@ -138,9 +139,9 @@ describe('decodeNeigh', () => {
     expect(() => decodeNeigh(bytes)).toThrow(MalformedMessageError);
   });
 
-  test('neighFamily tells neighbours from forwarding-database entries', () => {
-    expect(neighFamily(encodeNdmsg({ family: C.AF_INET6, index: 1 }))).toBe(6);
-    expect(neighFamily(encodeNdmsg({ family: C.AF_BRIDGE, index: 1 }))).toBeUndefined();
+  test('ipFamilyOf tells neighbours from forwarding-database entries', () => {
+    expect(ipFamilyOf(encodeNdmsg({ family: C.AF_INET6, index: 1 }))).toBe(6);
+    expect(ipFamilyOf(encodeNdmsg({ family: C.AF_BRIDGE, index: 1 }))).toBeUndefined();
   });
 });
 
