@@ -280,3 +280,30 @@ export const ipNeighs = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
 /** `ip -json neigh show proxy [ARGS]`: the proxy entries. */
 export const ipNeighProxies = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
   ipJson(ns, ['neigh', 'show', 'proxy', ...args]);
+
+/** One rule of `ip -json rule show`: flags iproute2 prints as keys with a null value ("nop": null). */
+export interface IpRule {
+  priority: number;
+  /** "all", or the address of the source prefix. */
+  src: string;
+  /** Absent for a host prefix. */
+  srclen?: number;
+  dst?: string;
+  dstlen?: number;
+  /** In hex: "0x10". */
+  fwmark?: string;
+  /** In hex; absent when every bit is compared. */
+  fwmask?: string;
+  iif?: string;
+  oif?: string;
+  /** "main", "local", "default", or the id in decimal. */
+  table?: string;
+  goto?: number;
+  nop?: null;
+  /** blackhole, unreachable, prohibit. */
+  action?: string;
+}
+
+/** `ip [-6] -json rule show`: the rules of one family, the kernel's own ones too. */
+export const ipRules = (ns: Runner, family: 4 | 6): Promise<IpRule[]> =>
+  ipJson(ns, [family === 6 ? '-6' : '-4', 'rule', 'show']);

@@ -135,6 +135,32 @@ describe('ns.events', () => {
     expect(neighs.every((n) => n.endsWith(' 2001:db8::2'))).toBe(true);
   });
 
+  test('newrule and delrule of both families, with the decoded rule', async () => {
+    await using ns = await createNetns();
+    const seen: KernelEvent[] = [];
+    const unsubscribe = ns.events.subscribe((e) => seen.push(e));
+    const added = nextEvent(ns.events, (e) => e.kind === 'rule' && e.action === 'new' && e.rule.family === 6);
+    await ns.rule.add({ priority: 100, from: '192.0.2.0/24', table: 100 });
+    await ns.rule.add({ priority: 101, to: '2001:db8::/32', action: 'prohibit' });
+    const v6 = await added;
+    expect(v6.kind === 'rule' && v6.rule).toMatchObject({
+      family: 6,
+      priority: 101,
+      to: { address: '2001:db8::', prefixLength: 32 },
+      action: C.FR_ACT_PROHIBIT,
+    });
+    const deleted = nextEvent(ns.events, (e) => e.kind === 'rule' && e.action === 'del');
+    await ns.rule.del({ priority: 100, family: 4 });
+    await deleted;
+    unsubscribe();
+    expect(seen.flatMap((e) => (e.kind === 'rule' ? [`${e.action} ${e.rule.family} ${e.rule.priority}`] : []))).toEqual(
+      ['new 4 100', 'new 6 101', 'del 4 100'],
+    );
+    expect(seen.find((e) => e.kind === 'rule')).toMatchObject({
+      rule: { from: { address: '192.0.2.0', prefixLength: 24 }, table: 100, action: C.FR_ACT_TO_TBL },
+    });
+  });
+
   test('history keeps the latest 256 events, oldest first', async () => {
     await using ns = await createNetns();
     const br = await ns.addBridge('br0');

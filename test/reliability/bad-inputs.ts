@@ -29,11 +29,12 @@ import {
   UnsupportedKindError,
   type Link,
   type Netns,
+  type RuleSpec,
   type Tap,
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipAddrLinks, ipLink, ipLinks, ipNeighProxies, ipNeighs } from '../helpers/oracle.ts';
+import { ipAddrLinks, ipLink, ipLinks, ipNeighProxies, ipNeighs, ipRules } from '../helpers/oracle.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
 import { here } from './runner.ts';
@@ -94,7 +95,8 @@ export async function snapshot(w: World): Promise<unknown> {
       mac: l.address,
     }));
     const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))];
-    return { links, addrs, neighbours };
+    const rules = [...(await ipRules(ns, 4)), ...(await ipRules(ns, 6))];
+    return { links, addrs, neighbours, rules };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
@@ -188,6 +190,13 @@ const neighRow = (input: string, spec: Record<string, unknown>, error: ErrorClas
   attempt: (w) => w.ns.neigh.add({ dev: w.veth, to: '192.0.2.2', lladdr: '52:54:00:00:00:02', ...spec } as never),
   expected: { error, message },
 });
+const ruleRow = (input: string, spec: RuleSpec, error: ErrorClass, message: RegExp): BadInput => ({
+  area: 'rule',
+  input,
+  attempt: (w) => w.ns.rule.add(spec),
+  expected: { error, message },
+});
+const TABLE_RANGE = /^rule\.add: a table is "main", "local", "default" or an integer from 1 to 4294967295, received /;
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
 
 /** The privileged-ops fixture run once without CAP_NET_ADMIN; each privilege row reads its part. */
@@ -429,6 +438,21 @@ export const BAD_INPUTS: BadInput[] = [
       message: /is not in namespace bad-inputs: pass a device of this namespace/,
     },
   },
+  ruleRow(
+    'rule.add from an IPv4 prefix to an IPv6 one',
+    { from: '192.0.2.0/24', to: '2001:db8::/32', table: 100 },
+    InvalidArgumentError,
+    /^rule\.add: from 192\.0\.2\.0\/24 and to 2001:db8::\/32 are prefixes of mixed families/,
+  ),
+  ruleRow('rule.add with table 0 (RT_TABLE_UNSPEC)', { family: 4, table: 0 }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow('rule.add with table 2^32', { family: 6, table: 2 ** 32 }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow('rule.add with table "Main"', { family: 4, table: 'Main' as 'main' }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow(
+    'rule.add with neither a prefix nor a family',
+    { priority: 100, table: 100 },
+    InvalidArgumentError,
+    /^rule\.add: say which family the rule is for/,
+  ),
   cidrRow('addAddress without a prefix length', '192.0.2.1'),
   cidrRow('addAddress with /33', '192.0.2.1/33'),
   cidrRow('addAddress with /129', '2001:db8::1/129'),
