@@ -1,7 +1,7 @@
 // Neighbour entries (ARP and NDP) as `ip neigh` names them: NUD_* states and the NTF_* flags
 // users set (router, proxy).
 import * as C from '../sys/constants.ts';
-import { requireOneOf } from './checks.ts';
+import { namedCodes } from './checks.ts';
 
 /** The name of each NUD_* state, as iproute2 spells it after `nud`. */
 export const NEIGH_STATES = {
@@ -19,17 +19,13 @@ export const NEIGH_STATES = {
 /** A neighbour's NUD state in iproute2's spelling: permanent, noarp, reachable, stale, failed, ... */
 export type NeighState = keyof typeof NEIGH_STATES;
 
-const STATE_NAMES = Object.keys(NEIGH_STATES) as NeighState[];
+const states = namedCodes(NEIGH_STATES, 'the neighbour state');
 
 /** The NUD_* value of a state users wrote; anything else is refused with the list of states. */
-export function parseNeighState(where: string, value: unknown): number {
-  return NEIGH_STATES[requireOneOf(value, STATE_NAMES, `${where}: the neighbour state`)];
-}
+export const parseNeighState: (where: string, value: unknown) => number = states.parse;
 
 /**
  * The name of a state the kernel reported, or undefined for a value that is not exactly one
  * NUD_* state (the kernel reports one: ndm_state mirrors the entry's single nud_state).
  */
-export function neighStateName(bits: number): NeighState | undefined {
-  return STATE_NAMES.find((name) => NEIGH_STATES[name] === bits);
-}
+export const neighStateName: (bits: number) => NeighState | undefined = states.name;

@@ -1,6 +1,6 @@
 // What a policy rule does (`ip rule ... ACTION`): the FR_ACT_* actions by the names nslab uses.
 import * as C from '../sys/constants.ts';
-import { requireOneOf } from './checks.ts';
+import { namedCodes } from './checks.ts';
 
 /** The FR_ACT_* value of each action. */
 export const RULE_ACTIONS = {
@@ -19,14 +19,10 @@ export const RULE_ACTIONS = {
  */
 export type RuleAction = keyof typeof RULE_ACTIONS;
 
-const ACTION_NAMES = Object.keys(RULE_ACTIONS) as RuleAction[];
+const actions = namedCodes(RULE_ACTIONS, 'the action');
 
-/** The FR_ACT_* value of an action users wrote. */
-export function parseRuleAction(where: string, value: unknown): number {
-  return RULE_ACTIONS[requireOneOf(value, ACTION_NAMES, `${where}: the action`)];
-}
+/** The FR_ACT_* value of an action users wrote; anything else is refused with the list of actions. */
+export const parseRuleAction: (where: string, value: unknown) => number = actions.parse;
 
 /** The name of an FR_ACT_* value the kernel reported, or undefined for one nslab does not name. */
-export function ruleActionName(code: number): RuleAction | undefined {
-  return ACTION_NAMES.find((name) => RULE_ACTIONS[name] === code);
-}
+export const ruleActionName: (code: number) => RuleAction | undefined = actions.name;
