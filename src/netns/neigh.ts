@@ -2,7 +2,7 @@
 // read one at a time. Every option is checked before anything is sent; the device is resolved
 // last, since that is the one step that asks the kernel.
 import * as C from '../sys/constants.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { hasErrno, InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import type { NeighMessage } from '../netlink/neigh.ts';
 import { linkGet, linkList } from '../rtnl/link.ts';
@@ -16,7 +16,7 @@ import {
   type NeighKey,
 } from '../rtnl/neigh.ts';
 import { isLink, type Link } from '../devices/link.ts';
-import { ipBytes } from '../values/ip.ts';
+import { formatIp, ipBytes } from '../values/ip.ts';
 import { parseMac } from '../values/mac.ts';
 import { neighStateName, parseNeighState, type NeighState } from '../values/neigh.ts';
 import { deviceOption, optionalBoolean, requireObject } from './inputs.ts';
@@ -112,6 +112,22 @@ export class NeighbourTable {
     };
   }
 
+  /**
+   * In a namespace nslab did not create (a container's), destroy() removes the entries nslab
+   * added, as it does the devices; in its own, destroying the namespace removes everything.
+   */
+  #undoInAdopted(key: NeighKey): void {
+    if (this.#ns.owned) return;
+    this.#ns.cleanup.defer(`neigh del ${formatIp(key.address)} dev ${key.dev}`, () => {
+      try {
+        neighDel(this.#ns.rtnl, key);
+      } catch (error) {
+        // Deleted by hand already, or with its device.
+        if (!hasErrno(error, 'ENOENT') && !hasErrno(error, 'ENODEV')) throw error;
+      }
+    });
+  }
+
   #entry(where: string, spec: NeighbourSpec): NeighEntry {
     requireObject(where, spec, '{ dev, to, lladdr?, state?, router?, proxy? }');
     const key = this.#key(where, spec);
@@ -129,12 +145,18 @@ export class NeighbourTable {
 
   /** `ip neigh add`: a new entry; an existing one is refused (NetlinkError EEXIST). */
   async add(spec: NeighbourSpec): Promise<void> {
-    neighAdd(this.#ns.rtnl, this.#entry('neigh.add', spec));
+    const entry = this.#entry('neigh.add', spec);
+    neighAdd(this.#ns.rtnl, entry);
+    this.#undoInAdopted(entry);
   }
 
   /** `ip neigh replace`: the entry, created or overwritten. */
   async replace(spec: NeighbourSpec): Promise<void> {
-    neighReplace(this.#ns.rtnl, this.#entry('neigh.replace', spec));
+    const entry = this.#entry('neigh.replace', spec);
+    // Only an entry the replace creates is nslab's to remove; one it overwrites was there before.
+    const created = this.#ns.owned || !neighGet(this.#ns.rtnl, entry);
+    neighReplace(this.#ns.rtnl, entry);
+    if (created) this.#undoInAdopted(entry);
   }
 
   /** `ip neigh del`: a missing entry is refused (NetlinkError ENOENT). */

@@ -1,7 +1,7 @@
 // `ip rule` on a namespace (ns.rule): policy rules of IPv4 and IPv6, added, deleted and listed.
 // Every option is checked, and the family settled, before anything is sent.
 import * as C from '../sys/constants.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { hasErrno, InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import type { RuleMessage } from '../netlink/rule.ts';
 import { ruleAdd, ruleDel, ruleList, type ParsedRule } from '../rtnl/rule.ts';
@@ -200,7 +200,20 @@ export class RuleTable {
 
   /** `ip rule add`: an identical rule is refused (NetlinkError EEXIST). */
   async add(spec: RuleSpec): Promise<void> {
-    ruleAdd(this.#ns.rtnl, this.#parse('rule.add', spec, true));
+    const rule = this.#parse('rule.add', spec, true);
+    ruleAdd(this.#ns.rtnl, rule);
+    // In a namespace nslab did not create (a container's), destroy() removes the rules nslab
+    // added, as it does the devices. The delete selects by the spec as added: a rule added
+    // without a priority is deleted as the first rule with its other fields, so give one there.
+    if (!this.#ns.owned) {
+      this.#ns.cleanup.defer(`${rule.family === 6 ? '-6 ' : ''}rule del`, () => {
+        try {
+          ruleDel(this.#ns.rtnl, rule);
+        } catch (error) {
+          if (!hasErrno(error, 'ENOENT')) throw error;
+        }
+      });
+    }
   }
 
   /** `ip rule del`: the first rule matching every field given; none is refused (NetlinkError ENOENT). */

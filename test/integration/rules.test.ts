@@ -11,7 +11,7 @@ import {
   type RuleSpec,
 } from '../../src/index.ts';
 import { test } from '../../src/vitest.ts';
-import { ipRules, type IpRule } from '../helpers/oracle.ts';
+import { ipNeighs, ipRules, type IpRule } from '../helpers/oracle.ts';
 
 /** A rule in the words both views can be reduced to. */
 interface Comparable {
@@ -266,4 +266,31 @@ describe('bad input is refused before any request', () => {
     }
     expect((await ipRules(netns, 4)).length).toBe(3);
   });
+});
+
+test('in an adopted namespace, destroy() removes the rules and neighbours nslab added, and only those', async ({
+  makeNetns,
+}) => {
+  const { adoptNetns } = await import('../../src/index.ts');
+  const owner = await makeNetns({ pin: true });
+  await owner.addVeth('v0', { peerName: 'v1' });
+  // Made by the namespace's owner (a container, say), not through the adopted handle.
+  await owner.rule.add({ priority: 50, from: '192.0.2.0/24', table: 50 });
+  await owner.neigh.add({ dev: 'v0', to: '192.0.2.9', lladdr: '52:54:00:00:00:09' });
+  const before = { rules4: await ipRules(owner, 4), rules6: await ipRules(owner, 6), neigh: await ipNeighs(owner) };
+
+  const adopted = await adoptNetns({ path: owner.pinPath! });
+  await adopted.rule.add({ priority: 100, from: '198.51.100.0/24', table: 100 });
+  await adopted.rule.add({ priority: 101, to: '2001:db8::/32', action: 'blackhole' });
+  await adopted.neigh.add({ dev: 'v0', to: '192.0.2.2', lladdr: '52:54:00:00:00:02' });
+  await adopted.neigh.replace({ dev: 'v0', to: '2001:db8::2', lladdr: '52:54:00:00:00:03' });
+  // Overwrites the owner's entry: it was there before, so it stays (with its new lladdr).
+  await adopted.neigh.replace({ dev: 'v0', to: '192.0.2.9', lladdr: '52:54:00:00:00:0a' });
+  expect((await ipRules(owner, 4)).map((r) => r.priority)).toContain(100);
+  expect((await ipNeighs(owner)).map((n) => n.dst).sort()).toEqual(['192.0.2.2', '192.0.2.9', '2001:db8::2']);
+  await adopted.destroy();
+
+  expect(await ipRules(owner, 4)).toEqual(before.rules4);
+  expect(await ipRules(owner, 6)).toEqual(before.rules6);
+  expect((await ipNeighs(owner)).map((n) => [n.dst, n.lladdr])).toEqual([['192.0.2.9', '52:54:00:00:00:0a']]);
 });
