@@ -161,6 +161,20 @@ describe("the kernel's refusals, as NetlinkError with the request, leaving the t
     expect(await ipNeighs(netns)).toEqual([]);
   });
 
+  nsTest("an NDP entry on a device without IPv6: the kernel's own words", async ({ netns }) => {
+    await pair(netns);
+    await netns.exec('sysctl', ['-qw', 'net.ipv6.conf.v0.disable_ipv6=1']);
+    const error = await netns.neigh
+      .add({ dev: 'v0', to: '2001:db8::2', lladdr: '52:54:00:00:00:02' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetlinkError);
+    expect(error).toMatchObject({
+      extack: 'IPv6 is disabled on this device',
+      request: { type: 'RTM_NEWNEIGH', what: 'neigh add 2001:db8::2 lladdr 52:54:00:00:00:02 nud permanent dev v0' },
+    });
+    expect(await ipNeighs(netns)).toEqual([]);
+  });
+
   nsTest('a device name that does not exist: DeviceNotFoundError', async ({ netns }) => {
     await expect(netns.neigh.add({ dev: 'nope0', to: '192.0.2.2', lladdr: '52:54:00:00:00:02' })).rejects.toThrow(
       DeviceNotFoundError,

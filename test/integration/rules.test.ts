@@ -159,6 +159,23 @@ describe("the kernel's refusals, as NetlinkError with the request, leaving the r
     expect(await compare(netns)).toEqual(before);
   });
 
+  test("a goto that jumps backwards: EINVAL, with the kernel's own words", async ({ netns }) => {
+    const before = await compare(netns);
+    const error = await netns.rule
+      .add({ priority: 200, family: 4, action: 'goto', goto: 100 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetlinkError);
+    expect(error).toMatchObject({
+      code: 'EINVAL',
+      extack: 'Backward goto not supported',
+      request: { type: 'RTM_NEWRULE', what: 'rule add priority 200 goto 100' },
+    });
+    expect((error as Error).message).toBe(
+      'rule add priority 200 goto 100 (RTM_NEWRULE) failed: EINVAL: Backward goto not supported',
+    );
+    expect(await compare(netns)).toEqual(before);
+  });
+
   test('del of a rule that does not exist: ENOENT', async ({ netns }) => {
     const before = await compare(netns);
     const error = await netns.rule.del({ priority: 999, to: '2001:db8::/32' }).catch((e: unknown) => e);
