@@ -1,7 +1,7 @@
 // The bad-input table: across the public API, what nslab must refuse, with which typed error
-// and which words, and proof that nothing was left behind — the devices and addresses of the
-// namespaces (as iproute2 lists them), the holder processes, the namespaces and pins this
-// process holds. The per-feature tests (test/integration/errors.test.ts, test/assert/input.test.ts,
+// and which words, and proof that nothing was left behind — the devices, addresses, neighbours
+// and rules of the namespaces (as iproute2 lists them), the holder processes, the namespaces and
+// pins this process holds. The per-feature tests (test/integration/errors.test.ts, test/assert/input.test.ts,
 // test/integration/permissions.test.ts) go deeper; this is the harness's one-table summary, with
 // the races and the notification flood that need a second process or a blocked event loop.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
