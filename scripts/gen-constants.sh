@@ -31,6 +31,8 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/if_tun.h>
 #include <linux/veth.h>
 #include <linux/nsfs.h>
+#include <linux/neighbour.h>
+#include <linux/fib_rules.h>
 int main(void) {
 C
   grep -vE '^\s*(#|$)' "$names" | while read -r name rest; do

@@ -1,6 +1,17 @@
 // nslab: isolated network namespaces, rtnetlink devices and kernel-state reads.
 export { createNetns, adoptNetns, Netns, type CreateNetnsOptions, type AdoptTarget } from './netns/netns.ts';
 export { NetnsHandle } from './handle/handle.ts';
+export {
+  NeighbourTable,
+  type Neighbour,
+  type NeighbourFilter,
+  type NeighbourKey,
+  type NeighbourSpec,
+} from './netns/neigh.ts';
+export type { NeighState } from './values/neigh.ts';
+export { RuleTable, type Rule, type RuleFilter, type RuleSpec } from './netns/rule.ts';
+export type { RuleAction } from './values/rule.ts';
+export type { TableName } from './values/table.ts';
 export type { Cleanup } from './handle/cleanup.ts';
 export type { NetlinkSocket } from './netlink/socket.ts';
 export { sweepStalePins } from './handle/pin.ts';

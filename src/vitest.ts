@@ -72,6 +72,7 @@ export type {
   AddressOptions,
   RouteOptions,
   LookupOptions,
+  NeighbourOptions,
   Operstate,
   StatsIncrease,
 } from './assert/index.ts';

@@ -3,6 +3,7 @@ import { toBeAdminUp } from './to-be-admin-up.ts';
 import { toBeAttachedTo } from './to-be-attached-to.ts';
 import { toBeRunning } from './to-be-running.ts';
 import { toHaveAddress, type AddressOptions } from './to-have-address.ts';
+import { toHaveNeighbour, type NeighbourOptions } from './to-have-neighbour.ts';
 import { toHaveBridgeId } from './to-have-bridge-id.ts';
 import { toHaveCarrier } from './to-have-carrier.ts';
 import { toHaveFlags } from './to-have-flags.ts';
@@ -33,6 +34,7 @@ export const deviceMatchers = {
   toHaveAddress,
   toHaveMtu,
   toHaveStatsSince,
+  toHaveNeighbour,
 };
 
 /** The matchers whose receiver is a namespace. */
@@ -73,6 +75,8 @@ export interface NslabMatchers<R = unknown> {
   toHaveRoute(dst: string, options?: RouteOptions): Promise<R>;
   /** On a namespace: waits until the kernel routes a packet to this address (`ip route get`) via the gateway and device asked for. */
   toRoute(dst: string, options?: LookupOptions): Promise<R>;
+  /** Waits until the device has a neighbour entry for this address ("192.0.2.2"), with the lladdr and state asked for if any. */
+  toHaveNeighbour(to: string, options?: NeighbourOptions): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, RouteOptions, LookupOptions, Operstate, StatsIncrease };
+export type { WaitOption, AddressOptions, RouteOptions, LookupOptions, NeighbourOptions, Operstate, StatsIncrease };

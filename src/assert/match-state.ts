@@ -6,6 +6,7 @@ import { isLink, type Link } from '../devices/link.ts';
 import type { LinkState } from '../devices/state.ts';
 import { waitDefaults, type Waited } from '../sys/poll.ts';
 import { waitForState } from '../wait/state.ts';
+import { until } from '../wait/until.ts';
 
 /** How long a matcher waits for the kernel. */
 export interface WaitOption {
@@ -14,6 +15,14 @@ export interface WaitOption {
 }
 
 export type StateSpec = WaitSpec<LinkState>;
+
+/** A matcher about a part of the device's world that Link.state() does not read: what to read instead, and its name. */
+export interface ReadSpec<T> extends WaitSpec<T> {
+  /** One synchronous read; the wait repeats it on every notification of the namespace and every 10 ms. */
+  read: (link: Link) => T;
+  /** What was read, for the failure message: "The neighbour table of ...". */
+  title: (link: Link) => string;
+}
 
 export interface MatcherResult {
   pass: boolean;
@@ -62,9 +71,13 @@ export interface WaitSubject<T> {
 
 /** What a matcher waits for on any subject: StateSpec's fields over a value of type T. */
 export interface WaitSpec<T> {
+  /** Does the value satisfy the matcher? */
   holds: (value: T) => boolean;
+  /** The expectation, in words or as a value. */
   expected: string;
+  /** Whether the matcher takes an expected value: the header reads toHaveMac(expected), or toHaveCarrier(). */
   takesExpected: boolean;
+  /** The part of the value the matcher is about. */
   received: (value: T) => unknown;
   timeout?: number | undefined;
 }
@@ -113,6 +126,26 @@ export async function matchState(
     {
       title: `The kernel's state of ${link}`,
       wait: (condition, timeout) => waitForState(link, condition, { timeout }),
+      render: (value) => JSON.stringify(value, null, 2),
+    },
+    spec,
+  );
+}
+
+/** matchState for another read of the device's namespace (its neighbours, say): waits, and explains, the same way. */
+export async function matchRead<T>(
+  ctx: MatcherState,
+  matcher: string,
+  received: unknown,
+  spec: ReadSpec<T>,
+): Promise<MatcherResult> {
+  const link = requireLink(matcher, received);
+  return matchWait(
+    ctx,
+    matcher,
+    {
+      title: spec.title(link),
+      wait: (condition, timeout) => until(link.ns, () => spec.read(link), condition, timeout),
       render: (value) => JSON.stringify(value, null, 2),
     },
     spec,

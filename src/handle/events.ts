@@ -1,5 +1,6 @@
-// Link, address and route notifications of one namespace (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
-// RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE), delivered on the main thread without blocking it, and kept in a short
+// Link, address, route, neighbour and rule notifications of one namespace (RTNLGRP_LINK,
+// RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEIGH,
+// RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE), delivered on the main thread without blocking it, and kept in a short
 // history for failure reports. When the kernel drops notifications because the socket's
 // buffer overflowed (ENOBUFS), listeners get an "overflow" event and must re-read the state
 // they care about: after an overflow no notification can be trusted to have arrived. The same
@@ -13,10 +14,13 @@ import { NetlinkSocket } from '../netlink/socket.ts';
 import { decodeLink, type LinkMessage } from '../netlink/link.ts';
 import { decodeAddr, type AddrMessage } from '../netlink/addr.ts';
 import { decodeRoute, type RouteMessage } from '../netlink/route.ts';
+import { decodeNeigh, type NeighMessage } from '../netlink/neigh.ts';
+import { decodeRule, type RuleMessage } from '../netlink/rule.ts';
+import { ipFamilyOf } from '../netlink/codec.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
 import { warn } from '../netlink/warning.ts';
 
-/** One notification of a namespace's event stream: a link, address or route change, or an overflow. */
+/** One notification of a namespace's event stream: a link, address, route, neighbour or rule change, or an overflow. */
 export type KernelEvent =
   | {
       /** When it was received, in performance.now() milliseconds. */
@@ -49,6 +53,26 @@ export type KernelEvent =
       route: RouteMessage;
     }
   | {
+      /** When it was received, in performance.now() milliseconds. */
+      at: number;
+      /** A neighbour notification (RTM_NEWNEIGH, RTM_DELNEIGH) of the ARP or NDP table. */
+      kind: 'neigh';
+      /** RTM_NEWNEIGH ('new': added or its state changed) or RTM_DELNEIGH ('del'). */
+      action: 'new' | 'del';
+      /** The neighbour message as decoded, without interpretation. */
+      neigh: NeighMessage;
+    }
+  | {
+      /** When it was received, in performance.now() milliseconds. */
+      at: number;
+      /** A policy rule notification (RTM_NEWRULE, RTM_DELRULE), IPv4 or IPv6. */
+      kind: 'rule';
+      /** RTM_NEWRULE ('new': added) or RTM_DELRULE ('del'). */
+      action: 'new' | 'del';
+      /** The rule message as decoded, without interpretation. */
+      rule: RuleMessage;
+    }
+  | {
       /** When the loss was noticed, in performance.now() milliseconds. */
       at: number;
       /** Notifications were lost (ENOBUFS, or a failed read): re-read the state you care about. */
@@ -64,6 +88,9 @@ export const EVENT_GROUPS = [
   C.RTNLGRP_IPV6_IFADDR,
   C.RTNLGRP_IPV4_ROUTE,
   C.RTNLGRP_IPV6_ROUTE,
+  C.RTNLGRP_NEIGH,
+  C.RTNLGRP_IPV4_RULE,
+  C.RTNLGRP_IPV6_RULE,
 ];
 
 function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undefined {
@@ -77,6 +104,16 @@ function toEvent(type: number, payload: Buffer, at: number): KernelEvent | undef
     case C.RTM_NEWROUTE:
     case C.RTM_DELROUTE:
       return { at, kind: 'route', action: type === C.RTM_NEWROUTE ? 'new' : 'del', route: decodeRoute(payload) };
+    case C.RTM_NEWNEIGH:
+    case C.RTM_DELNEIGH:
+      // The group also carries bridges' forwarding databases (AF_BRIDGE), which are no neighbours.
+      if (!ipFamilyOf(payload)) return undefined;
+      return { at, kind: 'neigh', action: type === C.RTM_NEWNEIGH ? 'new' : 'del', neigh: decodeNeigh(payload) };
+    case C.RTM_NEWRULE:
+    case C.RTM_DELRULE:
+      // The IPv4 group also carries the multicast routing rules (RTNL_FAMILY_IPMR), which are no ip rules.
+      if (!ipFamilyOf(payload)) return undefined;
+      return { at, kind: 'rule', action: type === C.RTM_NEWRULE ? 'new' : 'del', rule: decodeRule(payload) };
     default:
       return undefined;
   }

@@ -107,7 +107,7 @@ export class NetnsHandle implements AsyncDisposable {
     return withNetns(this.fd, fn);
   }
 
-  /** Link, address and route notifications of this namespace, started on first use. */
+  /** Link, address, route, neighbour and rule notifications of this namespace, started on first use. */
   get events(): EventStream {
     if (this.destroyed) throw new NamespaceDestroyedError(this.label, 'subscribing to notifications');
     if (!this.eventStream) {

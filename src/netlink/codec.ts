@@ -1,7 +1,7 @@
 // The netlink wire format: nlmsghdr framing and type-length-value attributes, nested or not.
 // Pure functions over bytes (host byte order, as netlink is), kept apart from sockets so that
 // the unit tests can check them against golden bytes.
-import { NLA_F_NESTED, NLA_TYPE_MASK } from '../sys/constants.ts';
+import { AF_INET, AF_INET6, NLA_F_NESTED, NLA_TYPE_MASK } from '../sys/constants.ts';
 import { MalformedMessageError } from '../errors.ts';
 
 export const NLMSG_HDRLEN = 16;
@@ -187,3 +187,13 @@ export const cString = (b: Buffer): string => {
   const nul = b.indexOf(0);
   return b.toString('utf8', 0, nul < 0 ? b.length : nul);
 };
+
+/**
+ * 4 or 6 for an rtnetlink message whose fixed header starts with an AF_INET or AF_INET6 family
+ * byte (ndmsg, fib_rule_hdr, ...), undefined for any other family. Notification groups mix
+ * families (a bridge's FDB on RTNLGRP_NEIGH, multicast routing rules on RTNLGRP_IPV4_RULE).
+ */
+export function ipFamilyOf(payload: Buffer): 4 | 6 | undefined {
+  const family = payload.length ? payload.readUInt8(0) : undefined;
+  return family === AF_INET ? 4 : family === AF_INET6 ? 6 : undefined;
+}

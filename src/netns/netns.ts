@@ -15,6 +15,8 @@ import { addVeth, type VethOptions } from '../devices/veth.ts';
 import type { TunFile } from '../devices/tun-file.ts';
 import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 import { RouteTable } from './route.ts';
+import { NeighbourTable } from './neigh.ts';
+import { RuleTable } from './rule.ts';
 
 let counter = 0;
 
@@ -30,6 +32,10 @@ export interface CreateNetnsOptions {
 export class Netns extends NetnsHandle {
   /** `ip route` here: `ns.route.add({ dst: 'default', via: '192.0.2.254' })`, list(), get(dst), ... */
   readonly route: RouteTable = new RouteTable(this);
+  /** The neighbour tables (ARP, NDP): `ip neigh` add, replace, del, get, list. */
+  readonly neigh: NeighbourTable = new NeighbourTable(this);
+  /** The policy rules (IPv4, IPv6): `ip rule` add, del, list. */
+  readonly rule: RuleTable = new RuleTable(this);
 
   /** Use createNetns() or adoptNetns(). */
   constructor(fd: number, socket: NetlinkSocket, label: string, owned: boolean) {

@@ -4,6 +4,7 @@ import type { KernelEvent } from '../handle/events.ts';
 import type { LinkState } from '../devices/state.ts';
 import { decodeFlags } from '../values/flags.ts';
 import { operstateOf } from '../values/operstate.ts';
+import { neighStateName } from '../values/neigh.ts';
 import { performance } from 'node:perf_hooks';
 import { AF_BRIDGE } from '../sys/constants.ts';
 import { formatRoute } from './route-view.ts';
@@ -38,6 +39,14 @@ function describeEvent(e: KernelEvent, now: number): string {
     const r = e.route;
     const dst = r.dst === undefined && r.dstLength === 0 ? 'default' : `${r.dst}/${r.dstLength}`;
     return `  ${ago} ${e.action}route ${dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.index ? ` index ${r.index}` : ''} table ${r.table}`;
+  }
+  if (e.kind === 'neigh') {
+    const n = e.neigh;
+    return `  ${ago} ${e.action}neigh ${n.address}${n.lladdr ? ` lladdr ${n.lladdr}` : ''} ${neighStateName(n.state) ?? n.state} index ${n.index}`;
+  }
+  if (e.kind === 'rule') {
+    const r = e.rule;
+    return `  ${ago} ${e.action}rule IPv${r.family} priority ${r.priority} table ${r.table} action ${r.action}`;
   }
   return `  ${ago} ${e.action}addr ${e.addr.address}/${e.addr.prefixLength} index ${e.addr.index}`;
 }

@@ -231,3 +231,46 @@ export const EFD_NONBLOCK = 2048;
 
 // nsfs.h
 export const NS_GET_NSTYPE = 46851;
+
+// neighbour.h: neighbours (ip neigh)
+export const RTM_NEWNEIGH = 28;
+export const RTM_DELNEIGH = 29;
+export const RTM_GETNEIGH = 30;
+export const RTNLGRP_NEIGH = 3;
+export const NDA_DST = 1;
+export const NDA_LLADDR = 2;
+export const NDA_PROBES = 4;
+export const NDA_IFINDEX = 8;
+export const NUD_INCOMPLETE = 1;
+export const NUD_REACHABLE = 2;
+export const NUD_STALE = 4;
+export const NUD_DELAY = 8;
+export const NUD_PROBE = 16;
+export const NUD_FAILED = 32;
+export const NUD_NOARP = 64;
+export const NUD_PERMANENT = 128;
+export const NUD_NONE = 0;
+export const NTF_PROXY = 8;
+export const NTF_ROUTER = 128;
+
+// fib_rules.h: policy rules (ip rule)
+export const RTM_NEWRULE = 32;
+export const RTM_DELRULE = 33;
+export const RTM_GETRULE = 34;
+export const RTNLGRP_IPV4_RULE = 8;
+export const RTNLGRP_IPV6_RULE = 19;
+export const FRA_DST = 1;
+export const FRA_SRC = 2;
+export const FRA_IIFNAME = 3;
+export const FRA_GOTO = 4;
+export const FRA_PRIORITY = 6;
+export const FRA_FWMARK = 10;
+export const FRA_TABLE = 15;
+export const FRA_FWMASK = 16;
+export const FRA_OIFNAME = 17;
+export const FR_ACT_TO_TBL = 1;
+export const FR_ACT_GOTO = 2;
+export const FR_ACT_NOP = 3;
+export const FR_ACT_BLACKHOLE = 6;
+export const FR_ACT_UNREACHABLE = 7;
+export const FR_ACT_PROHIBIT = 8;

@@ -41,3 +41,19 @@ export function optionalInteger(
   const refusal = (v: string): string => `${where}: ${name} must be an integer from ${min} to ${max}, received ${v}`;
   return value === undefined ? undefined : requireInteger(value, min, max, refusal);
 }
+
+/**
+ * Names for a set of kernel numbers, both ways: parse turns a name users wrote into its number
+ * (anything else is refused with the list of names), name turns a number the kernel reported
+ * into its name (undefined for one without a name).
+ */
+export function namedCodes<K extends string>(
+  codes: Readonly<Record<K, number>>,
+  what: string,
+): { parse: (where: string, value: unknown) => number; name: (code: number) => K | undefined } {
+  const names = Object.keys(codes) as K[];
+  return {
+    parse: (where, value) => codes[requireOneOf(value, names, `${where}: ${what}`)],
+    name: (code) => names.find((n) => codes[n] === code),
+  };
+}

@@ -29,11 +29,11 @@ function ipv6Bytes(text: string): Buffer {
   return out;
 }
 
-export function ipBytes(address: string): Buffer {
+export function ipBytes(address: unknown): Buffer {
   // isIP() accepts a zone index ("fe80::1%eth0"), which an interface address cannot carry.
-  const family = address.includes('%') ? 0 : isIP(address);
-  if (family === 4) return Buffer.from(address.split('.').map(Number));
-  if (family === 6) return ipv6Bytes(address);
+  const family = typeof address !== 'string' || address.includes('%') ? 0 : isIP(address);
+  if (family === 4) return Buffer.from((address as string).split('.').map(Number));
+  if (family === 6) return ipv6Bytes(address as string);
   throw new InvalidAddressError(`invalid IP address ${JSON.stringify(address)}`, address);
 }
 

@@ -32,6 +32,7 @@ async function validArgs(ns: Netns): Promise<Record<DeviceMatcherName, unknown[]
     toHaveAddress: ['192.0.2.1/24'],
     toHaveMtu: [1500],
     toHaveStatsSince: [await br.stats(), { rxPackets: 0 }],
+    toHaveNeighbour: ['192.0.2.2'],
   };
 }
 

@@ -16,6 +16,8 @@ import { align4, MessageWriter, NLMSG_HDRLEN, parseAttrs, parseMessages } from '
 import type { Attrs, NetlinkMessage } from '../../src/netlink/codec.ts';
 import { decodeLink } from '../../src/netlink/link.ts';
 import { decodeRoute } from '../../src/netlink/route.ts';
+import { decodeNeigh } from '../../src/netlink/neigh.ts';
+import { decodeRule } from '../../src/netlink/rule.ts';
 import { formatMac, parseMac } from '../../src/values/mac.ts';
 import { addrAdd, addrDel } from '../../src/rtnl/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
@@ -30,8 +32,12 @@ import {
   encodeAddrMessage,
   encodeLinkMessage,
   encodeRouteMessage,
+  encodeNeighMessage,
+  encodeRuleMessage,
   linkMessage,
   routeCase,
+  neighCase,
+  ruleCase,
 } from './messages.ts';
 import { optional, s32, u16, u32, u8, unicastMac } from './messages.ts';
 import { parseMacOption } from '../../src/values/mac.ts';
@@ -74,6 +80,34 @@ describe('round trips', () => {
         expect(rest).toEqual(c.message);
         expect(isIP(address)).toBe(c.message.family);
         expect(ipBytes(address)).toEqual(c.raw);
+      }),
+    );
+  });
+
+  test('neighbour messages: header fields, lladdr, probes; the address text parses back to its bytes', async () => {
+    await checkProperty(
+      'decodeNeigh round trip',
+      fc.property(neighCase, (c) => {
+        const { address, ...rest } = decodeNeigh(encodeNeighMessage(c));
+        expect(rest).toEqual(c.message);
+        expect(ipBytes(address)).toEqual(c.raw);
+      }),
+    );
+  });
+
+  test('rule messages: priority (absent for 0), prefixes, marks, devices, the full table id, action, goto', async () => {
+    await checkProperty(
+      'decodeRule round trip',
+      fc.property(ruleCase, (c) => {
+        const { from, to, ...rest } = decodeRule(encodeRuleMessage(c));
+        const { from: wantFrom, to: wantTo, ...want } = c.message;
+        expect(rest).toEqual(want);
+        expect(from && { prefixLength: from.prefixLength, bytes: ipBytes(from.address) }).toEqual(
+          wantFrom && { ...wantFrom, bytes: c.src },
+        );
+        expect(to && { prefixLength: to.prefixLength, bytes: ipBytes(to.address) }).toEqual(
+          wantTo && { ...wantTo, bytes: c.dst },
+        );
       }),
     );
   });
@@ -324,6 +358,8 @@ describe('malformed bytes', () => {
   const linkBytes = linkMessage.map(encodeLinkMessage);
   const addrBytes = addrCase.map(encodeAddrMessage);
   const routeBytes = routeCase.map(encodeRouteMessage);
+  const neighBytes = neighCase.map(encodeNeighMessage);
+  const ruleBytes = ruleCase.map(encodeRuleMessage);
   const asDatagram = (payload: Buffer, type: number): Buffer =>
     Buffer.from(new MessageWriter(type, 0).header(payload).finish(1));
 
@@ -331,6 +367,8 @@ describe('malformed bytes', () => {
     ['decodeLink', linkBytes, decodeLink],
     ['decodeAddr', addrBytes, decodeAddr],
     ['decodeRoute', routeBytes, decodeRoute],
+    ['decodeNeigh', neighBytes, decodeNeigh],
+    ['decodeRule', ruleBytes, decodeRule],
   ] as const)('%s: returns or raises NslabError, its output bounded by its input', async (name, valid, decode) => {
     await checkProperty(
       `${name} on damaged bytes`,

@@ -14,6 +14,8 @@ import {
   type TunInfo,
 } from '../../src/netlink/link.ts';
 import type { RouteMessage } from '../../src/netlink/route.ts';
+import type { NeighMessage } from '../../src/netlink/neigh.ts';
+import type { RuleMessage } from '../../src/netlink/rule.ts';
 import type { BridgeId } from '../../src/values/bridge-id.ts';
 import { formatMac } from '../../src/values/mac.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -318,6 +320,104 @@ export function encodeRouteMessage(c: RouteCase): Buffer {
     });
     w.bytes(C.RTA_MULTIPATH, Buffer.concat(hops));
   }
+  return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
+}
+
+const ipOf = (family: 4 | 6): fc.Arbitrary<Buffer> =>
+  fc.uint8Array({ minLength: family === 4 ? 4 : 16, maxLength: family === 4 ? 4 : 16 }).map((b) => Buffer.from(b));
+
+/** A neighbour message with the raw address bytes it carries (the decoded text is checked by parsing it back). */
+export interface NeighCase {
+  message: Omit<NeighMessage, 'address'>;
+  raw: Buffer;
+}
+
+export const neighCase: fc.Arbitrary<NeighCase> = fc.constantFrom(4 as const, 6 as const).chain((family) =>
+  fc
+    .record({
+      family: fc.constant(family),
+      index: s32,
+      state: u16,
+      flags: u8,
+      lladdr: optional(mac),
+      probes: optional(u32),
+      raw: ipOf(family),
+    })
+    .map(({ raw, ...message }) => ({ message, raw })),
+);
+
+/** The payload of an RTM_NEWNEIGH the kernel would send for c (struct ndmsg, neighbour.h). */
+export function encodeNeighMessage({ message: m, raw }: NeighCase): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt8(m.family === 4 ? C.AF_INET : C.AF_INET6, 0);
+  header.writeInt32LE(m.index, 4);
+  header.writeUInt16LE(m.state, 8);
+  header.writeUInt8(m.flags, 10);
+  const w = new MessageWriter(C.RTM_NEWNEIGH, 0).header(header).bytes(C.NDA_DST, raw);
+  if (m.lladdr !== undefined) w.bytes(C.NDA_LLADDR, macOf(m.lladdr));
+  if (m.probes !== undefined) w.u32(C.NDA_PROBES, m.probes);
+  return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
+}
+
+/** A rule message with the raw prefix bytes it carries. */
+export interface RuleCase {
+  message: Omit<RuleMessage, 'from' | 'to'> & {
+    from: { prefixLength: number } | undefined;
+    to: { prefixLength: number } | undefined;
+  };
+  src: Buffer | undefined;
+  dst: Buffer | undefined;
+}
+
+export const ruleCase: fc.Arbitrary<RuleCase> = fc.constantFrom(4 as const, 6 as const).chain((family) => {
+  const length = fc.integer({ min: 0, max: family === 4 ? 32 : 128 });
+  const prefix = optional(fc.tuple(ipOf(family), length));
+  const name = optional(text(15, 1));
+  return fc
+    .record({
+      family: fc.constant(family),
+      priority: u32,
+      src: prefix,
+      dst: prefix,
+      fwmark: optional(u32),
+      fwmask: optional(u32),
+      iif: name,
+      oif: name,
+      table: u32,
+      action: u8,
+      goto: optional(u32),
+    })
+    .map(({ src, dst, ...m }) => ({
+      message: {
+        ...m,
+        from: src && { prefixLength: src[1] },
+        to: dst && { prefixLength: dst[1] },
+      },
+      src: src?.[0],
+      dst: dst?.[0],
+    }));
+});
+
+/** The payload of an RTM_NEWRULE the kernel would send for c (struct fib_rule_hdr, fib_rules.h). */
+export function encodeRuleMessage({ message: m, src, dst }: RuleCase): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt8(m.family === 4 ? C.AF_INET : C.AF_INET6, 0);
+  header.writeUInt8(m.to?.prefixLength ?? 0, 1);
+  header.writeUInt8(m.from?.prefixLength ?? 0, 2);
+  // As the kernel does: the id in the byte when it fits, RT_TABLE_COMPAT (252) when not, and always FRA_TABLE.
+  header.writeUInt8(m.table < 256 ? m.table : 252, 4);
+  header.writeUInt8(m.action, 7);
+  const w = new MessageWriter(C.RTM_NEWRULE, 0).header(header);
+  // The kernel leaves FRA_PRIORITY out for priority 0.
+  if (m.priority) w.u32(C.FRA_PRIORITY, m.priority);
+  if (src) w.bytes(C.FRA_SRC, src);
+  if (dst) w.bytes(C.FRA_DST, dst);
+  if (m.fwmark !== undefined) w.u32(C.FRA_FWMARK, m.fwmark);
+  if (m.fwmask !== undefined) w.u32(C.FRA_FWMASK, m.fwmask);
+  if (m.iif !== undefined) w.string(C.FRA_IIFNAME, m.iif);
+  if (m.oif !== undefined) w.string(C.FRA_OIFNAME, m.oif);
+  w.u32(C.FRA_TABLE, m.table);
+  if (m.goto !== undefined) w.u32(C.FRA_GOTO, m.goto);
   return Buffer.from(w.finish(1).subarray(NLMSG_HDRLEN));
 }
 

@@ -16,3 +16,16 @@ export function capture(run: (sock: NetlinkSocket) => void): Buffer {
   expect(() => run(sock)).toThrow('captured');
   return sent!;
 }
+
+/** The bytes of the dump request an rtnl function sends, the same way. */
+export function captureDump(run: (sock: NetlinkSocket) => void): Buffer {
+  let sent: Buffer | undefined;
+  const sock = {
+    dump(build: () => MessageWriter): never {
+      sent = Buffer.from(build().finish(1));
+      throw new Error('captured');
+    },
+  } as unknown as NetlinkSocket;
+  expect(() => run(sock)).toThrow('captured');
+  return sent!;
+}

@@ -314,6 +314,7 @@ export function comparableState(s: LinkState): ComparableState {
  */
 export const procSysIn = (pinPath: string, path: string): string =>
   execFileSync('nsenter', [`--net=${pinPath}`, '--', 'cat', `/proc/sys/${path}`], { encoding: 'utf8' }).trim();
+
 /** One route as `ip -json route show` prints it (fields iproute2 leaves out take their defaults). */
 export interface IpRoute {
   type?: string;
@@ -391,3 +392,50 @@ export async function oracleRoutes(
   const v6 = (await ipRoutes(ns, 6, table)).map((r) => comparableRoute(r, 6, table));
   return [...v4, ...v6];
 }
+
+/** One entry of `ip -json neigh show`: flags iproute2 prints as keys with a null value ("router": null). */
+export interface IpNeigh {
+  dst: string;
+  /** Absent when the listing was of one device (`dev NAME`). */
+  dev?: string;
+  lladdr?: string;
+  /** NUD state names in upper case, ["PERMANENT"]; absent for NUD_NONE. */
+  state?: string[];
+  router?: null;
+  proxy?: null;
+}
+
+/** `ip -json neigh show [ARGS] nud all`: the entries of both families, whatever their state (iproute2 hides noarp ones otherwise). */
+export const ipNeighs = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
+  ipJson(ns, ['neigh', 'show', ...args, 'nud', 'all']);
+
+/** `ip -json neigh show proxy [ARGS]`: the proxy entries. */
+export const ipNeighProxies = (ns: Runner, args: string[] = []): Promise<IpNeigh[]> =>
+  ipJson(ns, ['neigh', 'show', 'proxy', ...args]);
+
+/** One rule of `ip -json rule show`: flags iproute2 prints as keys with a null value ("nop": null). */
+export interface IpRule {
+  priority: number;
+  /** "all", or the address of the source prefix. */
+  src: string;
+  /** Absent for a host prefix. */
+  srclen?: number;
+  dst?: string;
+  dstlen?: number;
+  /** In hex: "0x10". */
+  fwmark?: string;
+  /** In hex; absent when every bit is compared. */
+  fwmask?: string;
+  iif?: string;
+  oif?: string;
+  /** "main", "local", "default", or the id in decimal. */
+  table?: string;
+  goto?: number;
+  nop?: null;
+  /** blackhole, unreachable, prohibit. */
+  action?: string;
+}
+
+/** `ip [-6] -json rule show`: the rules of one family, the kernel's own ones too. */
+export const ipRules = (ns: Runner, family: 4 | 6): Promise<IpRule[]> =>
+  ipJson(ns, [family === 6 ? '-6' : '-4', 'rule', 'show']);

@@ -5,6 +5,8 @@ import { createNetns, SysError, type Bridge, type KernelEvent, type Netns } from
 import { EventStream, EVENT_GROUPS } from '../../src/handle/events.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { linkSet } from '../../src/rtnl/link.ts';
+import { neighReplace } from '../../src/rtnl/neigh.ts';
+import { ipBytes } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
 import { addManyAltnames } from '../helpers/altnames.ts';
 
@@ -36,6 +38,21 @@ function burst(ns: Netns, index: number, toggles: number): void {
   for (let i = 0; i < toggles; i++) {
     linkSet(ns.rtnl, index, { up: true });
     linkSet(ns.rtnl, index, { up: false });
+  }
+}
+
+/** Many neighbour changes in a row, without yielding to the event loop: the state of one entry flips. */
+function neighBurst(ns: Netns, index: number, changes: number): void {
+  for (let i = 0; i < changes; i++) {
+    neighReplace(ns.rtnl, {
+      index,
+      dev: `index ${index}`,
+      address: ipBytes('192.0.2.2'),
+      proxy: false,
+      lladdr: Buffer.from([0x52, 0x54, 0, 0, 0, i % 2 ? 2 : 3]),
+      state: C.NUD_PERMANENT,
+      router: false,
+    });
   }
 }
 
@@ -110,6 +127,70 @@ describe('ns.events', () => {
     const deleted = nextEvent(ns.events, routeEvent('del', '198.51.100.0'));
     await ns.route.del({ dst: '198.51.100.0/24', table: 100 });
     await deleted;
+  });
+
+  test('newneigh and delneigh, with the decoded entry; the FDB notifications of a bridge port are no events and no loss', async () => {
+    await using ns = await createNetns();
+    const [v0] = await ns.addVeth('v0', { peerName: 'v1' });
+    const seen: KernelEvent[] = [];
+    const unsubscribe = ns.events.subscribe((e) => seen.push(e));
+    const added = nextEvent(ns.events, (e) => e.kind === 'neigh' && e.action === 'new');
+    await ns.neigh.add({ dev: v0!, to: '2001:db8::2', lladdr: '52:54:00:00:00:02', router: true });
+    const addEvent = await added;
+    expect(addEvent.kind === 'neigh' && addEvent.neigh).toMatchObject({
+      family: 6,
+      index: v0!.index,
+      address: '2001:db8::2',
+      lladdr: '52:54:00:00:00:02',
+      state: C.NUD_PERMANENT,
+      flags: C.NTF_ROUTER,
+    });
+    const deleted = nextEvent(ns.events, (e) => e.kind === 'neigh' && e.action === 'del');
+    await ns.neigh.del({ dev: 'v0', to: '2001:db8::2' });
+    expect(((await deleted) as { neigh: { address: string } }).neigh.address).toBe('2001:db8::2');
+
+    // A port joining a bridge makes the kernel announce its MAC in the bridge's FDB (AF_BRIDGE
+    // on RTNLGRP_NEIGH); the link change after it shows the FDB notification has been read too.
+    const br = await ns.addBridge('br0');
+    const attached = nextEvent(
+      ns.events,
+      (e) => e.kind === 'link' && e.link.name === 'v1' && e.link.master === br.index,
+    );
+    await (await ns.link('v1')).attachTo(br);
+    await attached;
+    unsubscribe();
+    expect(seen.filter((e) => e.kind === 'overflow')).toEqual([]);
+    // Deleting first marks the entry failed (a newneigh), then removes it: only our entry, no FDB entries.
+    const neighs = seen.flatMap((e) => (e.kind === 'neigh' ? [`${e.action} ${e.neigh.address}`] : []));
+    expect(neighs[0]).toBe('new 2001:db8::2');
+    expect(neighs.at(-1)).toBe('del 2001:db8::2');
+    expect(neighs.every((n) => n.endsWith(' 2001:db8::2'))).toBe(true);
+  });
+
+  test('newrule and delrule of both families, with the decoded rule', async () => {
+    await using ns = await createNetns();
+    const seen: KernelEvent[] = [];
+    const unsubscribe = ns.events.subscribe((e) => seen.push(e));
+    const added = nextEvent(ns.events, (e) => e.kind === 'rule' && e.action === 'new' && e.rule.family === 6);
+    await ns.rule.add({ priority: 100, from: '192.0.2.0/24', table: 100 });
+    await ns.rule.add({ priority: 101, to: '2001:db8::/32', action: 'prohibit' });
+    const v6 = await added;
+    expect(v6.kind === 'rule' && v6.rule).toMatchObject({
+      family: 6,
+      priority: 101,
+      to: { address: '2001:db8::', prefixLength: 32 },
+      action: C.FR_ACT_PROHIBIT,
+    });
+    const deleted = nextEvent(ns.events, (e) => e.kind === 'rule' && e.action === 'del');
+    await ns.rule.del({ priority: 100, family: 4 });
+    await deleted;
+    unsubscribe();
+    expect(seen.flatMap((e) => (e.kind === 'rule' ? [`${e.action} ${e.rule.family} ${e.rule.priority}`] : []))).toEqual(
+      ['new 4 100', 'new 6 101', 'del 4 100'],
+    );
+    expect(seen.find((e) => e.kind === 'rule')).toMatchObject({
+      rule: { from: { address: '192.0.2.0', prefixLength: 24 }, table: 100, action: C.FR_ACT_TO_TBL },
+    });
   });
 
   test('history keeps the latest 256 events, oldest first', async () => {
@@ -335,6 +416,23 @@ describe('overflow', () => {
       expect(stream.history.filter((e) => e.kind === 'route').length).toBeLessThan(200);
       const after = nextEvent(stream, (e) => e.kind === 'route' && e.route.dst === '203.0.113.0');
       await ns.route.add({ dst: '203.0.113.0/24', dev: v0! });
+      await after;
+    } finally {
+      stream.close();
+    }
+  });
+
+  test('neighbour notifications overflow the same way: "overflow", then neighbour events again', async () => {
+    await using ns = await createNetns();
+    const [v0] = await ns.addVeth('v0', { peerName: 'v1' });
+    const stream = new EventStream(tinySocket(ns));
+    try {
+      const overflow = nextEvent(stream, (e) => e.kind === 'overflow');
+      neighBurst(ns, v0!.index, 400);
+      await overflow;
+      expect(stream.history.filter((e) => e.kind === 'neigh').length).toBeLessThan(400);
+      const after = nextEvent(stream, (e) => e.kind === 'neigh' && e.neigh.address === '2001:db8::7');
+      await ns.neigh.add({ dev: v0!, to: '2001:db8::7', lladdr: '52:54:00:00:00:07' });
       await after;
     } finally {
       stream.close();

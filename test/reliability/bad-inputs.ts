@@ -1,7 +1,7 @@
 // The bad-input table: across the public API, what nslab must refuse, with which typed error
-// and which words, and proof that nothing was left behind — the devices and addresses of the
-// namespaces (as iproute2 lists them), the holder processes, the namespaces and pins this
-// process holds. The per-feature tests (test/integration/errors.test.ts, test/assert/input.test.ts,
+// and which words, and proof that nothing was left behind — the devices, addresses, neighbours
+// and rules of the namespaces (as iproute2 lists them), the holder processes, the namespaces and
+// pins this process holds. The per-feature tests (test/integration/errors.test.ts, test/assert/input.test.ts,
 // test/integration/permissions.test.ts) go deeper; this is the harness's one-table summary, with
 // the races and the notification flood that need a second process or a blocked event loop.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -31,11 +31,12 @@ import {
   UnsupportedKindError,
   type Link,
   type Netns,
+  type RuleSpec,
   type Tap,
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipAddrLinks, ipLink, ipLinks, ipRoutes } from '../helpers/oracle.ts';
+import { ipAddrLinks, ipLink, ipLinks, ipNeighProxies, ipNeighs, ipRoutes, ipRules } from '../helpers/oracle.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
 import { here } from './runner.ts';
@@ -100,7 +101,9 @@ export async function snapshot(w: World): Promise<unknown> {
       (r) =>
         `${r.type ?? 'unicast'} ${r.dst} via ${r.gateway ?? '-'} dev ${r.dev ?? '-'} nexthops ${JSON.stringify(r.nexthops ?? [])}`,
     );
-    return { links, addrs, routes };
+    const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))];
+    const rules = [...(await ipRules(ns, 4)), ...(await ipRules(ns, 6))];
+    return { links, addrs, routes, neighbours, rules };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
@@ -201,6 +204,19 @@ const sysctlKeyRow = (input: string, key: string | string[], why: RegExp): BadIn
     fields: { value: key },
   },
 });
+const neighRow = (input: string, spec: Record<string, unknown>, error: ErrorClass, message: RegExp): BadInput => ({
+  area: 'neighbour',
+  input,
+  attempt: (w) => w.ns.neigh.add({ dev: w.veth, to: '192.0.2.2', lladdr: '52:54:00:00:00:02', ...spec } as never),
+  expected: { error, message },
+});
+const ruleRow = (input: string, spec: RuleSpec, error: ErrorClass, message: RegExp): BadInput => ({
+  area: 'rule',
+  input,
+  attempt: (w) => w.ns.rule.add(spec),
+  expected: { error, message },
+});
+const TABLE_RANGE = /^rule\.add: table must be "main", "local", "default" or an integer from 1 to 4294967295, received /;
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
 
 /** The privileged-ops fixture run once without CAP_NET_ADMIN; each privilege row reads its part. */
@@ -411,6 +427,51 @@ export const BAD_INPUTS: BadInput[] = [
     'zz:54:00:00:00:01',
     (w, mac) => w.ns.addVeth('v2', { peerName: 'v3', peerMac: mac }),
     /six hex octets/,
+  ),
+  neighRow(
+    'neigh.add with state "up", a NUD state that does not exist',
+    { state: 'up' },
+    InvalidArgumentError,
+    /^neigh\.add: the neighbour state must be one of "none", "incomplete", .*"permanent", received "up"$/,
+  ),
+  neighRow('neigh.add to "192.0.2.2/32", a prefix', { to: '192.0.2.2/32' }, InvalidAddressError, /^invalid IP address/),
+  neighRow(
+    'neigh.add of a proxy entry with an lladdr',
+    { proxy: true },
+    InvalidArgumentError,
+    /^neigh\.add: a proxy entry has no lladdr, state or router flag/,
+  ),
+  neighRow('neigh.add with lladdr "52:54:00"', { lladdr: '52:54:00' }, InvalidMacError, /six hex octets/),
+  {
+    area: 'neighbour',
+    input: "neigh.add on a device of another namespace (the other namespace's veth)",
+    attempt: async (w) => {
+      const [foreign] = await w.other.addVeth('ov0', { peerName: 'ov1' });
+      try {
+        return await w.ns.neigh.add({ dev: foreign!, to: '192.0.2.2', lladdr: '52:54:00:00:00:02' });
+      } finally {
+        await foreign!.delete();
+      }
+    },
+    expected: {
+      error: InvalidArgumentError,
+      message: /is not in namespace bad-inputs: pass a device of this namespace/,
+    },
+  },
+  ruleRow(
+    'rule.add from an IPv4 prefix to an IPv6 one',
+    { from: '192.0.2.0/24', to: '2001:db8::/32', table: 100 },
+    InvalidArgumentError,
+    /^rule\.add: from 192\.0\.2\.0\/24 and to 2001:db8::\/32 are prefixes of mixed families/,
+  ),
+  ruleRow('rule.add with table 0 (RT_TABLE_UNSPEC)', { family: 4, table: 0 }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow('rule.add with table 2^32', { family: 6, table: 2 ** 32 }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow('rule.add with table "Main"', { family: 4, table: 'Main' as 'main' }, InvalidArgumentError, TABLE_RANGE),
+  ruleRow(
+    'rule.add with neither a prefix nor a family',
+    { priority: 100, table: 100 },
+    InvalidArgumentError,
+    /^rule\.add: say which family the rule is for/,
   ),
   cidrRow('addAddress without a prefix length', '192.0.2.1'),
   cidrRow('addAddress with /33', '192.0.2.1/33'),

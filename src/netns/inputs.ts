@@ -1,0 +1,36 @@
+// Checks that the namespace's tables (ns.neigh, ns.rule) make on their options before any request.
+import { InvalidArgumentError } from '../errors.ts';
+import type { NetnsHandle } from '../handle/handle.ts';
+import { isLink, type Link } from '../devices/link.ts';
+import { parseName, type IfName } from '../values/name.ts';
+
+export const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/** The options must be an object: anything else would read as "no options". */
+export function requireObject(where: string, value: unknown, shape: string): void {
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidArgumentError(`${where}: pass ${shape}, received ${shown(value)}`, value);
+}
+
+export function optionalBoolean(where: string, name: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new InvalidArgumentError(`${where}: ${name} must be true or false, received ${shown(value)}`, value);
+  return value === true;
+}
+
+/**
+ * A device option: a handle of this namespace (one of another namespace would name, by its
+ * index or name, whatever device has it here), or a valid device name, not looked up.
+ */
+export function deviceOption(where: string, ns: NetnsHandle, dev: unknown): Link | IfName {
+  if (isLink(dev)) {
+    if (dev.ns !== ns) {
+      throw new InvalidArgumentError(
+        `${where}: ${dev} is not in namespace ${ns.label}: pass a device of this namespace, or its name`,
+        dev,
+      );
+    }
+    return dev;
+  }
+  return parseName(dev);
+}
