@@ -101,7 +101,10 @@ export async function snapshot(w: World): Promise<unknown> {
       (r) =>
         `${r.type ?? 'unicast'} ${r.dst} via ${r.gateway ?? '-'} dev ${r.dev ?? '-'} nexthops ${JSON.stringify(r.nexthops ?? [])}`,
     );
-    const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))];
+    // Multicast entries (ff02::16 for MLD reports, 224.0.0.0/4) are the kernel's own, made as an
+    // IPv6 device joins its groups while a row runs: no row makes or could leave them.
+    const multicast = (dst: string): boolean => /^ff/i.test(dst) || /^2(2[4-9]|3\d)\./.test(dst);
+    const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))].filter((n) => !multicast(n.dst));
     const rules = [...(await ipRules(ns, 4)), ...(await ipRules(ns, 6))];
     return { links, addrs, routes, neighbours, rules };
   };
