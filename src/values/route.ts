@@ -3,6 +3,7 @@
 // number the kernel uses.
 import * as C from '../sys/constants.ts';
 import { InvalidAddressError, InvalidArgumentError } from '../errors.ts';
+import { namedCodes } from './checks.ts';
 import { formatIp, ipBytes, parseCidr, type Cidr } from './ip.ts';
 
 /** The RTN_* route types by iproute2's names. */
@@ -45,29 +46,21 @@ export const ROUTE_PROTOCOLS = {
 /** A route protocol as `ip route` names it (any other protocol is a number from 0 to 255). */
 export type RouteProtocol = keyof typeof ROUTE_PROTOCOLS;
 
-const nameOf = <K extends string>(table: Record<K, number>, value: number): K | undefined =>
-  (Object.keys(table) as K[]).find((k) => table[k] === value);
+const types = namedCodes(ROUTE_TYPES, 'type');
+const scopes = namedCodes(ROUTE_SCOPES, 'scope');
+const protocols = namedCodes(ROUTE_PROTOCOLS, 'protocol');
 
 /** The name of an RTN_* value; an unknown one as its number. */
-export const formatRouteType = (value: number): RouteType | number => nameOf(ROUTE_TYPES, value) ?? value;
+export const formatRouteType = (value: number): RouteType | number => types.name(value) ?? value;
 /** The name of an RT_SCOPE_* value; an unknown one as its number. */
-export const formatScope = (value: number): RouteScope | number => nameOf(ROUTE_SCOPES, value) ?? value;
+export const formatScope = (value: number): RouteScope | number => scopes.name(value) ?? value;
 /** The name of an RTPROT_* value; an unknown one as its number. */
-export const formatProtocol = (value: number): RouteProtocol | number => nameOf(ROUTE_PROTOCOLS, value) ?? value;
-
-function named<K extends string>(where: string, what: string, table: Record<K, number>, value: unknown): number {
-  if (typeof value === 'string' && Object.hasOwn(table, value)) return table[value as K];
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  throw new InvalidArgumentError(
-    `${where}: ${what} must be one of ${Object.keys(table).join(', ')}, received ${shown}`,
-    value,
-  );
-}
+export const formatProtocol = (value: number): RouteProtocol | number => protocols.name(value) ?? value;
 
 /** An RTN_* value from its name. */
-export const parseRouteType = (where: string, value: unknown): number => named(where, 'type', ROUTE_TYPES, value);
+export const parseRouteType: (where: string, value: unknown) => number = types.parse;
 /** An RT_SCOPE_* value from its name. */
-export const parseScope = (where: string, value: unknown): number => named(where, 'scope', ROUTE_SCOPES, value);
+export const parseScope: (where: string, value: unknown) => number = scopes.parse;
 
 /** An RTPROT_* value from its name, or any protocol number from 0 to 255 (routing daemons pick their own). */
 export function parseProtocol(where: string, value: unknown): number {
@@ -78,7 +71,7 @@ export function parseProtocol(where: string, value: unknown): number {
       value,
     );
   }
-  return named(where, 'protocol', ROUTE_PROTOCOLS, value);
+  return protocols.parse(where, value);
 }
 
 /** A route destination: a prefix, or "default" whose family the rest of the route decides. */

@@ -323,7 +323,7 @@ describe('bad input, refused before anything is sent, and nothing left behind', 
     ['table "mian"', { table: 'mian' }, /received "mian"/],
     ['a metric of -1', { metric: -1 }, /metric must be an integer from 0 to 4294967295, received -1/],
     ['an mtu of 20', { mtu: 20 }, /mtu must be an integer from 68 to 65535, received 20/],
-    ['type "gateway"', { type: 'gateway' }, /type must be one of unicast, local, .*received "gateway"/],
+    ['type "gateway"', { type: 'gateway' }, /type must be one of "unicast", "local", .*received "gateway"/],
     [
       'a weight of 0',
       { via: undefined, nexthops: [{ via: '192.0.2.10', dev: 'v0', weight: 0 }] },
