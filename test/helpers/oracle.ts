@@ -439,3 +439,21 @@ export interface IpRule {
 /** `ip [-6] -json rule show`: the rules of one family, the kernel's own ones too. */
 export const ipRules = (ns: Runner, family: 4 | 6): Promise<IpRule[]> =>
   ipJson(ns, [family === 6 ? '-6' : '-4', 'rule', 'show']);
+
+/**
+ * nslab's reading and the oracle's of state that moves on its own (DAD ends, the kernel adds its
+ * own routes, counters tick): nslab reads before and after the oracle, and a round in which both
+ * of nslab's reads agree saw a still state, which the oracle then read too. At most 5 rounds; the
+ * last one is returned either way, for the caller's comparison to fail on.
+ */
+export async function readWhileStill<T, U>(
+  mine: () => Promise<T>,
+  oracle: () => Promise<U>,
+): Promise<{ mine: T; oracle: U }> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await mine();
+    const theirs = await oracle();
+    const after = await mine();
+    if (JSON.stringify(before) === JSON.stringify(after) || attempt === 5) return { mine: after, oracle: theirs };
+  }
+}

@@ -12,6 +12,7 @@ import {
   ipLinkNames,
   ipLinks,
   oracleState,
+  readWhileStill,
   sysfs,
 } from '../helpers/oracle.ts';
 import { isRunning } from '../helpers/proc.ts';
@@ -23,21 +24,13 @@ async function settle(ns: Netns, link: Link, cond: (s: LinkState) => boolean, wh
   return w.value;
 }
 
-/**
- * Compares nslab's reading with the oracle's. Some state moves on its own (an IPv6 link-local
- * address stops being tentative when DAD ends), so nslab reads before and after the oracle: if
- * both agree, the oracle read a still state and must agree too; if not, read again (bounded).
- */
+/** Compares nslab's reading with the oracle's, read while the state holds still (DAD ends on its own). */
 async function expectMatchesOracle(ns: Netns, link: Link): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const before = comparableState(await link.state());
-    const oracle = await oracleState(ns, link.name);
-    const after = comparableState(await link.state());
-    if (JSON.stringify(before) === JSON.stringify(after) || attempt === 5) {
-      expect(before).toEqual(oracle);
-      return;
-    }
-  }
+  const { mine, oracle } = await readWhileStill(
+    async () => comparableState(await link.state()),
+    () => oracleState(ns, link.name),
+  );
+  expect(mine).toEqual(oracle);
 }
 
 describe('bridge', () => {

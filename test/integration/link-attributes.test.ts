@@ -14,18 +14,15 @@ import {
   type LinkStats,
   type Netns,
 } from '../../src/index.ts';
-import { ipLink, ipLinkOf, ipStats } from '../helpers/oracle.ts';
+import { ipLink, ipLinkOf, ipStats, readWhileStill } from '../helpers/oracle.ts';
 import { pingRight, wiredPair } from '../helpers/traffic.ts';
 
-/** nslab's counters and iproute2's, read while nothing moves them (nslab reads before and after the oracle; bounded). */
-async function settledStats(ns: Netns, link: Link): Promise<{ mine: LinkStats; oracle: LinkStats }> {
-  for (let attempt = 1; ; attempt++) {
-    const before = await link.stats();
-    const oracle = await ipStats(ns, link.name);
-    const after = (await link.state()).stats!;
-    if (JSON.stringify(before) === JSON.stringify(after) || attempt === 5) return { mine: after, oracle };
-  }
-}
+/** nslab's counters (from state()) and iproute2's, read while nothing moves them. */
+const settledStats = (ns: Netns, link: Link): Promise<{ mine: LinkStats; oracle: LinkStats }> =>
+  readWhileStill(
+    async () => (await link.state()).stats!,
+    () => ipStats(ns, link.name),
+  );
 
 describe('MTU', () => {
   test('setMtu changes IFLA_MTU; state() reports it with the range iproute2 prints', async ({ netns }) => {
