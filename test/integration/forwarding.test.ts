@@ -2,7 +2,8 @@
 // built with nslab's API alone. host-a (a0) sits on 192.0.2.0/24 with the router's r0; host-b
 // has two links to the router, b0-r1 on 198.51.100.0/24 (the main path) and b1-r2 on
 // 203.0.113.0/24. host-a's second address, 192.0.2.66, is sent by a policy rule on the router
-// through table 100, whose route to host-b goes out the second link. busybox ping makes the
+// through table 100, whose route to host-b goes out the second link; with IPv6 on, a0-r0 and
+// b0-r1 also carry 2001:db8:a::/64 and 2001:db8:b::/64. busybox ping makes the
 // traffic; the counters, neighbour tables and lookups show where it went, and iproute2 (`ip
 // route get`, `ip neigh`, run in the namespaces) checks the lookups and neighbours.
 import { describe } from 'vitest';
@@ -27,21 +28,29 @@ interface Routed {
 const PINGS = 3;
 const B = '198.51.100.2';
 const POLICY_SOURCE = '192.0.2.66';
+const A6 = '2001:db8:a::2';
+const B6 = '2001:db8:b::2';
+
+/** How routedHosts builds the topology: whether the router forwards, and whether IPv6 is on, with addresses and routes of its own. */
+interface Build {
+  forwarding: boolean;
+  ipv6?: boolean;
+}
 
 /**
  * The three namespaces wired and addressed, with routes both ways and the policy rule; the
- * router forwards if asked to. Everything here writes sysctls: where /proc/sys is read-only the
- * test skips.
+ * router forwards if asked to (both families, with IPv6). Everything here writes sysctls: where
+ * /proc/sys is read-only the test skips.
  */
-async function routedHosts(ctx: TrafficContext, forwarding: boolean): Promise<Routed> {
+async function routedHosts(ctx: TrafficContext, { forwarding, ipv6 = false }: Build): Promise<Routed> {
   skipUnlessSysctlsWritable(ctx);
   const { makeNetns } = ctx;
   const a = await makeNetns({ label: 'host-a' });
   const router = await makeNetns({ label: 'router' });
   const b = await makeNetns({ label: 'host-b' });
   for (const ns of [a, router, b]) {
-    // No IPv6 on the devices made next: no DAD, router solicitation or MLD report moves the counters.
-    await ns.sysctl.set('net.ipv6.conf.default.disable_ipv6', 1);
+    // Without IPv6 on the devices made next, no DAD, router solicitation or MLD report moves the counters.
+    if (!ipv6) await ns.sysctl.set('net.ipv6.conf.default.disable_ipv6', 1);
     // A new namespace's IPv4 conf/all and conf/default are copies of the host's, so the host's
     // reverse-path filter would decide whether host-b takes the policy source's packets on its
     // second link (their replies return by the first); and ip_forward, the host's, is set off
@@ -63,7 +72,15 @@ async function routedHosts(ctx: TrafficContext, forwarding: boolean): Promise<Ro
     [t.r2, '203.0.113.1/24'],
     [t.b1, '203.0.113.2/24'],
   ];
+  const addresses6: Array<[Link, string]> = [
+    [t.a0, `${A6}/64`],
+    [t.r0, '2001:db8:a::1/64'],
+    [t.r1, '2001:db8:b::1/64'],
+    [t.b0, `${B6}/64`],
+  ];
   for (const [link, cidr] of addresses) await link.addAddress(cidr);
+  // Without DAD, so that the addresses can be used at once.
+  if (ipv6) for (const [link, cidr] of addresses6) await link.addAddress(cidr, { dad: false });
   const links = [t.a0, t.r0, t.r1, t.b0, t.r2, t.b1];
   for (const link of links) await link.up();
   for (const link of links) await expect(link).toBeRunning();
@@ -71,7 +88,12 @@ async function routedHosts(ctx: TrafficContext, forwarding: boolean): Promise<Ro
   await b.route.add({ dst: '192.0.2.0/24', via: '198.51.100.1' });
   await router.route.add({ dst: '198.51.100.0/24', via: '203.0.113.2', dev: t.r2, table: 100 });
   await router.rule.add({ priority: 100, from: POLICY_SOURCE, table: 100 });
+  if (ipv6) {
+    await a.route.add({ dst: 'default', via: '2001:db8:a::1' });
+    await b.route.add({ dst: '2001:db8:a::/64', via: '2001:db8:b::1' });
+  }
   if (forwarding) await router.sysctl.set('net.ipv4.ip_forward', 1);
+  if (forwarding && ipv6) await router.sysctl.set('net.ipv6.conf.all.forwarding', 1);
   return t;
 }
 
@@ -89,7 +111,7 @@ describe('forwarding through a router namespace', () => {
     makeNetns,
     skip,
   }) => {
-    const t = await routedHosts({ makeNetns, skip }, false);
+    const t = await routedHosts({ makeNetns, skip }, { forwarding: false });
     expect(await t.router.sysctl.get('net.ipv4.ip_forward')).toBe(0);
     let marks = await mark([t.r0, t.r1, t.b0]);
     const refused = await ping(t.a, B, PINGS);
@@ -114,7 +136,7 @@ describe('forwarding through a router namespace', () => {
     makeNetns,
     skip,
   }) => {
-    const t = await routedHosts({ makeNetns, skip }, true);
+    const t = await routedHosts({ makeNetns, skip }, { forwarding: true });
     expect((await ping(t.a, B, PINGS)).exitCode).toBe(0);
 
     const aMac = (await t.a0.read()).mac!;
@@ -151,7 +173,7 @@ describe('forwarding through a router namespace', () => {
     makeNetns,
     skip,
   }) => {
-    const t = await routedHosts({ makeNetns, skip }, true);
+    const t = await routedHosts({ makeNetns, skip }, { forwarding: true });
     expect(await t.router.rule.list({ family: 4 })).toContainEqual(
       expect.objectContaining({ priority: 100, from: `${POLICY_SOURCE}/32`, table: 100, action: 'to-table' }),
     );
@@ -181,5 +203,24 @@ describe('forwarding through a router namespace', () => {
     expect(main.exitCode, String(main.stdout)).toBe(0);
     await expect(t.r1).toHaveStatsSince(marks.get(t.r1)!, { txPackets: PINGS });
     await expect(t.r2).not.toHaveStatsSince(marks.get(t.r2)!, { txPackets: PINGS });
+  });
+
+  test('IPv6 too: with conf.all.forwarding on, the pings pass both router ports, which know both hosts by NDP', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const t = await routedHosts({ makeNetns, skip }, { forwarding: true, ipv6: true });
+    expect(await t.router.sysctl.get('net.ipv6.conf.r0.forwarding')).toBe(1);
+    const marks = await mark([t.r0, t.r1]);
+    const passed = await ping(t.a, B6, PINGS);
+    expect(passed.exitCode, String(passed.stdout)).toBe(0);
+    await expect(t.r0).toHaveStatsSince(marks.get(t.r0)!, { rxPackets: PINGS, txPackets: PINGS });
+    await expect(t.r1).toHaveStatsSince(marks.get(t.r1)!, { txPackets: PINGS, rxPackets: PINGS });
+    await expect(t.r0).toHaveNeighbour(A6, { lladdr: (await t.a0.read()).mac! });
+    await expect(t.r1).toHaveNeighbour(B6, { lladdr: (await t.b0.read()).mac! });
+    await expect(t.a).toRoute(B6, { via: '2001:db8:a::1', dev: 'a0' });
+    await expect(t.b).toRoute(A6, { via: '2001:db8:b::1', dev: 'b0' });
+    expect(await t.router.route.get(B6, { from: A6, iif: t.r0 })).toMatchObject({ dev: 'r1', iif: 'r0' });
+    expect(await ipRouteGet(t.router, B6, ['from', A6, 'iif', 'r0'])).toMatchObject({ dev: 'r1', iif: 'r0' });
   });
 });
