@@ -157,6 +157,28 @@ export class SysctlNotFoundError extends NslabError {
   }
 }
 
+/**
+ * A sysctl cannot be written because /proc/sys is mounted read-only in this process's mount
+ * namespace (EROFS): Docker does that in every container that is not privileged. The mount
+ * refuses, not the network namespace, so it happens in namespaces nslab created too; reads work.
+ */
+export class SysctlReadOnlyError extends NslabError {
+  /** The key that was to be written: "net.ipv4.ip_forward". */
+  readonly key: string;
+  constructor(key: string, namespace: string, options?: ErrorOptions) {
+    super(
+      `cannot write sysctl ${key} in namespace ${namespace} (EROFS): /proc/sys is mounted read-only in this ` +
+        "process's mount namespace, as Docker does in a container, so no sysctl can be written from here, in any " +
+        'network namespace (reading works). Start the container with `--security-opt systempaths=unconfined` ' +
+        '(and `--cap-add NET_ADMIN`, which the write needs as well), or remount it from inside, with CAP_SYS_ADMIN: ' +
+        '`mount -o remount,rw /proc/sys` (an AppArmor profile may forbid that). A `-v /proc/sys:/proc/sys` volume ' +
+        "is no way round it: Docker's runtime (runc) refuses any mount inside /proc",
+      options,
+    );
+    this.key = key;
+  }
+}
+
 /** A device name is already used in the namespace. */
 export class NameTakenError extends NslabError {
   /** The name asked for. */

@@ -2,9 +2,22 @@
 // namespace of the task that looks the path up, so the file is opened inside the namespace in
 // one synchronous switch; the open descriptor stays bound to that namespace's value, and is
 // read or written back home on the main thread. The host's value is never opened.
+//
+// Where /proc/sys is mounted read-only (a Docker container), a write is refused by the mount
+// (EROFS) whatever the namespace, and nslab says so instead of working around it. A fresh procfs
+// would be writable, but nslab cannot mount one safely from a Node process. Mounting it in the
+// process's own mount namespace changes what every other process there sees, and outlives a
+// SIGKILL. A private mount namespace needs an fs_struct (cwd, root, umask) of the caller's own,
+// and Node's threads (libuv's pool, V8's) share one: setns() into a mount namespace is refused
+// (EINVAL) while it is shared, and unshare(CLONE_NEWNS) gives the calling thread a copy for good,
+// so that process.chdir() and process.umask() on the main thread would no longer reach the fs
+// calls libuv runs on its pool; nothing re-shares it. (Where the container has its own user
+// namespace the kernel refuses a new procfs outright, since Docker hides parts of /proc.) A
+// helper process or a detached fsmount() could write anyway, but only by undoing a confinement
+// the container's owner chose, which is theirs to lift.
 import { check, sys } from '../sys/libc.ts';
 import { O_CLOEXEC, O_RDONLY, O_WRONLY } from '../sys/constants.ts';
-import { hasErrno, SysctlNotFoundError } from '../errors.ts';
+import { hasErrno, SysctlNotFoundError, SysctlReadOnlyError } from '../errors.ts';
 import {
   formatSysctlValue,
   parseSysctlKey,
@@ -54,12 +67,15 @@ export class Sysctls {
   async set(key: SysctlKey, value: SysctlValue): Promise<void> {
     const parsed = parseSysctlKey(key);
     const text = formatSysctlValue(parsed.shown, value);
-    if (!this.host.owned && !this.saved.has(parsed.path)) {
-      const original = this.originalText(parsed);
+    const first = !this.host.owned && !this.saved.has(parsed.path);
+    const original = first ? this.originalText(parsed) : undefined;
+    this.writeText(parsed, text);
+    // Only a write that happened has something to undo: a refused one (EROFS, EINVAL) changed
+    // nothing, and a restore registered for it would fail the same way in destroy().
+    if (first) {
       this.saved.add(parsed.path);
       if (original !== undefined) this.registerRestore(parsed, original);
     }
-    this.writeText(parsed, text);
   }
 
   /** What a key holds before nslab first writes it; undefined for a write-only key (net.ipv4.route.flush), an action with nothing to restore. */
@@ -90,6 +106,7 @@ export class Sysctls {
     } catch (error) {
       if (hasErrno(error, 'ENOENT'))
         throw new SysctlNotFoundError(key.shown, key.segments, this.host.label, { cause: error });
+      if (hasErrno(error, 'EROFS')) throw new SysctlReadOnlyError(key.shown, this.host.label, { cause: error });
       throw error;
     }
   }

@@ -24,11 +24,19 @@ export interface ChildRun {
   output: string;
 }
 
-/** `vitest run` in dir with Vitest's own CLI, under the Node running us; resolves when it has exited. */
-export async function runVitest(dir: string, args: readonly string[] = []): Promise<ChildRun> {
+/**
+ * `vitest run` in dir with Vitest's own CLI, under the Node running us (started through a
+ * wrapper command, such as unshare, if given); resolves when it has exited.
+ */
+export async function runVitest(
+  dir: string,
+  args: readonly string[] = [],
+  options: { wrapper?: readonly string[] } = {},
+): Promise<ChildRun> {
+  const [file, ...pre] = [...(options.wrapper ?? []), process.execPath];
   const result = await execa(
-    process.execPath,
-    [`${REPO_ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--root', dir, ...args],
+    file!,
+    [...pre, `${REPO_ROOT}/node_modules/vitest/vitest.mjs`, 'run', '--root', dir, ...args],
     {
       cwd: dir,
       env: childEnv(),

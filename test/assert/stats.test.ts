@@ -5,8 +5,8 @@ import { ipStats } from '../helpers/oracle.ts';
 import { pingRight, wiredPair } from '../helpers/traffic.ts';
 import { explain, failure, parseReport } from './helpers.ts';
 
-test('waits for traffic that comes after the mark, and says how long it waited', async ({ makeNetns }) => {
-  const { left, r } = await wiredPair(makeNetns);
+test('waits for traffic that comes after the mark, and says how long it waited', async ({ makeNetns, skip }) => {
+  const { left, r } = await wiredPair({ makeNetns, skip });
   const mark = await r.stats();
   const pending = explain(r, 'toHaveStatsSince', mark, { rxPackets: 2 });
   expect((await pingRight(left, 2)).exitCode).toBe(0);
@@ -31,8 +31,8 @@ test('fails on a quiet device: the message has the expectation, the increase see
   await expect(v).not.toHaveStatsSince(mark, { rxPackets: 1 });
 });
 
-test('.not holds before the traffic and fails once it has been counted', async ({ makeNetns }) => {
-  const { left, l } = await wiredPair(makeNetns);
+test('.not holds before the traffic and fails once it has been counted', async ({ makeNetns, skip }) => {
+  const { left, l } = await wiredPair({ makeNetns, skip });
   const mark = await l.stats();
   await expect(l).not.toHaveStatsSince(mark, { txPackets: 3 });
   expect((await pingRight(left, 3)).exitCode).toBe(0);

@@ -31,7 +31,7 @@ import {
 import { ipLink } from '../helpers/oracle.ts';
 import { startFixture } from '../helpers/fixture.ts';
 import { NAMESPACE_FREED_MS, pollUntil } from '../helpers/poll.ts';
-import { isRunning, procStat } from '../helpers/proc.ts';
+import { isRunning, procStat, skipUnlessSysctlsWritable } from '../helpers/proc.ts';
 import { containerSuite } from './helpers.ts';
 import { linkFind } from '../../src/rtnl/link.ts';
 
@@ -97,6 +97,8 @@ describe('adopting a container', () => {
     skip,
   }) => {
     if (suite.env.skip !== undefined) return skip(suite.env.skip);
+    // It enables IPv6 in the container with `sysctl -w`, run from this process's mount namespace.
+    skipUnlessSysctlsWritable({ skip });
     const vm = await startContainer(vmOptions());
     await using guest = await adoptContainer(vm);
     const [host, eth0] = await guest.plug(netns, { name: 'veth-vm', peerName: 'eth0', peerMac: '52:54:00:12:34:56' });

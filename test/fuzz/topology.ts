@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { createNetns, type Link, type Netns } from '../../src/index.ts';
 import { optional, unicastMac } from './messages.ts';
-import { mountsOf } from '../helpers/proc.ts';
+import { procSysReadOnly } from '../helpers/proc.ts';
 
 export interface Topology {
   bridges: Array<{ mac?: string | undefined }>;
@@ -55,7 +55,7 @@ export interface Built extends AsyncDisposable {
 // interval is per device (a new namespace has no neigh/default to inherit it from).
 // A container's /proc/sys is mounted read-only: there the kernel's defaults stay, and a topology
 // only takes longer to settle (the comparison waits for that anyway).
-const procSysWritable = !mountsOf().some((m) => m.mountPoint === '/proc/sys' && m.options.includes('ro'));
+const procSysWritable = procSysReadOnly() === undefined;
 
 async function namespace(label: string): Promise<Netns> {
   const ns = await createNetns({ label });

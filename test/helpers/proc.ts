@@ -125,3 +125,22 @@ export function netnsMounts(pid: number | 'self' = 'self'): string[] {
     .map((m) => m.mountPoint)
     .filter((p) => p.startsWith('/run/netns/'));
 }
+
+/**
+ * Why this process cannot write any sysctl, or undefined where it can: the mount that
+ * /proc/sys/net lies on (the deepest mount point above it, the last one mounted there) is
+ * read-only in this mount namespace, as Docker mounts /proc/sys in a container. The kernel
+ * refuses such a write with EROFS in every network namespace.
+ */
+export function procSysReadOnly(): string | undefined {
+  const above = mountsOf().filter((m) => m.mountPoint === '/' || `/proc/sys/net/`.startsWith(`${m.mountPoint}/`));
+  const mount = above.reduce((deepest, m) => (m.mountPoint.length >= deepest.mountPoint.length ? m : deepest));
+  if (!mount.options.includes('ro')) return undefined;
+  return `${mount.mountPoint} is mounted read-only in this mount namespace (as Docker does in a container), so no sysctl can be written`;
+}
+
+/** Skips the running test, saying why, where no sysctl can be written (see procSysReadOnly). */
+export function skipUnlessSysctlsWritable(ctx: { skip: (condition: boolean, note?: string) => void }): void {
+  const reason = procSysReadOnly();
+  ctx.skip(reason !== undefined, reason);
+}

@@ -186,8 +186,8 @@ describe('moveTo', () => {
 });
 
 describe('statistics', () => {
-  test('stats() and state().stats are the counters iproute2 prints, after traffic', async ({ makeNetns }) => {
-    const { left, l } = await wiredPair(makeNetns);
+  test('stats() and state().stats are the counters iproute2 prints, after traffic', async ({ makeNetns, skip }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
     expect((await pingRight(left, 3)).exitCode).toBe(0);
     const { mine, oracle } = await settledStats(left, l);
     expect(mine).toEqual(oracle);
@@ -198,8 +198,9 @@ describe('statistics', () => {
 
   test('toHaveStatsSince: at least as many more packets as were pinged, on both ends, and iproute2 agrees', async ({
     makeNetns,
+    skip,
   }) => {
-    const { left, right, l, r } = await wiredPair(makeNetns);
+    const { left, right, l, r } = await wiredPair({ makeNetns, skip });
     const [markL, markR] = [await l.stats(), await r.stats()];
     const oracleMark = await ipStats(right, 'right0');
     expect((await pingRight(left, 3)).exitCode).toBe(0);

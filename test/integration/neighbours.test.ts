@@ -15,6 +15,7 @@ import {
 } from '../../src/index.ts';
 import { test as nsTest } from '../../src/vitest.ts';
 import { ipNeighProxies, ipNeighs, type IpNeigh } from '../helpers/oracle.ts';
+import { skipUnlessSysctlsWritable } from '../helpers/proc.ts';
 
 /** The fields both views have, iproute2's way: state names in upper case, none for NUD_NONE. */
 interface Comparable {
@@ -161,7 +162,8 @@ describe("the kernel's refusals, as NetlinkError with the request, leaving the t
     expect(await ipNeighs(netns)).toEqual([]);
   });
 
-  nsTest("an NDP entry on a device without IPv6: the kernel's own words", async ({ netns }) => {
+  nsTest("an NDP entry on a device without IPv6: the kernel's own words", async ({ netns, skip }) => {
+    skipUnlessSysctlsWritable({ skip });
     await pair(netns);
     await netns.exec('sysctl', ['-qw', 'net.ipv6.conf.v0.disable_ipv6=1']);
     const error = await netns.neigh

@@ -14,6 +14,7 @@ import {
   type Netns,
 } from '../../src/index.ts';
 import { comparableRoute, ipRouteGet, ipRoutes, oracleRoutes, readWhileStill } from '../helpers/oracle.ts';
+import { skipUnlessSysctlsWritable } from '../helpers/proc.ts';
 
 /** A veth pair v0/v1, both up, with 192.0.2.1/24 and 2001:db8::1/64 (no DAD) on v0. */
 async function wired(ns: Netns): Promise<{ v0: Link; v1: Link }> {
@@ -242,7 +243,8 @@ describe('get: the kernel decides', () => {
     expect(ip).toMatchObject({ type: 'local', dev: 'lo' });
   });
 
-  test('with an input interface, once forwarding is on: as iproute2 sees it', async ({ netns }) => {
+  test('with an input interface, once forwarding is on: as iproute2 sees it', async ({ netns, skip }) => {
+    skipUnlessSysctlsWritable({ skip });
     const { v1 } = await wired(netns);
     await v1.addAddress('203.0.113.1/24');
     await netns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.254' });

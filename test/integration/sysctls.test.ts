@@ -12,14 +12,15 @@ import {
   type SysctlKey,
 } from '../../src/index.ts';
 import { procSysIn } from '../helpers/oracle.ts';
-import { mountsOf } from '../helpers/proc.ts';
+import { skipUnlessSysctlsWritable } from '../helpers/proc.ts';
 
-// A container's /proc/sys is mounted read-only: no write can succeed there.
-const readOnly = mountsOf().some((m) => m.mountPoint === '/proc/sys' && m.options.includes('ro'));
+// Where /proc/sys is mounted read-only (a container's) the tests that write skip, saying so;
+// the refusals before any file is opened, and reads, are checked everywhere.
 const hostValue = (path: string): string => readFileSync(`/proc/sys/${path}`, 'utf8').trim();
 
-describe.skipIf(readOnly)('sysctls', () => {
-  test('set() writes the namespace value, not the host one; get() reads it back as a number', async () => {
+describe('sysctls', () => {
+  test('set() writes the namespace value, not the host one; get() reads it back as a number', async (ctx) => {
+    skipUnlessSysctlsWritable(ctx);
     await using ns = await createNetns({ label: 'sysctl', pin: true });
     const host = hostValue('net/ipv4/ip_forward');
     // The opposite of the host's: a write that reached the host would show there.
@@ -30,7 +31,8 @@ describe.skipIf(readOnly)('sysctls', () => {
     expect(hostValue('net/ipv4/ip_forward')).toBe(host);
   });
 
-  test('several integers read as number[], text as a string; both written through', async () => {
+  test('several integers read as number[], text as a string; both written through', async (ctx) => {
+    skipUnlessSysctlsWritable(ctx);
     await using ns = await createNetns({ label: 'sysctl-types', pin: true });
     const hostRange = hostValue('net/ipv4/ip_local_port_range');
     const hostCc = hostValue('net/ipv4/tcp_congestion_control');
@@ -47,7 +49,8 @@ describe.skipIf(readOnly)('sysctls', () => {
     expect(hostValue('net/ipv4/tcp_congestion_control')).toBe(hostCc);
   });
 
-  test('a device key: dotted, or as segments for a name with a dot', async () => {
+  test('a device key: dotted, or as segments for a name with a dot', async (ctx) => {
+    skipUnlessSysctlsWritable(ctx);
     await using ns = await createNetns({ label: 'sysctl-dev', pin: true });
     await ns.addVeth('v0', { peerName: 'v0.100' });
     const before = procSysIn(ns.pinPath!, 'net/ipv6/conf/v0/accept_dad');
@@ -73,7 +76,8 @@ describe.skipIf(readOnly)('sysctls', () => {
     await expect(ns.sysctl.set('net.ipv4.no_such_key', 1)).rejects.toThrow(/the module that provides it/);
   });
 
-  test("the kernel's refusal of a value is a SysError naming the key; the value stays", async () => {
+  test("the kernel's refusal of a value is a SysError naming the key; the value stays", async (ctx) => {
+    skipUnlessSysctlsWritable(ctx);
     await using ns = await createNetns({ label: 'sysctl-refused', pin: true });
     const before = procSysIn(ns.pinPath!, 'net/ipv4/ip_forward');
     const error = await ns.sysctl.set('net.ipv4.ip_forward', 'yes').catch((e: unknown) => e);
@@ -123,7 +127,8 @@ describe.skipIf(readOnly)('sysctls', () => {
     expect((error as Error).message).toMatch(why);
   });
 
-  test("an adopted namespace gets its original values back on destroy(); an owned one's stay until it dies", async () => {
+  test("an adopted namespace gets its original values back on destroy(); an owned one's stay until it dies", async (ctx) => {
+    skipUnlessSysctlsWritable(ctx);
     await using owner = await createNetns({ label: 'sysctl-owner', pin: true });
     const pin = owner.pinPath!;
     const original = procSysIn(pin, 'net/ipv4/ip_forward');
