@@ -11,7 +11,6 @@ export {
 export type { NeighState } from './values/neigh.ts';
 export { RuleTable, type Rule, type RuleFilter, type RuleSpec } from './netns/rule.ts';
 export type { RuleAction } from './values/rule.ts';
-export type { TableName } from './values/table.ts';
 export type { Cleanup } from './handle/cleanup.ts';
 export type { NetlinkSocket } from './netlink/socket.ts';
 export { sweepStalePins } from './handle/pin.ts';
