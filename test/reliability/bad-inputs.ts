@@ -216,7 +216,8 @@ const ruleRow = (input: string, spec: RuleSpec, error: ErrorClass, message: RegE
   attempt: (w) => w.ns.rule.add(spec),
   expected: { error, message },
 });
-const TABLE_RANGE = /^rule\.add: table must be "main", "local", "default" or an integer from 1 to 4294967295, received /;
+const TABLE_RANGE =
+  /^rule\.add: table must be "main", "local", "default" or an integer from 1 to 4294967295, received /;
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
 
 /** The privileged-ops fixture run once without CAP_NET_ADMIN; each privilege row reads its part. */
