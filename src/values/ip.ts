@@ -39,7 +39,7 @@ export function ipBytes(address: unknown): Buffer {
 
 /** RFC 5952 text: lower case, the longest run of two or more zero groups written as "::". */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   // RFC 5952 section 5: IPv4-mapped addresses in mixed notation, as inet_ntop writes them.
   if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
     return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
