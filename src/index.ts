@@ -35,7 +35,7 @@ export { formatBridgeId, parseBridgeId, type BridgeId } from './values/bridge-id
 export type { TunInfo, LinkStats } from './netlink/link.ts';
 export type { Operstate } from './values/operstate.ts';
 export type { AddressFlag, LinkFlag } from './values/flags.ts';
-export { NetlinkError, type RequestSummary } from './netlink/errors.ts';
+export { BatchRefusalError, NetlinkError, type RequestSummary } from './netlink/errors.ts';
 export { SysError } from './sys/libc.ts';
 export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { Waited } from './sys/poll.ts';
