@@ -1,4 +1,4 @@
-// How a batch of finished netlink messages is cut into send()s (NetlinkSocket.requestBatch).
+// How a batch of netlink messages is cut into send()s (NetlinkSocket.requestBatch).
 // rtnetlink handles every message of a datagram in order, inside the one sendmsg(), and queues
 // each reply on the sender's socket; so a send is bounded twice: by its bytes (netlink_sendmsg
 // refuses a datagram longer than the send buffer less 32 bytes with EMSGSIZE) and by the replies
@@ -13,28 +13,13 @@ export interface SendLimits {
   messages: number;
 }
 
-/** A run of messages that goes out in one send(): messages[start] up to, not including, messages[end]. */
-export interface SendRun {
-  start: number;
-  end: number;
-}
-
-/** Cuts messages of the given sizes, in order, into as few runs as the limits allow. */
-export function packSends(sizes: readonly number[], limits: SendLimits): SendRun[] {
-  const runs: SendRun[] = [];
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < sizes.length; i++) {
-    const size = sizes[i]!;
-    if (i > start && (bytes + size > limits.bytes || i - start >= limits.messages)) {
-      runs.push({ start, end: i });
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-  if (sizes.length > start) runs.push({ start, end: sizes.length });
-  return runs;
+/**
+ * Whether a run of count messages and bytes bytes must go out before a message of size bytes
+ * joins it: the run is full. An empty run takes any message, even one longer than a send (the
+ * kernel judges it).
+ */
+export function runIsFull(count: number, bytes: number, size: number, limits: SendLimits): boolean {
+  return count > 0 && (bytes + size > limits.bytes || count >= limits.messages);
 }
 
 /**

@@ -10,7 +10,7 @@
 import * as C from '../sys/constants.ts';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { decodeAck } from './ack.ts';
-import { packSends, sendLimits, type SendLimits } from './batch.ts';
+import { runIsFull, sendLimits, type SendLimits } from './batch.ts';
 import { MessageWriter, parseMessages, type NetlinkMessage } from './codec.ts';
 import { NetlinkError, type RequestSummary } from './errors.ts';
 import { hasErrno, NslabError } from '../errors.ts';
@@ -217,42 +217,61 @@ export class NetlinkSocket {
    * in time) is thrown as for request(), and then the outcome of the send() it hit is unknown.
    */
   requestBatch(
-    messages: readonly MessageWriter[],
+    messages: Iterable<MessageWriter>,
     summaryOf: (index: number) => RequestSummary,
   ): Map<number, NetlinkError> {
     this.settleDump();
-    this.batchLimits ??= sendLimits(
+    const limits = (this.batchLimits ??= sendLimits(
       getIntOption(this.fd, C.SOL_SOCKET, C.SO_SNDBUF),
       getIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUF),
-    );
-    const finished = messages.map((w) => w.finish(this.nextSeq()));
+    ));
     const refused = new Map<number, NetlinkError>();
-    for (const run of packSends(
-      finished.map((m) => m.length),
-      this.batchLimits,
-    )) {
-      const last = finished[run.end - 1]!;
-      last.writeUInt16LE(last.readUInt16LE(6) | C.NLM_F_ACK, 6);
-      this.send(run.end - run.start === 1 ? last : Buffer.concat(finished.slice(run.start, run.end)));
-      this.collectAcks(finished, run.start, run.end, summaryOf, refused);
+    // Built as they are sent, a run at a time: 10,000 messages alive at once cost more in the
+    // garbage collector than building them.
+    let run: Buffer[] = [];
+    let bytes = 0;
+    let index = 0;
+    for (const w of messages) {
+      const m = w.finish(this.nextSeq());
+      if (runIsFull(run.length, bytes, m.length, limits)) {
+        this.sendRun(run, index - run.length, summaryOf, refused);
+        run = [];
+        bytes = 0;
+      }
+      run.push(m);
+      bytes += m.length;
+      index++;
     }
+    if (run.length) this.sendRun(run, index - run.length, summaryOf, refused);
     return refused;
   }
 
-  /** Reads the replies to messages[start..end) until the ack of the last, noting each refusal in refused. */
-  private collectAcks(
-    finished: readonly Buffer[],
+  /** Sends run (messages start.. of the batch) in one datagram, the last asking for the ack, and collects its replies. */
+  private sendRun(
+    run: Buffer[],
     start: number,
-    end: number,
+    summaryOf: (index: number) => RequestSummary,
+    refused: Map<number, NetlinkError>,
+  ): void {
+    const last = run[run.length - 1]!;
+    last.writeUInt16LE(last.readUInt16LE(6) | C.NLM_F_ACK, 6);
+    this.send(run.length === 1 ? last : Buffer.concat(run));
+    this.collectAcks(run, start, summaryOf, refused);
+  }
+
+  /** Reads the replies to run (messages start.. of the batch) until the ack of its last, noting each refusal in refused. */
+  private collectAcks(
+    run: readonly Buffer[],
+    start: number,
     summaryOf: (index: number) => RequestSummary,
     refused: Map<number, NetlinkError>,
   ): void {
     const indexOf = new Map<number, number>();
-    for (let i = start; i < end; i++) indexOf.set(finished[i]!.readUInt32LE(8), i);
-    const lastSeq = finished[end - 1]!.readUInt32LE(8);
+    for (let i = 0; i < run.length; i++) indexOf.set(run[i]!.readUInt32LE(8), start + i);
+    const lastSeq = run[run.length - 1]!.readUInt32LE(8);
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     for (;;) {
-      for (const m of this.receive(deadline, () => summaryOf(end - 1))) {
+      for (const m of this.receive(deadline, () => summaryOf(start + run.length - 1))) {
         const i = indexOf.get(m.seq);
         if (i === undefined || m.type !== C.NLMSG_ERROR) continue;
         const error = this.errorOf(m, () => summaryOf(i));

@@ -109,13 +109,14 @@ export type DeviceResolver = (dev: DeviceArg) => DeviceRef;
  * need none), instead of one GET per route.
  */
 export function dumpResolver(ns: NetnsHandle): DeviceResolver {
-  let byName: Map<string, number> | undefined;
+  // One DeviceRef per device, shared by its routes: 10,000 routes, one object.
+  let byName: Map<string, DeviceRef> | undefined;
   return (dev) => {
     if (isLink(dev)) return resolveDevice(ns, dev);
-    byName ??= new Map(linkList(ns.rtnl).map((l) => [l.name, l.index]));
-    const index = byName.get(dev);
-    if (index === undefined) throw new DeviceNotFoundError(dev);
-    return { index, name: dev };
+    byName ??= new Map(linkList(ns.rtnl).map((l) => [l.name, { index: l.index, name: l.name }]));
+    const ref = byName.get(dev);
+    if (ref === undefined) throw new DeviceNotFoundError(dev);
+    return ref;
   };
 }
 

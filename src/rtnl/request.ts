@@ -29,7 +29,7 @@ export function rtnlDump(sock: NetlinkSocket, build: () => MessageWriter, reques
  */
 export function rtnlBatch(
   sock: NetlinkSocket,
-  messages: readonly MessageWriter[],
+  messages: Iterable<MessageWriter>,
   summaryOf: (index: number) => RequestSummary,
 ): Map<number, NetlinkError> {
   const refused = sock.requestBatch(messages, summaryOf);

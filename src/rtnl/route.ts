@@ -127,12 +127,17 @@ export function routeDelIfPresent(sock: NetlinkSocket, r: RouteRequest): void {
   }
 }
 
+/** The messages of routes, each built only when the batch gets to it (NetlinkSocket.requestBatch). */
+function* messagesOf(type: number, flags: number, routes: readonly RouteRequest[]): Generator<MessageWriter> {
+  for (const r of routes) yield routeMessage(type, flags, r);
+}
+
 /**
  * `ip route add` of every route in one batch (NetlinkSocket.requestBatch): the kernel's
  * refusals by index, the others added. Built without NLM_F_ACK, so a route added costs no reply.
  */
 export function routeAddBatch(sock: NetlinkSocket, routes: readonly RouteRequest[]): Map<number, NetlinkError> {
-  const messages = routes.map((r) => routeMessage(C.RTM_NEWROUTE, C.NLM_F_REQUEST | C.NLM_F_CREATE | C.NLM_F_EXCL, r));
+  const messages = messagesOf(C.RTM_NEWROUTE, C.NLM_F_REQUEST | C.NLM_F_CREATE | C.NLM_F_EXCL, routes);
   return rtnlBatch(sock, messages, (i) => ({ type: 'RTM_NEWROUTE', what: describeRoute('add', routes[i]!) }));
 }
 
@@ -145,11 +150,10 @@ export function routeDelBatchIfPresent(
   routes: readonly RouteRequest[],
 ): Map<number, NetlinkError> {
   const undos = routes.map(undoOf);
-  const refused = rtnlBatch(
-    sock,
-    undos.map((r) => routeMessage(C.RTM_DELROUTE, C.NLM_F_REQUEST, r)),
-    (i) => ({ type: 'RTM_DELROUTE', what: describeRoute('del', undos[i]!) }),
-  );
+  const refused = rtnlBatch(sock, messagesOf(C.RTM_DELROUTE, C.NLM_F_REQUEST, undos), (i) => ({
+    type: 'RTM_DELROUTE',
+    what: describeRoute('del', undos[i]!),
+  }));
   for (const [i, error] of refused) if (isGone(error)) refused.delete(i);
   return refused;
 }

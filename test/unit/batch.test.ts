@@ -8,7 +8,7 @@
 import koffi from 'koffi';
 import { constants } from 'node:os';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { packSends, REPLY_CHARGE, sendLimits } from '../../src/netlink/batch.ts';
+import { REPLY_CHARGE, runIsFull, sendLimits } from '../../src/netlink/batch.ts';
 import { NetlinkSocket } from '../../src/netlink/socket.ts';
 import { NetlinkError } from '../../src/netlink/errors.ts';
 import { routeAddBatch, type RouteRequest } from '../../src/rtnl/route.ts';
@@ -20,29 +20,21 @@ import * as C from '../../src/sys/constants.ts';
 const hex = (text: string): Buffer => Buffer.from(text.replace(/#[^\n]*/g, '').replace(/\s+/g, ''), 'hex');
 const ip4 = (a: string): Buffer => parseAddress('test', 'address', a).bytes;
 
-describe('packSends: as few send()s as the limits allow, in order', () => {
-  test('bounded by bytes: a run ends before the message that would not fit', () => {
-    expect(packSends([60, 60, 60, 60, 60], { bytes: 120, messages: 100 })).toEqual([
-      { start: 0, end: 2 },
-      { start: 2, end: 4 },
-      { start: 4, end: 5 },
-    ]);
+describe('runIsFull: when a run of messages must go out before the next joins it', () => {
+  const limits = { bytes: 120, messages: 3 };
+
+  test('bounded by bytes: the message that would not fit starts the next run', () => {
+    expect(runIsFull(1, 60, 60, limits)).toBe(false);
+    expect(runIsFull(2, 120, 60, limits)).toBe(true);
   });
 
   test('bounded by the replies the receive buffer holds', () => {
-    expect(packSends([60, 60, 60], { bytes: 1 << 20, messages: 2 })).toEqual([
-      { start: 0, end: 2 },
-      { start: 2, end: 3 },
-    ]);
+    expect(runIsFull(2, 40, 20, limits)).toBe(false);
+    expect(runIsFull(3, 60, 20, limits)).toBe(true);
   });
 
-  test('a message larger than a send alone goes alone (the kernel judges it); none, no send', () => {
-    expect(packSends([60, 500, 60], { bytes: 120, messages: 100 })).toEqual([
-      { start: 0, end: 1 },
-      { start: 1, end: 2 },
-      { start: 2, end: 3 },
-    ]);
-    expect(packSends([], { bytes: 120, messages: 100 })).toEqual([]);
+  test('an empty run takes any message, even one longer than a send (the kernel judges it)', () => {
+    expect(runIsFull(0, 0, 500, limits)).toBe(false);
   });
 
   test("limits from the socket's buffers: the send buffer less netlink's 32 bytes, half the receive buffer in replies", () => {
