@@ -160,6 +160,12 @@ function routesRatioRows(x: RoutesResult): RatioRow[] {
       met: add >= target,
     });
     rows.push({
+      what: `bulk add, V8 warm (nslab's second addAll in the process): ${label} / nslab`,
+      measured: fmtRatio(other.addMs.median / x.warmAddMs),
+      target: '–',
+      met: undefined,
+    });
+    rows.push({
       what: `dump of the ${n} routes: ${name === 'ip' ? 'ip route show' : label} / nslab`,
       measured: fmtRatio(other.dumpMs.median / nslab.dumpMs.median),
       target: '–',

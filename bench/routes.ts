@@ -75,6 +75,8 @@ export interface RoutesResult {
   lookups: number;
   ipLookups: number;
   contenders: RoutesContenderResult[];
+  /** nslab: the add again into a second namespace, V8 warm, median over rounds. */
+  warmAddMs: number;
   /** nslab, warm: the dump of table 1000 alone, its routes, and the whole dump again; medians over rounds. */
   tableDumpMs: number;
   tableRoutes: number;
@@ -143,6 +145,7 @@ export async function routesSection(options: RoutesOptions): Promise<RoutesResul
     tableDumpMs: median(nslab.map((x) => x.table_dump_ms!)),
     tableRoutes: median(nslab.map((x) => x.table_routes!)),
     warmDumpMs: median(nslab.map((x) => x.warm_dump_ms!)),
+    warmAddMs: median(nslab.map((x) => x.warm_add_ms!)),
     heapMiB: median(nslab.map((x) => x.heap_mib!)),
     rssMiB: median(nslab.map((x) => x.rss_mib!)),
     wallS: (performance.now() - t0) / 1000,
