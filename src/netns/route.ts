@@ -19,7 +19,7 @@ import { optionalInteger } from '../values/checks.ts';
 import { parseAddress } from '../values/route.ts';
 import { parseTable, type TableName } from '../values/table.ts';
 import { checkDevice, checkRoute, dumpResolver, resolveDevice, resolveRoute, type RouteSpec } from './route-spec.ts';
-import { deviceNames, lookupView, routeView, type Route, type RouteLookup } from './route-view.ts';
+import { deviceNames, deviceNamesOf, lookupView, routeView, type Route, type RouteLookup } from './route-view.ts';
 
 /** What `ns.route.list()` reads. */
 export interface RouteListOptions {
@@ -149,6 +149,6 @@ export class RouteTable {
         ? undefined
         : resolveDevice(this.ns, checkDevice(this.ns, `${where}: iif`, options.iif));
     const m = routeGet(this.ns.rtnl, { family: to.family, dst: to.bytes, from: from?.bytes, iif, mark });
-    return lookupView(m, deviceNames(this.ns.rtnl), from?.address);
+    return lookupView(m, deviceNamesOf(this.ns.rtnl, [m.index, m.inputIndex]), from?.address);
   }
 }
