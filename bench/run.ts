@@ -1,9 +1,9 @@
 // `npm run bench`: nslab against the baselines, in one run (see docs/benchmarks.md).
-//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites] [--rounds N] [--chunk N]
-//                     [--warmup N] [--jit-warmup N] [--latency-reps N] [--out DIR] [--no-docs]
+//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites,routes] [--rounds N] [--chunk N]
+//                     [--warmup N] [--jit-warmup N] [--latency-reps N] [--route-rounds N] [--out DIR] [--no-docs]
 //   node bench/run.ts --report bench/out/results.json   (only rewrite the docs from a run's results)
 // Sections: 1 the fixture cycle, interleaved with the baselines; 2 scale; 3 wait latency;
-// 4 the claim suites. Prints the tables and the ratios, writes bench/out/results.json and
+// 4 the claim suites; 5 routes (bulk add, dump, lookups), interleaved with the baselines. Prints the tables and the ratios, writes bench/out/results.json and
 // (unless --quick or --no-docs, or a section is left out) docs/benchmarks.md + docs/benchmarks.svg.
 // Needs root, /dev/net/tun, iproute2, python3-pyroute2, a C compiler (scripts/setup.d/30-bench.sh).
 // Ctrl-C stops the running program, lets it clean up, and removes what is left.
@@ -17,11 +17,12 @@ import { fixtureSection } from './fixture.ts';
 import { scaleSection } from './scale.ts';
 import { latencySection } from './latency.ts';
 import { suitesSection } from './suites.ts';
+import { routesSection } from './routes.ts';
 import { chart, consoleReport, markdown, type BenchResults } from './report.ts';
 import { installSignalHandlers, Interrupted, sweepLeftovers } from './lib/procs.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['fixture', 'scale', 'latency', 'suites'] as const;
+const SECTIONS = ['fixture', 'scale', 'latency', 'suites', 'routes'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     'jit-warmup': { type: 'string' },
     'latency-reps': { type: 'string' },
+    'route-rounds': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/out') },
     'no-docs': { type: 'boolean', default: false },
     report: { type: 'string' },
@@ -50,6 +52,7 @@ const chunk = int(values.chunk, quick ? 10 : 30);
 const warmup = int(values.warmup, quick ? 5 : 20);
 const jitWarmup = int(values['jit-warmup'], quick ? 20 : 100);
 const latencyReps = int(values['latency-reps'], quick ? 2 : 20);
+const routeRounds = int(values['route-rounds'], quick ? 2 : 5);
 
 const started = performance.now();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -161,6 +164,16 @@ async function main(): Promise<void> {
   if (only.includes('suites')) {
     log(`[bench ${elapsed()}] 4. the claim suites`);
     results.suites = await suitesSection(log);
+  }
+  if (only.includes('routes')) {
+    // --quick: fewer routes and lookups, only to see that every contender runs.
+    const routes = quick ? 2000 : 10_000;
+    const lookups = quick ? 1000 : 10_000;
+    const ipLookups = quick ? 20 : 200;
+    log(
+      `[bench ${elapsed()}] 5. routes: ${routeRounds} rounds of ${routes} routes added, dumped, ${lookups} lookups (${ipLookups} for ip route get) per contender, interleaved`,
+    );
+    results.routes = await routesSection({ rounds: routeRounds, routes, lookups, ipLookups, log });
   }
   const loadAfter = loadavg();
   results.meta.durationS = (performance.now() - started) / 1000;

@@ -11,7 +11,6 @@ export {
 export type { NeighState } from './values/neigh.ts';
 export { RuleTable, type Rule, type RuleFilter, type RuleSpec } from './netns/rule.ts';
 export type { RuleAction } from './values/rule.ts';
-export type { TableName } from './values/table.ts';
 export type { Cleanup } from './handle/cleanup.ts';
 export type { NetlinkSocket } from './netlink/socket.ts';
 export { sweepStalePins } from './handle/pin.ts';
@@ -35,7 +34,7 @@ export { formatBridgeId, parseBridgeId, type BridgeId } from './values/bridge-id
 export type { TunInfo, LinkStats } from './netlink/link.ts';
 export type { Operstate } from './values/operstate.ts';
 export type { AddressFlag, LinkFlag } from './values/flags.ts';
-export { NetlinkError, type RequestSummary } from './netlink/errors.ts';
+export { BatchRefusalError, NetlinkError, type RequestSummary } from './netlink/errors.ts';
 export { SysError } from './sys/libc.ts';
 export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { Waited } from './sys/poll.ts';

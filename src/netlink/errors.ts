@@ -18,11 +18,43 @@ export class NetlinkError extends ErrnoError {
   /** The request the kernel refused: its message type and what it was about. */
   readonly request: RequestSummary;
 
-  constructor(errno: number, request: RequestSummary, extack?: string, extackOffset?: number) {
+  /** note: what the message adds after the kernel's words (BatchRefusalError's count). */
+  constructor(errno: number, request: RequestSummary, extack?: string, extackOffset?: number, note?: string) {
     const code = errnoName(errno);
-    super(`${request.what} (${request.type}) failed: ${code}${extack ? `: ${extack}` : ''}`, errno, code);
+    super(
+      `${request.what} (${request.type}) failed: ${code}${extack ? `: ${extack}` : ''}${note ? `; ${note}` : ''}`,
+      errno,
+      code,
+    );
     this.extack = extack;
     this.extackOffset = extackOffset;
     this.request = request;
+  }
+}
+
+/**
+ * The kernel refused messages of a batch (NetlinkSocket.requestBatch): the NetlinkError of the
+ * first it refused (its errno, extack and request), which says how many it refused of how many.
+ */
+export class BatchRefusalError extends NetlinkError {
+  /** The index in the batch of the message this error is about: the first refused. */
+  readonly index: number;
+  /** How many messages of the batch the kernel refused. */
+  readonly refused: number;
+  /** How many messages the batch had. */
+  readonly total: number;
+
+  /** first: the refusal of message index; outcome: what became of the rest, for the message. */
+  constructor(first: NetlinkError, index: number, refused: number, total: number, outcome: string) {
+    super(
+      first.errno,
+      first.request,
+      first.extack,
+      first.extackOffset,
+      `item ${index} of a batch of ${total}, ${refused} refused; ${outcome}`,
+    );
+    this.index = index;
+    this.refused = refused;
+    this.total = total;
   }
 }

@@ -10,6 +10,7 @@
 import * as C from '../sys/constants.ts';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { decodeAck } from './ack.ts';
+import { runIsFull, sendLimits, type SendLimits } from './batch.ts';
 import { MessageWriter, parseMessages, type NetlinkMessage } from './codec.ts';
 import { NetlinkError, type RequestSummary } from './errors.ts';
 import { hasErrno, NslabError } from '../errors.ts';
@@ -27,6 +28,14 @@ function setIntOption(fd: number, level: number, name: number, value: number): v
   const v = Buffer.alloc(4);
   v.writeInt32LE(value);
   check(sys.setsockopt(fd, level, name, v, 4), 'setsockopt', `option ${name}`);
+}
+
+function getIntOption(fd: number, level: number, name: number): number {
+  const v = Buffer.alloc(4);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(4);
+  check(sys.getsockopt(fd, level, name, v, len), 'getsockopt', `option ${name}`);
+  return v.readInt32LE(0);
 }
 
 // One receive buffer for every socket: receives are synchronous on the main thread and copy
@@ -49,6 +58,8 @@ export class NetlinkSocket {
   private closed = false;
   /** The sequence number of a dump whose end has not been read yet. */
   private openDump: number | undefined;
+  /** What one send() of a batch may carry, read from the socket's buffer sizes on the first batch. */
+  private batchLimits: SendLimits | undefined;
 
   /** Opens a socket in the calling thread's current namespace; call it inside a namespace switch. */
   constructor(options: SocketOptions = {}) {
@@ -122,15 +133,18 @@ export class NetlinkSocket {
     }
   }
 
-  private receive(deadline: number, request: RequestSummary): NetlinkMessage[] {
+  /** The next datagram's messages, waiting until deadline; summary names the request in the time-out's message. */
+  private receive(deadline: number, summary: () => RequestSummary): NetlinkMessage[] {
     for (;;) {
       const msgs = this.receiveNow();
       if (msgs) return msgs;
       const left = deadline - Date.now();
-      if (left <= 0)
+      if (left <= 0) {
+        const request = summary();
         throw new NslabError(
           `${request.what} (${request.type}): no reply from the kernel within ${REPLY_TIMEOUT_MS} ms`,
         );
+      }
       const pfd = Buffer.alloc(8);
       pfd.writeInt32LE(this.fd, 0);
       pfd.writeInt16LE(C.POLLIN, 4);
@@ -143,9 +157,10 @@ export class NetlinkSocket {
     return this.seq;
   }
 
-  private errorOf(m: NetlinkMessage, request: RequestSummary): NetlinkError | null {
+  /** The refusal an ack reports, or null for success; summary is asked for only on a refusal. */
+  private errorOf(m: NetlinkMessage, summary: () => RequestSummary): NetlinkError | null {
     const { errno, extack, extackOffset } = decodeAck(m);
-    return errno === 0 ? null : new NetlinkError(errno, request, extack, extackOffset);
+    return errno === 0 ? null : new NetlinkError(errno, summary(), extack, extackOffset);
   }
 
   /**
@@ -175,16 +190,93 @@ export class NetlinkSocket {
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     const out: NetlinkMessage[] = [];
     for (;;) {
-      for (const m of this.receive(deadline, request)) {
+      for (const m of this.receive(deadline, () => request)) {
         if (m.seq !== seq) continue;
         if (m.type === C.NLMSG_ERROR) {
-          const error = this.errorOf(m, request);
+          const error = this.errorOf(m, () => request);
           if (error) throw error;
           return out;
         }
         if (m.type === C.NLMSG_DONE) return out;
         out.push(m);
         if (single) return out;
+      }
+    }
+  }
+
+  /**
+   * Sends many change requests (RTM_NEWROUTE, ...) in as few send()s as the socket's buffers
+   * allow, with consecutive sequence numbers, and returns the kernel's refusals by the index of
+   * the message refused, each a NetlinkError with that message's summary (summaryOf is asked only
+   * for those) and extack; an empty map: every message was done. The kernel handles every message
+   * of a datagram in order, inside the send(), and goes on after a refusal. It replies to a
+   * message without NLM_F_ACK only if it refuses it, so messages built without the flag cost no
+   * reply when they succeed; the last of each send() gets the flag, and its ack, queued after the
+   * replies to all the others, ends the send. Replies other than acks (to a GET in the batch) are
+   * not returned: a batch is for changes. A failure of the socket itself (send, receive, no reply
+   * in time) is thrown as for request(), and then the outcome of the send() it hit is unknown.
+   */
+  requestBatch(
+    messages: Iterable<MessageWriter>,
+    summaryOf: (index: number) => RequestSummary,
+  ): Map<number, NetlinkError> {
+    this.settleDump();
+    const limits = (this.batchLimits ??= sendLimits(
+      getIntOption(this.fd, C.SOL_SOCKET, C.SO_SNDBUF),
+      getIntOption(this.fd, C.SOL_SOCKET, C.SO_RCVBUF),
+    ));
+    const refused = new Map<number, NetlinkError>();
+    // Built as they are sent, a run at a time: 10,000 messages alive at once cost more in the
+    // garbage collector than building them.
+    let run: Buffer[] = [];
+    let bytes = 0;
+    let index = 0;
+    for (const w of messages) {
+      const m = w.finish(this.nextSeq());
+      if (runIsFull(run.length, bytes, m.length, limits)) {
+        this.sendRun(run, index - run.length, summaryOf, refused);
+        run = [];
+        bytes = 0;
+      }
+      run.push(m);
+      bytes += m.length;
+      index++;
+    }
+    if (run.length) this.sendRun(run, index - run.length, summaryOf, refused);
+    return refused;
+  }
+
+  /** Sends run (messages start.. of the batch) in one datagram, the last asking for the ack, and collects its replies. */
+  private sendRun(
+    run: Buffer[],
+    start: number,
+    summaryOf: (index: number) => RequestSummary,
+    refused: Map<number, NetlinkError>,
+  ): void {
+    const last = run[run.length - 1]!;
+    last.writeUInt16LE(last.readUInt16LE(6) | C.NLM_F_ACK, 6);
+    this.send(run.length === 1 ? last : Buffer.concat(run));
+    this.collectAcks(run, start, summaryOf, refused);
+  }
+
+  /** Reads the replies to run (messages start.. of the batch) until the ack of its last, noting each refusal in refused. */
+  private collectAcks(
+    run: readonly Buffer[],
+    start: number,
+    summaryOf: (index: number) => RequestSummary,
+    refused: Map<number, NetlinkError>,
+  ): void {
+    const indexOf = new Map<number, number>();
+    for (let i = 0; i < run.length; i++) indexOf.set(run[i]!.readUInt32LE(8), start + i);
+    const lastSeq = run[run.length - 1]!.readUInt32LE(8);
+    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    for (;;) {
+      for (const m of this.receive(deadline, () => summaryOf(start + run.length - 1))) {
+        const i = indexOf.get(m.seq);
+        if (i === undefined || m.type !== C.NLMSG_ERROR) continue;
+        const error = this.errorOf(m, () => summaryOf(i));
+        if (error) refused.set(i, error);
+        if (m.seq === lastSeq) return;
       }
     }
   }
@@ -229,7 +321,7 @@ export class NetlinkSocket {
       while (!done && !lost) {
         let msgs: NetlinkMessage[];
         try {
-          msgs = this.receive(deadline, request);
+          msgs = this.receive(deadline, () => request);
         } catch (error) {
           // A message lost to its size: read the dump to its end, then repeat it into the grown buffer.
           if (!isLostToSize(error) || attempt === DUMP_ATTEMPTS) throw error;
@@ -241,7 +333,7 @@ export class NetlinkSocket {
           if (m.flags & C.NLM_F_DUMP_INTR) interrupted = true;
           if (m.type === C.NLMSG_DONE || m.type === C.NLMSG_ERROR) {
             this.openDump = undefined;
-            const error = this.errorOf(m, request);
+            const error = this.errorOf(m, () => request);
             if (error) throw error;
             done = true;
           } else out.push(m);

@@ -2,11 +2,11 @@
 // and turned into the request src/rtnl/route.ts writes. The defaults are iproute2's, so that
 // `ns.route.add({ ... })` makes the route `ip route add ...` would.
 import * as C from '../sys/constants.ts';
-import { InvalidAddressError, InvalidArgumentError } from '../errors.ts';
+import { DeviceNotFoundError, InvalidAddressError, InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { netnsId } from '../handle/switch.ts';
 import { isLink, type Link } from '../devices/link.ts';
-import { linkGet } from '../rtnl/link.ts';
+import { linkGet, linkList } from '../rtnl/link.ts';
 import type { DeviceRef, NexthopRequest, RouteRequest } from '../rtnl/route.ts';
 import { optionalInteger } from '../values/checks.ts';
 import { parseName, type IfName } from '../values/name.ts';
@@ -69,7 +69,7 @@ const MAX_WEIGHT = 256;
 const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** A device argument before it is looked up: a checked name, or a handle of this namespace. */
-type DeviceArg = IfName | Link;
+export type DeviceArg = IfName | Link;
 
 /**
  * A device argument checked before any request to the kernel: a handle of this namespace (another
@@ -99,6 +99,25 @@ export function checkDevice(ns: NetnsHandle, where: string, dev: unknown): Devic
 export function resolveDevice(ns: NetnsHandle, dev: DeviceArg): DeviceRef {
   if (isLink(dev)) return { index: dev.index, name: dev.name };
   return { index: linkGet(ns.rtnl, dev).index, name: dev };
+}
+
+/** Looks device arguments up; DeviceNotFoundError for a name the namespace has no device of. */
+export type DeviceResolver = (dev: DeviceArg) => DeviceRef;
+
+/**
+ * A resolver for many routes: every name from one link dump, made at the first name (handles
+ * need none), instead of one GET per route.
+ */
+export function dumpResolver(ns: NetnsHandle): DeviceResolver {
+  // One DeviceRef per device, shared by its routes: 10,000 routes, one object.
+  let byName: Map<string, DeviceRef> | undefined;
+  return (dev) => {
+    if (isLink(dev)) return resolveDevice(ns, dev);
+    byName ??= new Map(linkList(ns.rtnl).map((l) => [l.name, { index: l.index, name: l.name }]));
+    const ref = byName.get(dev);
+    if (ref === undefined) throw new DeviceNotFoundError(dev);
+    return ref;
+  };
 }
 
 /** Every address of the route must be of one family; the first that names one decides. */
@@ -134,10 +153,15 @@ export interface CheckedRoute {
 
 /**
  * Checks spec whole, before any request to the kernel. verb is "add"/"replace" (fields default as iproute2's
- * `ip route add`) or "del" (what is not given matches any route, as with `ip route del`).
+ * `ip route add`) or "del" (what is not given matches any route, as with `ip route del`); where
+ * starts the messages of its errors.
  */
-export function checkRoute(ns: NetnsHandle, verb: 'add' | 'replace' | 'del', spec: unknown): CheckedRoute {
-  const where = `route.${verb}`;
+export function checkRoute(
+  ns: NetnsHandle,
+  verb: 'add' | 'replace' | 'del',
+  spec: unknown,
+  where = `route.${verb}`,
+): CheckedRoute {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
     throw new InvalidArgumentError(`${where}: pass a route { dst, via?, dev?, ... }, received ${shown(spec)}`, spec);
   const s = spec as Record<string, unknown>;
@@ -232,14 +256,21 @@ function checkNexthops(
   });
 }
 
-/** The request of a checked route, its devices looked up (the only syscalls before the request itself). */
-export function resolveRoute(ns: NetnsHandle, checked: CheckedRoute): RouteRequest {
+/**
+ * The request of a checked route, its devices looked up (the only syscalls before the request
+ * itself): by default one GET per name.
+ */
+export function resolveRoute(
+  ns: NetnsHandle,
+  checked: CheckedRoute,
+  resolve: DeviceResolver = (dev) => resolveDevice(ns, dev),
+): RouteRequest {
   return {
     ...checked.request,
-    dev: checked.dev === undefined ? undefined : resolveDevice(ns, checked.dev),
+    dev: checked.dev === undefined ? undefined : resolve(checked.dev),
     nexthops: checked.nexthops?.map((h): NexthopRequest => ({
       gateway: h.gateway,
-      dev: resolveDevice(ns, h.dev),
+      dev: resolve(h.dev),
       weight: h.weight,
     })),
   };

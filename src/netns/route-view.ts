@@ -2,7 +2,7 @@
 // names (types, scopes, protocols, reserved tables, devices), and `default` or a prefix.
 import type { NexthopMessage, RouteMessage } from '../netlink/route.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
-import { linkList } from '../rtnl/link.ts';
+import { linkFind, linkList } from '../rtnl/link.ts';
 import {
   formatProtocol,
   formatRouteType,
@@ -54,6 +54,21 @@ export interface Route {
 /** The name of every device of the namespace by index, for naming routes' devices in one dump. */
 export function deviceNames(sock: NetlinkSocket): Map<number, string> {
   return new Map(linkList(sock).map((l) => [l.index, l.name]));
+}
+
+/**
+ * The names of only these devices, each by a targeted GET: a lookup's answer names one or two,
+ * and a GET each costs less than deviceNames' dump of every device. An index the namespace no
+ * longer has is left out (named "index N").
+ */
+export function deviceNamesOf(sock: NetlinkSocket, indices: Array<number | undefined>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const index of indices) {
+    if (index === undefined || names.has(index)) continue;
+    const link = linkFind(sock, index);
+    if (link) names.set(index, link.name);
+  }
+  return names;
 }
 
 const prefix = (m: RouteMessage): string =>

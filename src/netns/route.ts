@@ -2,13 +2,24 @@
 // checked before anything is sent; a refusal is the kernel's NetlinkError, naming the request.
 import type { NetnsHandle } from '../handle/handle.ts';
 import type { Link } from '../devices/link.ts';
-import { routeAdd, routeDel, routeDelIfPresent, routeGet, routeList, routeReplace } from '../rtnl/route.ts';
+import {
+  routeAdd,
+  routeAddBatch,
+  routeDel,
+  routeDelBatchIfPresent,
+  routeDelIfPresent,
+  routeGet,
+  routeList,
+  routeReplace,
+  type RouteRequest,
+} from '../rtnl/route.ts';
+import { BatchRefusalError, type NetlinkError } from '../netlink/errors.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { optionalInteger } from '../values/checks.ts';
 import { parseAddress } from '../values/route.ts';
 import { parseTable, type TableName } from '../values/table.ts';
-import { checkDevice, checkRoute, resolveDevice, resolveRoute, type RouteSpec } from './route-spec.ts';
-import { deviceNames, lookupView, routeView, type Route, type RouteLookup } from './route-view.ts';
+import { checkDevice, checkRoute, dumpResolver, resolveDevice, resolveRoute, type RouteSpec } from './route-spec.ts';
+import { deviceNames, deviceNamesOf, lookupView, routeView, type Route, type RouteLookup } from './route-view.ts';
 
 /** What `ns.route.list()` reads. */
 export interface RouteListOptions {
@@ -47,6 +58,49 @@ export class RouteTable {
     routeAdd(this.ns.rtnl, request);
     if (!this.ns.owned)
       this.ns.cleanup.defer('delete a route nslab added', () => routeDelIfPresent(this.ns.rtnl, request));
+  }
+
+  /**
+   * Many `ip route add`s at once, all or none: every route is checked before anything is sent
+   * (the first bad one is a typed error naming routes[i]), the device names are looked up in one
+   * link dump, and the routes go to the kernel in batches of many messages per send(), like
+   * `ip -batch` but without a reply per route. If the kernel refuses any (EEXIST, a gateway on no
+   * link, ...), the routes it added are deleted again, also batched, and the first refusal is
+   * thrown: a BatchRefusalError (a NetlinkError) with its errno, extack and request, and how many
+   * were refused. In an adopted namespace destroy() deletes them again, as after add().
+   */
+  async addAll(routes: readonly RouteSpec[]): Promise<void> {
+    if (!Array.isArray(routes))
+      throw new InvalidArgumentError(
+        `route.addAll: pass an array of routes [{ dst, via?, dev?, ... }], received ${String(routes)}`,
+        routes,
+      );
+    const checked = routes.map((r: unknown, i) => checkRoute(this.ns, 'add', r, `route.addAll: routes[${i}]`));
+    const resolve = dumpResolver(this.ns);
+    const requests = checked.map((c) => resolveRoute(this.ns, c, resolve));
+    if (requests.length === 0) return;
+    const refused = routeAddBatch(this.ns.rtnl, requests);
+    if (refused.size) throw this.rollBack(requests, refused);
+    if (!this.ns.owned)
+      this.ns.cleanup.defer(`delete ${requests.length} routes nslab added`, () => {
+        const left = routeDelBatchIfPresent(this.ns.rtnl, requests);
+        if (left.size) throw left.values().next().value;
+      });
+  }
+
+  /** After refusals in addAll: deletes the routes that were added, and returns the error to throw. */
+  private rollBack(requests: RouteRequest[], refused: Map<number, NetlinkError>): BatchRefusalError {
+    const added = requests.filter((_, i) => !refused.has(i));
+    const undone = added.length ? routeDelBatchIfPresent(this.ns.rtnl, added) : new Map<number, NetlinkError>();
+    // In index order: the runs go out in order, and the kernel answers a run's messages in order.
+    const [index, first] = refused.entries().next().value!;
+    const outcome =
+      added.length === 0
+        ? 'none was added'
+        : undone.size
+          ? `deleting the ${added.length} added failed for ${undone.size}: ${undone.values().next().value!.message}`
+          : `the ${added.length} added were deleted again, none is left`;
+    return new BatchRefusalError(first, index, refused.size, requests.length, outcome);
   }
 
   /**
@@ -95,6 +149,6 @@ export class RouteTable {
         ? undefined
         : resolveDevice(this.ns, checkDevice(this.ns, `${where}: iif`, options.iif));
     const m = routeGet(this.ns.rtnl, { family: to.family, dst: to.bytes, from: from?.bytes, iif, mark });
-    return lookupView(m, deviceNames(this.ns.rtnl), from?.address);
+    return lookupView(m, deviceNamesOf(this.ns.rtnl, [m.index, m.inputIndex]), from?.address);
   }
 }

@@ -1,7 +1,7 @@
 // One place that turns kernel refusals every rtnetlink operation can meet into typed errors.
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import type { MessageWriter, NetlinkMessage } from '../netlink/codec.ts';
-import type { RequestSummary } from '../netlink/errors.ts';
+import type { NetlinkError, RequestSummary } from '../netlink/errors.ts';
 import { asPermissionError } from '../errors.ts';
 
 const translate = (error: unknown, request: RequestSummary): unknown =>
@@ -21,4 +21,21 @@ export function rtnlDump(sock: NetlinkSocket, build: () => MessageWriter, reques
   } catch (error) {
     throw translate(error, request);
   }
+}
+
+/**
+ * NetlinkSocket.requestBatch: the refusals by message index. Lacking CAP_NET_ADMIN is the
+ * socket's, so the kernel refuses every message alike: that is thrown, as rtnlRequest would.
+ */
+export function rtnlBatch(
+  sock: NetlinkSocket,
+  messages: Iterable<MessageWriter>,
+  summaryOf: (index: number) => RequestSummary,
+): Map<number, NetlinkError> {
+  const refused = sock.requestBatch(messages, summaryOf);
+  for (const error of refused.values()) {
+    const translated = translate(error, error.request);
+    if (translated !== error) throw translated;
+  }
+  return refused;
 }

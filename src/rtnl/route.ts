@@ -9,7 +9,8 @@ import { decodeRoute, encodeMtuMetric, encodeMultipath, encodeRtmsg, type RouteM
 import { formatIp } from '../values/ip.ts';
 import { formatRouteType, formatScope, formatProtocol } from '../values/route.ts';
 import { formatTable } from '../values/table.ts';
-import { rtnlDump, rtnlRequest } from './request.ts';
+import type { NetlinkError } from '../netlink/errors.ts';
+import { rtnlBatch, rtnlDump, rtnlRequest } from './request.ts';
 
 const ACK = C.NLM_F_REQUEST | C.NLM_F_ACK;
 const AF = { 4: C.AF_INET, 6: C.AF_INET6 } as const;
@@ -109,16 +110,52 @@ export function routeDel(sock: NetlinkSocket, r: RouteRequest): void {
 }
 
 /**
- * routeDel of the route r added, if it is still there: the undo of an add. Scope NOWHERE matches
- * any scope; ESRCH (deleted already) and ENODEV (its device went, and the route with it) are
- * the route being gone.
+ * The undo of adding r: its delete with scope NOWHERE, which matches the route whatever scope
+ * the kernel gave it.
  */
+const undoOf = (r: RouteRequest): RouteRequest => ({ ...r, scope: C.RT_SCOPE_NOWHERE });
+
+/** ESRCH (deleted already) and ENODEV (its device went, and the route with it): the route is gone. */
+const isGone = (error: unknown): boolean => hasErrno(error, 'ESRCH') || hasErrno(error, 'ENODEV');
+
+/** routeDel of the route r added, if it is still there: the undo of an add. */
 export function routeDelIfPresent(sock: NetlinkSocket, r: RouteRequest): void {
   try {
-    routeDel(sock, { ...r, scope: C.RT_SCOPE_NOWHERE });
+    routeDel(sock, undoOf(r));
   } catch (error) {
-    if (!hasErrno(error, 'ESRCH') && !hasErrno(error, 'ENODEV')) throw error;
+    if (!isGone(error)) throw error;
   }
+}
+
+/** The messages of routes, each built only when the batch gets to it (NetlinkSocket.requestBatch). */
+function* messagesOf(type: number, flags: number, routes: readonly RouteRequest[]): Generator<MessageWriter> {
+  for (const r of routes) yield routeMessage(type, flags, r);
+}
+
+/**
+ * `ip route add` of every route in one batch (NetlinkSocket.requestBatch): the kernel's
+ * refusals by index, the others added. Built without NLM_F_ACK, so a route added costs no reply.
+ */
+export function routeAddBatch(sock: NetlinkSocket, routes: readonly RouteRequest[]): Map<number, NetlinkError> {
+  const messages = messagesOf(C.RTM_NEWROUTE, C.NLM_F_REQUEST | C.NLM_F_CREATE | C.NLM_F_EXCL, routes);
+  return rtnlBatch(sock, messages, (i) => ({ type: 'RTM_NEWROUTE', what: describeRoute('add', routes[i]!) }));
+}
+
+/**
+ * routeDelIfPresent of every route, in one batch: the undo of routeAddBatch. Returns the
+ * refusals other than the route being gone, by index.
+ */
+export function routeDelBatchIfPresent(
+  sock: NetlinkSocket,
+  routes: readonly RouteRequest[],
+): Map<number, NetlinkError> {
+  const undos = routes.map(undoOf);
+  const refused = rtnlBatch(sock, messagesOf(C.RTM_DELROUTE, C.NLM_F_REQUEST, undos), (i) => ({
+    type: 'RTM_DELROUTE',
+    what: describeRoute('del', undos[i]!),
+  }));
+  for (const [i, error] of refused) if (isGone(error)) refused.delete(i);
+  return refused;
 }
 
 /**

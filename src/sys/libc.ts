@@ -22,6 +22,8 @@ export const sys = {
   socket: libc.func('int socket(int domain, int type, int protocol)'),
   bind: libc.func('int bind(int fd, const void *addr, uint32_t len)'),
   setsockopt: libc.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
+  // len is a socklen_t *: a 4-byte buffer holding the value's size, which the call updates.
+  getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
   send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
   recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
   close: libc.func('int close(int fd)'),

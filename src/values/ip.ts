@@ -30,16 +30,48 @@ function ipv6Bytes(text: string): Buffer {
 }
 
 export function ipBytes(address: unknown): Buffer {
-  // isIP() accepts a zone index ("fe80::1%eth0"), which an interface address cannot carry.
-  const family = typeof address !== 'string' || address.includes('%') ? 0 : isIP(address);
-  if (family === 4) return Buffer.from((address as string).split('.').map(Number));
-  if (family === 6) return ipv6Bytes(address as string);
+  const bytes = typeof address === 'string' ? addressBytes(address) : undefined;
+  if (bytes) return bytes;
   throw new InvalidAddressError(`invalid IP address ${JSON.stringify(address)}`, address);
+}
+
+/** An address's bytes, or undefined for text that is none. */
+function addressBytes(text: string): Buffer | undefined {
+  const v4 = ipv4Bytes(text);
+  if (v4) return v4;
+  // isIP() accepts a zone index ("fe80::1%eth0"), which an interface address cannot carry.
+  return !text.includes('%') && isIP(text) === 6 ? ipv6Bytes(text) : undefined;
+}
+
+/**
+ * Dotted-quad text to its 4 bytes, by what isIP() accepts: four decimal octets up to 255, none
+ * with a leading zero. Read character by character: routes come by the thousand, and the regex,
+ * split and array of the plain way were a good part of checking each.
+ */
+function ipv4Bytes(text: string): Buffer | undefined {
+  if (text.length < 7 || text.length > 15) return undefined;
+  const out = Buffer.allocUnsafe(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e; // a '.' after the last octet closes it
+    if (c >= 0x30 && c <= 0x39) {
+      if (digits === 1 && value === 0) return undefined; // a leading zero
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return undefined;
+    } else if (c === 0x2e && digits > 0 && part < 4) {
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return undefined;
+  }
+  return part === 4 ? out : undefined;
 }
 
 /** RFC 5952 text: lower case, the longest run of two or more zero groups written as "::". */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join('.');
+  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
   // RFC 5952 section 5: IPv4-mapped addresses in mixed notation, as inet_ntop writes them.
   if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff)
     return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
@@ -58,14 +90,13 @@ export function formatIp(bytes: Uint8Array): string {
 /** Parses "192.0.2.1/24" or "2001:db8::1/64"; the prefix is required so no default is guessed. */
 export function parseCidr(cidr: unknown): Cidr {
   const m = typeof cidr === 'string' ? /^([^/]+)\/(\d{1,3})$/.exec(cidr) : null;
-  const family = m ? isIP(m[1]!) : 0;
+  const bytes = m ? addressBytes(m[1]!) : undefined;
   const prefixLength = m ? Number(m[2]) : NaN;
-  if (!m || (family !== 4 && family !== 6) || prefixLength > (family === 4 ? 32 : 128)) {
+  if (!bytes || prefixLength > bytes.length * 8) {
     throw new InvalidAddressError(
       `invalid address ${JSON.stringify(cidr)}: write an address with its prefix length, like 192.0.2.1/24 or 2001:db8::1/64`,
       cidr,
     );
   }
-  const bytes = ipBytes(m[1]!);
-  return { family, address: formatIp(bytes), bytes, prefixLength };
+  return { family: bytes.length === 4 ? 4 : 6, address: formatIp(bytes), bytes, prefixLength };
 }

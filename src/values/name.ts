@@ -40,9 +40,21 @@ function checkName(name: unknown, what: string, size: number): void {
   if (s.includes('/')) bad('"/" is not allowed (names become sysfs paths)');
   if (s.includes(':')) bad('":" is not allowed (it marks legacy alias labels)');
   if (s.includes('%')) bad('"%" is not allowed (the kernel would expand it: br%d becomes br0)');
-  // The kernel's isspace() is byte-wise and also counts 0xA0, a byte inside many UTF-8 characters ("à" is C3 A0).
-  if (Buffer.from(s, 'utf8').some((b) => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0))
+  if (hasSpaceByte(s))
     bad('whitespace is not allowed (nor characters whose UTF-8 encoding contains the byte 0xA0, like "à")');
+}
+
+// The kernel's isspace() is byte-wise and also counts 0xA0, a byte inside many UTF-8 characters ("à" is C3 A0).
+const isSpaceByte = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d) || b === 0xa0;
+
+/** Whether the name's UTF-8 bytes hold one isspace() counts; an ASCII name is its own bytes, so no encoding is made for it. */
+function hasSpaceByte(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return Buffer.from(s, 'utf8').some(isSpaceByte);
+    if (isSpaceByte(c)) return true;
+  }
+  return false;
 }
 
 export function parseName(name: unknown): IfName {

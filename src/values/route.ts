@@ -104,6 +104,8 @@ export function parseDestination(where: string, value: unknown): Destination {
 
 /** The prefix with its host bits cleared. */
 function networkOf(cidr: Cidr): Cidr {
+  // A host prefix has none: the common case of routes by the thousand.
+  if (cidr.prefixLength === cidr.bytes.length * 8) return cidr;
   const bytes = Buffer.from(cidr.bytes);
   for (let bit = cidr.prefixLength; bit < bytes.length * 8; bit++) bytes[bit >> 3]! &= ~(0x80 >> (bit & 7));
   return { ...cidr, bytes, address: formatIp(bytes) };

@@ -23,8 +23,10 @@ export function parseTable(where: string, value: unknown): number {
   );
 }
 
+// By id, made once: every route read names its table.
+const TABLE_NAMES = new Map(Object.entries(TABLE_IDS).map(([name, id]) => [id, name as TableName]));
+
 /** The name of a reserved table, as iproute2 prints it; any other table as its number. */
 export function formatTable(id: number): number | TableName {
-  const name = (Object.keys(TABLE_IDS) as TableName[]).find((n) => TABLE_IDS[n] === id);
-  return name ?? id;
+  return TABLE_NAMES.get(id) ?? id;
 }

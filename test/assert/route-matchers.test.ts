@@ -4,20 +4,12 @@
 // .not fails while the route is there and waits for it to go. `ip -json route` is the oracle.
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
-import { InvalidAddressError, InvalidArgumentError, type Link, type Netns } from '../../src/index.ts';
+import { InvalidAddressError, InvalidArgumentError, type Netns } from '../../src/index.ts';
 import { ipRouteGet, ipRoutes } from '../helpers/oracle.ts';
+import { wiredV4 } from '../helpers/wired.ts';
 import { failure, verdict } from './helpers.ts';
 
 const FAIL_AFTER = { timeout: 200 };
-
-/** A veth v0 (up, 192.0.2.1/24) whose peer v1 is up too. */
-async function wired(ns: Netns): Promise<Link> {
-  const [v0, v1] = await ns.addVeth('v0', { peerName: 'v1' });
-  await v0!.up();
-  await v1!.up();
-  await v0!.addAddress('192.0.2.1/24');
-  return v0!;
-}
 
 /** The parts of a namespace matcher's message (see matchWait in src/assert/match-state.ts). */
 function parts(message: string): { hint: string; expected: string; received: string; title: string; body: string } {
@@ -36,7 +28,7 @@ describe('toHaveRoute', () => {
   test('fails while the route is missing; the message has the expectation, the table and the wait', async ({
     netns,
   }) => {
-    await wired(netns);
+    await wiredV4(netns);
     expect(await hasRoute(netns, '198.51.100.0/24', 100)).toBe(false);
     const error = await failure(() =>
       expect(netns).toHaveRoute('198.51.100.0/24', { via: '192.0.2.254', dev: 'v0', table: 100, ...FAIL_AFTER }),
@@ -53,7 +45,7 @@ describe('toHaveRoute', () => {
   test('the table printed is what iproute2 lists: a route of the same prefix with another gateway', async ({
     netns,
   }) => {
-    await wired(netns);
+    await wiredV4(netns);
     await netns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.253', metric: 5 });
     const error = await failure(() =>
       expect(netns).toHaveRoute('198.51.100.0/24', { via: '192.0.2.254', ...FAIL_AFTER }),
@@ -72,7 +64,7 @@ describe('toHaveRoute', () => {
   });
 
   test('waits for a route that comes later, and says how long it waited', async ({ netns }) => {
-    const v0 = await wired(netns);
+    const v0 = await wiredV4(netns);
     const pending = verdict(netns, 'toHaveRoute', 'default', { via: '192.0.2.254', dev: v0 });
     await netns.route.add({ dst: 'default', via: '192.0.2.254' });
     const { pass, message } = await pending;
@@ -82,7 +74,7 @@ describe('toHaveRoute', () => {
   });
 
   test('.not fails while the route is there, and waits for it to go', async ({ netns }) => {
-    await wired(netns);
+    await wiredV4(netns);
     await netns.route.add({
       dst: '203.0.113.0/24',
       nexthops: [
@@ -108,7 +100,7 @@ describe('toHaveRoute', () => {
 
 describe('toRoute', () => {
   test('fails while the kernel has no route, showing its refusal', async ({ netns }) => {
-    await wired(netns);
+    await wiredV4(netns);
     expect(await ipRouteGet(netns, '198.51.100.7')).toEqual({ refused: 'RTNETLINK answers: Network is unreachable' });
     const error = await failure(() => expect(netns).toRoute('198.51.100.7', { via: '192.0.2.254', ...FAIL_AFTER }));
     const p = parts(error.message);
@@ -119,7 +111,7 @@ describe('toRoute', () => {
   });
 
   test('waits for the route, then agrees with ip route get', async ({ netns }) => {
-    const v0 = await wired(netns);
+    const v0 = await wiredV4(netns);
     const pending = verdict(netns, 'toRoute', '198.51.100.7', { via: '192.0.2.254', dev: v0, from: '192.0.2.1' });
     await netns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.254' });
     const { pass, message } = await pending;
@@ -130,7 +122,7 @@ describe('toRoute', () => {
   });
 
   test('the more specific route wins; .not waits for it to go, and the default takes over', async ({ netns }) => {
-    await wired(netns);
+    await wiredV4(netns);
     await netns.route.add({ dst: 'default', via: '192.0.2.254' });
     await netns.route.add({ dst: '198.51.100.0/24', via: '192.0.2.253' });
     await expect(netns).toRoute('198.51.100.7', { via: '192.0.2.253' });
@@ -144,7 +136,7 @@ describe('toRoute', () => {
 
 describe('bad input to the namespace matchers', () => {
   test('a receiver that is not a namespace: a TypeError that says so', async ({ netns }) => {
-    const v0 = await wired(netns);
+    const v0 = await wiredV4(netns);
     for (const receiver of [v0, 'ns1', undefined]) {
       for (const run of [() => expect(receiver).toHaveRoute('default'), () => expect(receiver).toRoute('192.0.2.7')]) {
         const error = await failure(run);

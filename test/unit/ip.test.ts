@@ -1,7 +1,7 @@
 // Addresses as users write them and as nslab prints them (RFC 5952), checked against Node's own
 // inet_pton-based parser (net.SocketAddress / BlockList) where one exists.
 import { describe, expect, test } from 'vitest';
-import { BlockList } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { formatIp, ipBytes, parseCidr } from '../../src/values/ip.ts';
 import { InvalidAddressError } from '../../src/errors.ts';
 
@@ -135,6 +135,22 @@ describe('ipBytes', () => {
   test('refuses what is not an address', () => {
     for (const bad of ['', '1.2.3', '::g', '192.0.2.1/24', 'example.org']) {
       expect(() => ipBytes(bad)).toThrow(InvalidAddressError);
+    }
+  });
+
+  test("IPv4 text is taken exactly where Node's isIP() takes it (nslab reads it by hand)", () => {
+    const texts = ['0.0.0.0', '255.255.255.255', '192.0.2.1', '1.2.3.255', '01.2.3.4', '1.2.3.04', '0.0.0.00'];
+    texts.push('256.1.1.1', '1.2.3.256', '1000.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.', ' 1.2.3.4');
+    texts.push('1.2.3.4 ', '1.2.3.-1', '1.2.3.4a', 'a.b.c.d', '1.2.3.4%eth0');
+    for (const text of texts) {
+      let taken = true;
+      try {
+        expect([...ipBytes(text)]).toEqual(text.split('.').map(Number));
+      } catch (error) {
+        if (!(error instanceof InvalidAddressError)) throw error;
+        taken = false;
+      }
+      expect([text, taken]).toEqual([text, isIP(text) === 4]);
     }
   });
 });
