@@ -30,6 +30,7 @@ export { RouteTable, type RouteListOptions, type RouteGetOptions } from './netns
 export type { RouteSpec, NexthopSpec } from './netns/route-spec.ts';
 export type { Route, RouteLookup, NexthopState } from './netns/route-view.ts';
 export type { RouteType, RouteScope, RouteProtocol } from './values/route.ts';
+export type { TableName } from './values/table.ts';
 export { formatBridgeId, parseBridgeId, type BridgeId } from './values/bridge-id.ts';
 export type { TunInfo, LinkStats } from './netlink/link.ts';
 export type { Operstate } from './values/operstate.ts';
