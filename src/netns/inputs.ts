@@ -2,9 +2,8 @@
 import { InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { isLink, type Link } from '../devices/link.ts';
+import { shown } from '../values/checks.ts';
 import { parseName, type IfName } from '../values/name.ts';
-
-export const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
 /** The options must be an object: anything else would read as "no options". */
 export function requireObject(where: string, value: unknown, shape: string): void {

@@ -5,6 +5,7 @@ import { NetlinkSocket } from '../netlink/socket.ts';
 import { asPermissionError, InvalidArgumentError, NslabError } from '../errors.ts';
 import { NetnsHandle } from '../handle/handle.ts';
 import { openNetnsFile } from '../handle/ns-file.ts';
+import { shown } from '../values/checks.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from '../handle/switch.ts';
 import type { Link } from '../devices/link.ts';
 import { existingLink } from '../devices/existing.ts';
@@ -129,7 +130,6 @@ export type AdoptTarget =
 
 /** The namespace file of target, refused before anything is opened when it cannot name one. */
 function namespacePath(target: AdoptTarget): string {
-  const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
   if (typeof target === 'object' && target !== null && 'pid' in target) {
     const { pid } = target;
     if (!Number.isSafeInteger(pid) || pid < 1) {

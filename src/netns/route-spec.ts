@@ -8,7 +8,7 @@ import { netnsId } from '../handle/switch.ts';
 import { isLink, type Link } from '../devices/link.ts';
 import { linkGet, linkList } from '../rtnl/link.ts';
 import type { DeviceRef, NexthopRequest, RouteRequest } from '../rtnl/route.ts';
-import { optionalInteger } from '../values/checks.ts';
+import { optionalInteger, shown } from '../values/checks.ts';
 import { parseName, type IfName } from '../values/name.ts';
 import {
   parseAddress,
@@ -66,7 +66,6 @@ const MAX_MTU = 65535;
 const MAX_WEIGHT = 256;
 
 /** For messages: a value as the user passed it. */
-const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
 /** A device argument before it is looked up: a checked name, or a handle of this namespace. */
 export type DeviceArg = IfName | Link;

@@ -10,7 +10,8 @@ import { requireInteger } from '../values/checks.ts';
 import { formatIp, ipBytes, parseCidr, type Cidr } from '../values/ip.ts';
 import { parseRuleAction, ruleActionName, type RuleAction } from '../values/rule.ts';
 import { formatTable, parseTable, type TableName } from '../values/table.ts';
-import { deviceOption, requireObject, shown } from './inputs.ts';
+import { shown } from '../values/checks.ts';
+import { deviceOption, requireObject } from './inputs.ts';
 
 /** A rule as `ip rule add` takes it; ns.rule.del() takes the same fields to pick one out. */
 export interface RuleSpec {

@@ -2,6 +2,9 @@
 // become another one.
 import { InvalidArgumentError } from '../errors.ts';
 
+/** How a received value reads in a refusal: a string quoted (so "" and " " show), anything else as String() writes it. */
+export const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
 /**
  * An integer from min to max, for a fixed-size field: a Buffer write would turn NaN into 0 and
  * truncate a fraction, so a bad number would silently become another one.
@@ -13,7 +16,7 @@ export function requireInteger(
   refusal: (received: string) => string,
 ): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(refusal(typeof value === 'string' ? JSON.stringify(value) : String(value)), value);
+    throw new InvalidArgumentError(refusal(shown(value)), value);
   }
   return value;
 }
@@ -21,9 +24,8 @@ export function requireInteger(
 /** One of a few words, where anything else would silently mean one of them. */
 export function requireOneOf<T extends string>(value: unknown, choices: readonly T[], what: string): T {
   if (!choices.includes(value as T)) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
     throw new InvalidArgumentError(
-      `${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown}`,
+      `${what} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, received ${shown(value)}`,
       value,
     );
   }

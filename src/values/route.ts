@@ -3,7 +3,7 @@
 // number the kernel uses.
 import * as C from '../sys/constants.ts';
 import { InvalidAddressError, InvalidArgumentError } from '../errors.ts';
-import { namedCodes } from './checks.ts';
+import { namedCodes, shown } from './checks.ts';
 import { formatIp, ipBytes, parseCidr, type Cidr } from './ip.ts';
 
 /** The RTN_* route types by iproute2's names. */
@@ -126,7 +126,7 @@ export function parseAddress(where: string, what: string, value: unknown): Addre
     bytes = ipBytes(value);
   } catch {
     throw new InvalidAddressError(
-      `${where}: invalid ${what} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}: write an address without a prefix length, like 192.0.2.1 or 2001:db8::1`,
+      `${where}: invalid ${what} ${shown(value)}: write an address without a prefix length, like 192.0.2.1 or 2001:db8::1`,
       value,
     );
   }

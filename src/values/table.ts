@@ -1,6 +1,7 @@
 // Routing table ids as users write them (a number, or iproute2's names for the three reserved
 // tables) and as reads print them. Self-contained: routes and policy rules both name tables.
 import { InvalidArgumentError } from '../errors.ts';
+import { shown } from './checks.ts';
 
 /** iproute2's names of the reserved tables: main (254), local (255), default (253). */
 export type TableName = 'main' | 'local' | 'default';
@@ -16,9 +17,8 @@ const MAX_TABLE = 4294967295;
 export function parseTable(where: string, value: unknown): number {
   if (typeof value === 'string' && Object.hasOwn(TABLE_IDS, value)) return TABLE_IDS[value as TableName];
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_TABLE) return value;
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   throw new InvalidArgumentError(
-    `${where}: table must be "main", "local", "default" or an integer from 1 to ${MAX_TABLE}, received ${shown}`,
+    `${where}: table must be "main", "local", "default" or an integer from 1 to ${MAX_TABLE}, received ${shown(value)}`,
     value,
   );
 }
