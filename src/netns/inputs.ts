@@ -1,7 +1,9 @@
-// Checks that the namespace's tables (ns.neigh, ns.rule) make on their options before any request.
+// Checks that the namespace's tables (ns.route, ns.neigh, ns.rule) make on their options before any
+// request, and the lookup of a device argument once they have passed.
 import { InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { isLink, type Link } from '../devices/link.ts';
+import { linkGet } from '../rtnl/link.ts';
 import { shown } from '../values/checks.ts';
 import { parseName, type IfName } from '../values/name.ts';
 
@@ -32,4 +34,13 @@ export function deviceOption(where: string, ns: NetnsHandle, dev: unknown): Link
     return dev;
   }
   return parseName(dev);
+}
+
+/** A device argument before it is looked up: a checked name, or a handle of this namespace. */
+export type DeviceArg = IfName | Link;
+
+/** The device by index: a handle's own, or the name's, read from the kernel (DeviceNotFoundError if none). */
+export function resolveDevice(ns: NetnsHandle, dev: DeviceArg): { index: number; name: string } {
+  if (isLink(dev)) return { index: dev.index, name: dev.name };
+  return { index: linkGet(ns.rtnl, dev).index, name: dev };
 }

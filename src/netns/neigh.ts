@@ -5,7 +5,7 @@ import * as C from '../sys/constants.ts';
 import { hasErrno, InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import type { NeighMessage } from '../netlink/neigh.ts';
-import { linkGet, linkList } from '../rtnl/link.ts';
+import { linkList } from '../rtnl/link.ts';
 import {
   neighAdd,
   neighDel,
@@ -15,11 +15,11 @@ import {
   type NeighEntry,
   type NeighKey,
 } from '../rtnl/neigh.ts';
-import { isLink, type Link } from '../devices/link.ts';
+import type { Link } from '../devices/link.ts';
 import { formatIp, ipBytes } from '../values/ip.ts';
 import { parseMac } from '../values/mac.ts';
 import { neighStateName, parseNeighState, type NeighState } from '../values/neigh.ts';
-import { deviceOption, optionalBoolean, requireObject } from './inputs.ts';
+import { deviceOption, optionalBoolean, requireObject, resolveDevice } from './inputs.ts';
 
 /** Which entry: its device and the neighbour's address (ns.neigh.del(), ns.neigh.get()). */
 export interface NeighbourKey {
@@ -95,8 +95,7 @@ export class NeighbourTable {
   /** The device, checked; resolving a name asks the kernel, so callers do it after every other check. */
   #device(where: string, dev: unknown): () => { index: number; name: string } {
     const device = deviceOption(where, this.#ns, dev);
-    if (isLink(device)) return () => ({ index: device.index, name: device.name });
-    return () => ({ index: linkGet(this.#ns.rtnl, device).index, name: device });
+    return () => resolveDevice(this.#ns, device);
   }
 
   #key(where: string, key: NeighbourKey): { resolve: () => NeighKey } {

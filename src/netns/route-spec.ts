@@ -6,10 +6,10 @@ import { DeviceNotFoundError, InvalidAddressError, InvalidArgumentError } from '
 import type { NetnsHandle } from '../handle/handle.ts';
 import { netnsId } from '../handle/switch.ts';
 import { isLink, type Link } from '../devices/link.ts';
-import { linkGet, linkList } from '../rtnl/link.ts';
+import { linkList } from '../rtnl/link.ts';
 import type { DeviceRef, NexthopRequest, RouteRequest } from '../rtnl/route.ts';
 import { optionalInteger, shown } from '../values/checks.ts';
-import { parseName, type IfName } from '../values/name.ts';
+import { parseName } from '../values/name.ts';
 import {
   parseAddress,
   parseDestination,
@@ -22,6 +22,7 @@ import {
   type RouteType,
 } from '../values/route.ts';
 import { parseTable, type TableName } from '../values/table.ts';
+import { resolveDevice, type DeviceArg } from './inputs.ts';
 
 /** One next hop of a multipath route (`nexthop via ADDR dev DEV weight N`). */
 export interface NexthopSpec {
@@ -65,11 +66,6 @@ const MIN_MTU = 68;
 const MAX_MTU = 65535;
 const MAX_WEIGHT = 256;
 
-/** For messages: a value as the user passed it. */
-
-/** A device argument before it is looked up: a checked name, or a handle of this namespace. */
-export type DeviceArg = IfName | Link;
-
 /**
  * A device argument checked before any request to the kernel: a handle of this namespace (another
  * namespace's is refused; only an fstat of the two descriptors tells a second handle on the same
@@ -92,12 +88,6 @@ export function checkDevice(ns: NetnsHandle, where: string, dev: unknown): Devic
       dev,
     );
   return parseName(dev);
-}
-
-/** The device by index: a handle's own, or the name's, read from the kernel (DeviceNotFoundError if none). */
-export function resolveDevice(ns: NetnsHandle, dev: DeviceArg): DeviceRef {
-  if (isLink(dev)) return { index: dev.index, name: dev.name };
-  return { index: linkGet(ns.rtnl, dev).index, name: dev };
 }
 
 /** Looks device arguments up; DeviceNotFoundError for a name the namespace has no device of. */

@@ -18,7 +18,8 @@ import { InvalidArgumentError } from '../errors.ts';
 import { optionalInteger } from '../values/checks.ts';
 import { parseAddress } from '../values/route.ts';
 import { parseTable, type TableName } from '../values/table.ts';
-import { checkDevice, checkRoute, dumpResolver, resolveDevice, resolveRoute, type RouteSpec } from './route-spec.ts';
+import { checkDevice, checkRoute, dumpResolver, resolveRoute, type RouteSpec } from './route-spec.ts';
+import { resolveDevice } from './inputs.ts';
 import { deviceNames, deviceNamesOf, lookupView, routeView, type Route, type RouteLookup } from './route-view.ts';
 
 /** What `ns.route.list()` reads. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimOrder, withVerdicts } from './claims-reporter.ts';
-import type { ClaimRow, ClaimsReport, CrossKernel, CrossKernelRow, KernelReport } from './report-types.ts';
+import type { ClaimRow, ClaimsReport, CrossKernel, KernelReport } from './report-types.ts';
 
 export type { CrossKernel, CrossKernelRow, KernelReport } from './report-types.ts';
 
