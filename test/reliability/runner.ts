@@ -54,6 +54,13 @@ function track(child: ChildProcess): Child {
   return { child, pid: child.pid!, exited, lines, onLine: (fn) => listeners.push(fn), stderr: () => err };
 }
 
+/**
+ * A fresh machine has no /run/netns until something pins a namespace, and mount(8) needs its
+ * mount point: the keeper makes it, as `ip netns add` does.
+ */
+export const KEEPER_SCRIPT =
+  'mkdir -p /run/netns && mount -t tmpfs -o size=1m,mode=0755 nslab-reliability /run/netns && echo ready && exec sleep infinity';
+
 export class Keeper {
   readonly pid: number;
   private readonly proc: Child;
@@ -63,13 +70,26 @@ export class Keeper {
     this.pid = proc.pid;
   }
 
-  static async start(): Promise<Keeper> {
+  /**
+   * @param prelude shell run in the new mount namespace before the keeper's own mount (the test
+   * of a machine without /run/netns hides the host's /run with it).
+   */
+  static async start(prelude = ''): Promise<Keeper> {
     // pdeathsig survives both execs (setpriv -> unshare -> sh -> sleep): the keeper dies with us.
-    const script =
-      'mount -t tmpfs -o size=1m,mode=0755 nslab-reliability /run/netns && echo ready && exec sleep infinity';
     const child = spawn(
       'setpriv',
-      ['--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script],
+      [
+        '--pdeathsig',
+        'KILL',
+        '--',
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        prelude + KEEPER_SCRIPT,
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
