@@ -1,8 +1,14 @@
 // nslab's own reaper: every container nslab starts carries its owner's pid and that process's
 // start time (a pid alone can be reused). A container whose owner is gone is stale, whatever
 // killed the owner, and the next nslab process to start a container removes it.
+import type Dockerode from 'dockerode';
+import { NslabError } from '../errors.ts';
+import { pollUntil } from '../sys/poll.ts';
 import { processStartTime } from '../sys/proc.ts';
 import { runtimeClient } from './runtime.ts';
+
+// How long a removal that another process started may take to finish.
+const REMOVAL_IN_PROGRESS_MS = 30_000;
 
 /** The label that holds the pid of the nslab process that started the container. */
 export const OWNER_LABEL = 'nslab.owner';
@@ -25,18 +31,43 @@ async function removeWhere(keep: (labels: Record<string, string>) => boolean): P
   const docker = (await runtimeClient()).container.dockerode;
   const found = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } });
   const doomed = found.filter((c) => !keep(c.Labels));
-  await Promise.all(
-    doomed.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch((error: { statusCode?: number }) => {
-          // Gone already (removed by its owner meanwhile, or being removed): nothing to do.
-          if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
-        }),
-    ),
-  );
+  await Promise.all(doomed.map((c) => removeContainer(docker.getContainer(c.Id))));
   return doomed.map((c) => c.Id);
+}
+
+/**
+ * Removes one container; resolves once it is gone. Every nslab process sweeps stale containers
+ * as it starts its first, so another may be removing this one already: the engine answers 409
+ * ("removal ... is already in progress") at once, and the container is still listed until that
+ * removal ends, so it is awaited rather than taken for done.
+ */
+async function removeContainer(container: Dockerode.Container): Promise<void> {
+  const statusOf = (error: unknown): number | undefined => (error as { statusCode?: number }).statusCode;
+  try {
+    await container.remove({ force: true, v: true });
+    return;
+  } catch (error) {
+    if (statusOf(error) === 404) return;
+    if (statusOf(error) !== 409) throw error;
+  }
+  const gone = await pollUntil(
+    () =>
+      container.inspect().then(
+        () => false,
+        (error: unknown) => {
+          if (statusOf(error) === 404) return true;
+          throw error;
+        },
+      ),
+    (isGone) => isGone,
+    { timeout: REMOVAL_IN_PROGRESS_MS, recheckMs: 100 },
+  );
+  if (!gone.met) {
+    throw new NslabError(
+      `container ${container.id}: another removal was in progress and had not ended after ${REMOVAL_IN_PROGRESS_MS / 1000} s; ` +
+        "see `docker ps -a` and the engine's log (journalctl -u docker)",
+    );
+  }
 }
 
 /** Removes the containers whose owner process is gone; returns their ids. */

@@ -411,4 +411,24 @@ describe('images and cleanup', () => {
     expect(await removeOwnContainers()).toContain(mine.getId());
     await expect(inspect(mine.getId())).rejects.toMatchObject({ statusCode: 404 });
   });
+
+  test('a stale container another process is removing already is gone when the sweep returns', async ({ skip }) => {
+    if (suite.env.skip !== undefined) return skip(suite.env.skip);
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const orphan = await startContainer({
+      ...vmOptions(),
+      configure: (c) => c.withLabels({ [OWNER_LABEL]: String(dead.pid), [OWNER_START_LABEL]: '1' }),
+    });
+    // Another nslab process's sweep, as every process's first start runs one: its removal is
+    // under way when ours asks, and the engine answers ours with 409 at once.
+    const tc = await loadTestcontainers();
+    const other = (await tc.getContainerRuntimeClient()).container.dockerode
+      .getContainer(orphan.getId())
+      .remove({ force: true, v: true });
+    const removed = await removeStaleContainers();
+    expect(removed).toContain(orphan.getId());
+    await expect(inspect(orphan.getId())).rejects.toMatchObject({ statusCode: 404 });
+    await other;
+  });
 });
