@@ -35,9 +35,16 @@ interface Report {
   adoptedDestroy: Outcome;
 }
 
-/** What must not change here: this process's mounts and the host's own ip_forward. */
+/**
+ * What must not change here: this process's mounts of /proc (the child remounts /proc/sys) and
+ * the host's own ip_forward. Only those: the other worker's tests pin namespaces under
+ * /run/netns and start containers meanwhile, which adds mounts elsewhere.
+ */
 const hostSide = (): string =>
-  JSON.stringify({ mounts: mountsOf(), ipForward: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') });
+  JSON.stringify({
+    mounts: mountsOf().filter((m) => m.mountPoint === '/proc' || m.mountPoint.startsWith('/proc/')),
+    ipForward: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'),
+  });
 
 const REASON = /\/proc\/sys is mounted read-only in this mount namespace \(as Docker does in a container\)/;
 
