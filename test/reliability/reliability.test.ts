@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { containerEnv } from '../containers/helpers.ts';
 import { hostNetwork } from '../global-setup.ts';
@@ -18,7 +19,7 @@ import { BAD_INPUTS, runRow, type RowResult } from './bad-inputs.ts';
 import { flakeRun, type FlakeRun, type RunOptions } from './flake.ts';
 import { envCount, type FuzzFigure } from '../fuzz/property.ts';
 import { headline, writeReport, type Figures } from './report.ts';
-import { Keeper, rng, VITEST } from './runner.ts';
+import { Keeper, rng, ROOT, VITEST } from './runner.ts';
 import { killTrial, type TrialKind, type TrialOptions, type TrialResult } from './trials.ts';
 
 const FULL = process.env.NSLAB_RELIABILITY === 'full';
@@ -47,7 +48,17 @@ const COUNTS = {
   hogRuns: count('NSLAB_RELIABILITY_HOG_RUNS', 10, 0),
   fuzzRuns: count('NSLAB_FUZZ_RUNS', 20_000, 0),
   topologies: count('NSLAB_DIFF_TOPOLOGIES', 100, 0),
+  // Whole runs wait on the kernel more than they compute (under half the two cores' time), so two at once.
+  lanes: count('NSLAB_RELIABILITY_LANES', 2, 1),
 };
+/**
+ * In a full run the parts after the bad inputs run at once, each in a mount namespace of its
+ * own (see runner.ts), so their censuses cannot see each other's pins: the kill trials mostly
+ * wait out deadlines, and one after the other the parts take longer than a working session.
+ * Each part is then also run under the others' load. `npm test` runs them one after the other.
+ */
+const CONCURRENT_PARTS = FULL && process.env.NSLAB_RELIABILITY_SEQUENTIAL !== '1';
+const PART = { concurrent: CONCURRENT_PARTS };
 if (COUNTS.hogRuns > COUNTS.wholeRuns) {
   throw new Error(
     `NSLAB_RELIABILITY_HOG_RUNS (${COUNTS.hogRuns}) cannot exceed NSLAB_RELIABILITY_RUNS (${COUNTS.wholeRuns})`,
@@ -72,10 +83,18 @@ const figures: Figures = {
   wholeRuns: [],
   fuzz: { seed: FUZZ_SEED, properties: [] },
   parts: chosen,
+  concurrency: { parts: CONCURRENT_PARTS, lanes: COUNTS.lanes },
   host: { network: 'identical', sysctls: 0, sysctlChanges: [] },
   wallMs: {},
 };
 let keeper: Keeper;
+const keepers: Keeper[] = [];
+/** A mount namespace of its own for one part, or one lane of whole runs; stopped after all. */
+async function newKeeper(): Promise<Keeper> {
+  const k = await Keeper.start();
+  keepers.push(k);
+  return k;
+}
 let trialOptions: TrialOptions;
 let docker = false;
 let hostBefore: string;
@@ -83,7 +102,7 @@ let sysctlsBefore: Map<string, string>;
 let harnessStarted = false;
 const started = performance.now();
 
-const runOptions = (target: RunOptions['target']): RunOptions => ({
+const runOptions = (target: RunOptions['target'], keeper: Keeper): RunOptions => ({
   target,
   maxWorkers: 2,
   keeper,
@@ -127,7 +146,7 @@ beforeAll(async () => {
   process.stdout.write(`reliability harness: ${mode}, parts ${chosen.join(',')}, seed ${SEED}\n`);
   hostBefore = hostNetwork();
   sysctlsBefore = hostSysctls();
-  keeper = await Keeper.start();
+  keeper = await newKeeper();
   const env = await containerEnv().catch((e: unknown) => ({
     skip: `container support not usable: ${String(e)}`,
     image: undefined,
@@ -145,7 +164,7 @@ beforeAll(async () => {
 }, 5 * MINUTE);
 
 afterAll(async () => {
-  await keeper?.stop();
+  await Promise.all(keepers.map((k) => k.stop()));
   figures.host.network = hostNetwork() === hostBefore ? 'identical' : 'changed';
   const after = hostSysctls();
   figures.host.sysctls = after.size;
@@ -189,9 +208,11 @@ describe.runIf(runs('bad-inputs'))('bad inputs', () => {
   }
 });
 
-describe.runIf(runs('kills'))('kill trials', () => {
+describe.runIf(runs('kills'))('kill trials', PART, () => {
+  // One after the other: the trials share the part's mount namespace, and each counts its pins.
   test(
     `SIGKILL at random moments leaves nothing behind once the next start has swept (seed ${SEED})`,
+    { concurrent: false, timeout: 60 * MINUTE },
     async () => {
       // The two kinds interleaved evenly, so a slowly accumulating leak shows in either kind's later trials.
       const spread = (kind: TrialKind, n: number): Array<{ kind: TrialKind; at: number }> =>
@@ -209,13 +230,13 @@ describe.runIf(runs('kills'))('kill trials', () => {
         leaky.map((t) => ({ trial: t.trial, kind: t.kind, killed: t.killed, delayMs: t.delayMs, leaks: t.leaks })),
       ).toEqual([]);
     },
-    60 * MINUTE,
   );
 
   // setpriv's parent-death signal reaches only the program itself; what it forks must die too
   // (ns.exec() gives each program a process group that the reaper kills).
   test(
     'a forking program run with ns.exec() does not outlive its SIGKILLed runner',
+    { concurrent: false, timeout: 10 * MINUTE },
     async () => {
       for (let i = 0; i < COUNTS.forking; i++) {
         const r = await timed('forking program', () =>
@@ -232,17 +253,19 @@ describe.runIf(runs('kills'))('kill trials', () => {
       }
       expect(figures.forkingTrials.flatMap((t) => t.leaks)).toEqual([]);
     },
-    10 * MINUTE,
   );
 });
 
-describe.runIf(runs('flakes'))('flake rate', () => {
+describe.runIf(runs('flakes'))('flake rate', PART, () => {
   test(
     `vitest run suites/ ${COUNTS.flakes} times with 2 workers and ${COUNTS.flakesMany} with ${MANY_WORKERS}: no failures`,
     async () => {
       const plan = [...Array<number>(COUNTS.flakes).fill(2), ...Array<number>(COUNTS.flakesMany).fill(MANY_WORKERS)];
+      const own = CONCURRENT_PARTS ? await newKeeper() : keeper;
       for (const [i, workers] of plan.entries()) {
-        const r = await timed('flake runs', () => flakeRun(i + 1, { ...runOptions('suites'), maxWorkers: workers }));
+        const r = await timed('flake runs', () =>
+          flakeRun(i + 1, { ...runOptions('suites', own), maxWorkers: workers }),
+        );
         figures.flakes.push(r);
         sayRun('flake run', r);
       }
@@ -252,7 +275,7 @@ describe.runIf(runs('flakes'))('flake rate', () => {
   );
 });
 
-describe.runIf(runs('runs'))('the whole test run', () => {
+describe.runIf(runs('runs'))('the whole test run', PART, () => {
   test.skipIf(COUNTS.wholeRuns === 0)(
     `vitest run without the guest and this harness ${COUNTS.wholeRuns} times, ${COUNTS.hogRuns} under a CPU hog: no failure, nothing left`,
     async () => {
@@ -260,18 +283,28 @@ describe.runIf(runs('runs'))('the whole test run', () => {
       const hogAt = new Set(
         Array.from({ length: COUNTS.hogRuns }, (_, i) => Math.floor(((i + 0.5) * COUNTS.wholeRuns) / COUNTS.hogRuns)),
       );
-      for (let i = 0; i < COUNTS.wholeRuns; i++) {
-        const r = await timed('whole runs', () => flakeRun(i + 1, { ...runOptions('whole'), hog: hogAt.has(i) }));
-        figures.wholeRuns.push(r);
-        sayRun('whole run', r);
-      }
+      // As `npm test` does first: the runs' downstream test would otherwise build a stale dist/
+      // itself, in two lanes at once, each reading the other's half-written files.
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+      const next = Array.from({ length: COUNTS.wholeRuns }, (_, i) => i);
+      const lane = async (): Promise<void> => {
+        const own = CONCURRENT_PARTS || COUNTS.lanes > 1 ? await newKeeper() : keeper;
+        for (let i = next.shift(); i !== undefined; i = next.shift()) {
+          const r = await flakeRun(i + 1, { ...runOptions('whole', own), hog: hogAt.has(i) });
+          figures.wholeRuns.push(r);
+          sayRun('whole run', r);
+        }
+      };
+      const lanes = Math.min(COUNTS.lanes, COUNTS.wholeRuns);
+      await timed('whole runs', () => Promise.all(Array.from({ length: lanes }, lane)));
+      figures.wholeRuns.sort((a, b) => a.run - b.run);
       expect(problemsOf(figures.wholeRuns, (r) => `run ${r.run}${r.hog ? ' (CPU hog)' : ''}`)).toEqual([]);
     },
     COUNTS.wholeRuns * WHOLE_RUN_MAX_MS + MINUTE,
   );
 });
 
-describe.runIf(runs('fuzz'))('fuzzing', () => {
+describe.runIf(runs('fuzz'))('fuzzing', PART, () => {
   test.skipIf(COUNTS.fuzzRuns === 0 && COUNTS.topologies === 0)(
     `the codec's properties, ${COUNTS.fuzzRuns} cases each, and ${COUNTS.topologies} differential topologies (seed ${FUZZ_SEED})`,
     async () => {
@@ -284,7 +317,8 @@ describe.runIf(runs('fuzz'))('fuzzing', () => {
           NSLAB_FUZZ_SEED: String(FUZZ_SEED),
           NSLAB_FUZZ_FIGURES: out,
         };
-        const child = keeper.spawn(NODE, [VITEST, 'run', 'test/fuzz/', '--reporter=dot'], env);
+        const own = CONCURRENT_PARTS ? await newKeeper() : keeper;
+        const child = own.spawn(NODE, [VITEST, 'run', 'test/fuzz/', '--reporter=dot'], env);
         const exit = await timed('fuzzing', () => child.exited);
         let lines: string[] = [];
         try {

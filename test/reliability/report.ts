@@ -22,6 +22,8 @@ export interface Figures {
   fuzz: { seed: number; properties: FuzzFigure[] };
   /** The parts this run ran (NSLAB_RELIABILITY_PARTS). */
   parts: string[];
+  /** Whether the parts after the bad inputs ran at once, and how many whole runs ran at a time. */
+  concurrency: { parts: boolean; lanes: number };
   host: { network: 'identical' | 'changed'; sysctls: number; sysctlChanges: string[] };
   wallMs: Record<string, number>;
 }
@@ -72,7 +74,7 @@ export function headline(f: Figures): string[] {
       .join(', ')}), failed runs: ${failedRuns}, failed tests: ${sum(f.flakes.map((r) => r.failures.length))}`,
     wholeRunLine(f),
     fuzzLine(f),
-    `parts run: ${f.parts.join(', ')}`,
+    `parts run: ${f.parts.join(', ')}${f.concurrency.parts ? ', all but the bad inputs at once' : ', one after the other'}; whole runs ${f.concurrency.lanes} at a time`,
     `wall: ${Object.entries(f.wallMs)
       .map(([k, v]) => `${k} ${secs(v)}`)
       .join(', ')}`,
@@ -167,7 +169,7 @@ export function renderMarkdown(f: Figures): string {
     '',
     '## Flake rate',
     '',
-    `\`vitest run suites/\` ${f.flakes.length} times in a row: wall per run min / median / max ${spread(f.flakes.map((r) => r.wallMs))}.`,
+    `\`vitest run suites/\` ${f.flakes.length} times in a row${f.concurrency.parts ? ' (beside the other parts)' : ''}: wall per run min / median / max ${spread(f.flakes.map((r) => r.wallMs))}.`,
     '',
     '| runs | workers | failed runs | failures |',
     '|---|---|---|---|',
@@ -184,7 +186,7 @@ export function renderMarkdown(f: Figures): string {
     '',
     '## Whole test run, some runs under a CPU hog',
     '',
-    `Everything \`vitest run\` runs (what \`npm test\` runs after the build and the type check), except the QEMU guest (test/kernel/guest.test.ts) and this harness, ${f.wholeRuns.length} times in a row with 2 workers, ${f.wholeRuns.filter((r) => r.hog).length} of them (spread evenly) while a CPU hog keeps every core busy (test/reliability/hog.ts: one busy process per core, each ending at its own deadline, with the harness, or when the run ends). After each run, the census (as after a kill trial, without the sweep) counts what it left behind: processes of its group or descended from it, namespaces they held, pins, host devices, containers. Wall per run min / median / max: without the hog ${spread(f.wholeRuns.filter((r) => !r.hog).map((r) => r.wallMs))}, with it ${spread(f.wholeRuns.filter((r) => r.hog).map((r) => r.wallMs))}. \`npm run reliability:runs\` runs this part alone; NSLAB_RELIABILITY_RUNS and NSLAB_RELIABILITY_HOG_RUNS set the counts (30 and 10 by default), e.g. \`NSLAB_RELIABILITY_RUNS=2 NSLAB_RELIABILITY_HOG_RUNS=1 npm run reliability:runs\` for a quick check.`,
+    `Everything \`vitest run\` runs (what \`npm test\` runs after the build and the type check), except the QEMU guest (test/kernel/guest.test.ts) and this harness, ${f.wholeRuns.length} times with 2 workers, ${f.concurrency.lanes > 1 ? `${f.concurrency.lanes} runs at a time (each in a mount namespace of its own, so a run's census counts only its own pins)${f.concurrency.parts ? ', while the kill trials, the flake runs and the fuzzing ran too' : ''}` : 'one after the other'}, ${f.wholeRuns.filter((r) => r.hog).length} of them (spread evenly) while a CPU hog keeps every core busy (test/reliability/hog.ts: one busy process per core, each ending at its own deadline, with the harness, or when the run ends). After each run, the census (as after a kill trial, without the sweep) counts what it left behind: processes of its group or descended from it, namespaces they held, pins, host devices, containers. Wall per run min / median / max: without the hog ${spread(f.wholeRuns.filter((r) => !r.hog).map((r) => r.wallMs))}, with it ${spread(f.wholeRuns.filter((r) => r.hog).map((r) => r.wallMs))}. \`npm run reliability:runs\` runs this part alone; NSLAB_RELIABILITY_RUNS and NSLAB_RELIABILITY_HOG_RUNS set the counts (30 and 10 by default), e.g. \`NSLAB_RELIABILITY_RUNS=2 NSLAB_RELIABILITY_HOG_RUNS=1 npm run reliability:runs\` for a quick check.`,
     '',
     `- ${wholeRunLine(f)}`,
     '',
