@@ -12,10 +12,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClaimsReport } from '../report/claims-reporter.ts';
 import { crossKernel, loadKernelReports, mergeShards, saveKernelReport } from '../report/kernels.ts';
-import { renderClaimsMarkdown, renderCrossKernelMarkdown, renderCrossKernelText } from '../report/render.ts';
+import { crossKernelKinds } from '../report/kinds.ts';
+import {
+  renderClaimsMarkdown,
+  renderCrossKernelMarkdown,
+  renderCrossKernelText,
+  renderCrossKindsText,
+} from '../report/render.ts';
 import { KernelRunnerError } from './errors.ts';
 import { bzImageRelease, defaultKernel, installedKernels } from './image.ts';
-import { guestKernelReport, runGuest } from './run.ts';
+import { guestKernelReport, REPORT_TESTS, runGuest } from './run.ts';
 import { suitesRunProblem } from './suites-outcome.ts';
 
 const USAGE = `usage: nslab kernels [run] [--kernel PATH|RELEASE]... [--host] [--accel auto|kvm|tcg]
@@ -23,9 +29,10 @@ const USAGE = `usage: nslab kernels [run] [--kernel PATH|RELEASE]... [--host] [-
                     [--cpus N] [--append KERNEL-ARGS] [--report-dir DIR] [--console] [-- COMMAND ARGS...]
        nslab kernels list | report [--report-dir DIR] | merge-shards OUT.json IN.json...
 
-Without a command, runs the claim suites (vitest run suites/) in each kernel's guest (default:
-Debian's linux-image-amd64), saves each report as DIR/kernels/<release>.json and prints the
-claims side by side with the host's DIR/claims.json. --host runs the suites on the host first.
+Without a command, runs the claim suites and the device-kinds tests (vitest run suites/
+test/kinds/) in each kernel's guest (default: Debian's linux-image-amd64), saves each report as
+DIR/kernels/<release>.json and prints the claims and the kinds side by side with the host's
+DIR/claims.json. --host runs them on the host first.
 With a command, runs it in the guest and exits with its status. --console shows the guest's
 whole console (kernel messages included) instead of the command's output only.`;
 
@@ -33,8 +40,10 @@ function printCrossKernel(dir: string): boolean {
   const reports = loadKernelReports(dir);
   if (reports.length === 0) return false;
   const x = crossKernel(reports);
-  writeFileSync(join(dir, 'kernels.md'), renderCrossKernelMarkdown(x, reports));
+  const kinds = crossKernelKinds(reports);
+  writeFileSync(join(dir, 'kernels.md'), renderCrossKernelMarkdown(x, reports, kinds));
   process.stdout.write(`\nClaims across kernels (${join(dir, 'kernels.md')}):\n${renderCrossKernelText(x)}\n`);
+  if (kinds.rows.length) process.stdout.write(`Device kinds across kernels:\n${renderCrossKindsText(kinds)}\n`);
   return true;
 }
 
@@ -67,9 +76,9 @@ async function run(argv: string[]): Promise<number> {
   const dir = values['report-dir'];
   let status = 0;
   if (values.host && !command) {
-    process.stderr.write('nslab kernels: the suites on the host kernel\n');
+    process.stderr.write('nslab kernels: the suites and the device kinds on the host kernel\n');
     // The repository's Vitest with its reporter writes DIR/claims.json.
-    const host = spawnSync('vitest', ['run', 'suites/'], {
+    const host = spawnSync('vitest', ['run', ...REPORT_TESTS], {
       stdio: 'inherit',
       env: { ...process.env, NSLAB_REPORT_DIR: dir },
     });

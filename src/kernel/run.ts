@@ -86,10 +86,16 @@ export interface GuestResult {
 // about the kernel under test.
 const GUEST_TEST_TIMEOUT_MS = 180_000;
 
-/** The default command: the claim suites, with the repository's own Node and Vitest. */
+/**
+ * What a kernel's report is made of: the claim suites, and the tests that declare the device
+ * kinds they need (the report's kinds table), in one Vitest run, so one boot per kernel.
+ */
+export const REPORT_TESTS = ['suites/', 'test/kinds/'];
+
+/** The default command: the report's tests, with the repository's own Node and Vitest. */
 export function suitesCommand(cwd: string): string[] {
   const limits = [`--testTimeout=${GUEST_TEST_TIMEOUT_MS}`, `--hookTimeout=${GUEST_TEST_TIMEOUT_MS}`];
-  return [join(cwd, 'node_modules', '.bin', 'vitest'), 'run', 'suites/', ...limits];
+  return [join(cwd, 'node_modules', '.bin', 'vitest'), 'run', ...REPORT_TESTS, ...limits];
 }
 
 const TAIL_LINES = 40;

@@ -1,5 +1,6 @@
 // Whether a guest's run of the claim suites worked as a run. A claim test that fails is a finding
-// about that kernel, kept in the claims report; anything else that makes Vitest exit non-zero
+// about that kernel, kept in the claims report, and so is a device-kinds test that fails (the
+// kind differs there: the report's kinds table); anything else that makes Vitest exit non-zero
 // (global setup or teardown, an unhandled error, a test that is no claim, a suite that did not
 // load) means the run itself is broken, and its report cannot be trusted to be whole.
 import type { GuestResult } from './run.ts';
@@ -37,13 +38,18 @@ export function suitesRunProblem(
     return `the claims report lacks ${missing.join(', ')}: their tests did not run (exit status ${r.exitCode})${tail}`;
   if (r.exitCode === 0) return undefined;
   const errors = runErrors(lines);
-  const failedClaims = r.report.claims.flatMap((c) => c.tests).filter((t) => t.state === 'failed').length;
+  // A kinds test counts once however many kinds it names; a claim test never names kinds.
+  const failedFindings = new Set(
+    [...r.report.claims.flatMap((c) => c.tests), ...(r.report.kinds ?? []).flatMap((k) => k.tests)]
+      .filter((t) => t.state === 'failed')
+      .map((t) => t.name),
+  ).size;
   const failedTests = Number(/^\s*Tests\s+(\d+) failed/m.exec(lines.join('\n'))?.[1] ?? 0);
-  if (errors.length === 0 && failedClaims > 0 && failedTests === failedClaims) return undefined;
+  if (errors.length === 0 && failedFindings > 0 && failedTests === failedFindings) return undefined;
   const why = errors.length
     ? errors.join('; ')
-    : failedTests > failedClaims
-      ? `${failedTests - failedClaims} failed test(s) are no claim's`
-      : 'no claim failed';
+    : failedTests > failedFindings
+      ? `${failedTests - failedFindings} failed test(s) are neither a claim's nor a device kind's`
+      : 'no claim or device-kind test failed';
   return `the suites exited with status ${r.exitCode} for a reason other than a claim that does not hold: ${why}${tail}`;
 }

@@ -7,7 +7,8 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import type { ClaimRecord } from './claim.ts';
-import { renderClaimsMarkdown, renderClaimsText } from './render.ts';
+import { collectKinds } from './kinds.ts';
+import { renderClaimsMarkdown, renderClaimsText, renderKindsText } from './render.ts';
 import type { ClaimRow, ClaimsReport, ClaimVerdict } from './report-types.ts';
 
 export type { ClaimRow, ClaimsReport, ClaimVerdict } from './report-types.ts';
@@ -84,13 +85,15 @@ export default class ClaimsReporter implements Reporter {
 
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const claims = collect(modules);
-    if (claims.length === 0) return;
-    const report: ClaimsReport = { kernel: release(), generatedAt: new Date().toISOString(), claims };
+    const kinds = collectKinds(modules);
+    if (claims.length === 0 && kinds.length === 0) return;
+    const report: ClaimsReport = { kernel: release(), generatedAt: new Date().toISOString(), claims, kinds };
     mkdirSync(this.outDir, { recursive: true });
     writeFileSync(join(this.outDir, 'claims.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(this.outDir, 'claims.md'), renderClaimsMarkdown(report));
     process.stdout.write(
-      `\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${renderClaimsText(report)}\n`,
+      `\nClaims on kernel ${report.kernel} (report/claims.md, report/claims.json):\n${renderClaimsText(report)}\n` +
+        (kinds.length ? `Device kinds on kernel ${report.kernel}:\n${renderKindsText(kinds)}\n` : ''),
     );
   }
 }

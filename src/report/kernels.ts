@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { claimOrder, withVerdicts } from './claims-reporter.ts';
+import { mergeKinds, withStatuses } from './kinds.ts';
 import type { ClaimRow, ClaimsReport, CrossKernel, KernelReport } from './report-types.ts';
 
 export type { CrossKernel, CrossKernelRow, KernelReport } from './report-types.ts';
@@ -33,6 +34,7 @@ export function mergeShards(shards: readonly ClaimsReport[]): ClaimsReport {
     kernel: kernels[0] ?? 'unknown',
     generatedAt,
     claims: withVerdicts(rows.values()),
+    kinds: mergeKinds(shards.map((s) => s.kinds)),
   };
 }
 
@@ -50,7 +52,7 @@ export function loadKernelReports(dir = 'report'): KernelReport[] {
   for (const f of files) {
     reports.push(JSON.parse(readFileSync(join(kernelsDir, f), 'utf8')) as KernelReport);
   }
-  return reports.map((r) => ({ ...r, claims: withVerdicts(r.claims) }));
+  return reports.map((r) => ({ ...r, claims: withVerdicts(r.claims), kinds: r.kinds && withStatuses(r.kinds) }));
 }
 
 /** Saves a guest's report as DIR/kernels/<release>.json, where loadKernelReports finds it. */

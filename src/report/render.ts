@@ -1,7 +1,15 @@
 // Words for the claims reports. Everything else keeps a verdict as data ({ kind, note }); these
 // renderers are the edge where it becomes text, one per medium (Markdown for the files, plain
 // text for the terminal), so another medium is another function here and nothing else changes.
-import type { ClaimRow, ClaimsReport, ClaimVerdict, CrossKernel, KernelReport } from './report-types.ts';
+import type {
+  ClaimRow,
+  ClaimsReport,
+  ClaimVerdict,
+  CrossKernel,
+  CrossKinds,
+  KernelReport,
+  KindRow,
+} from './report-types.ts';
 
 /** The verdict in full: "holds", "holds with a nuance: …", "does not hold on this kernel: …", "skipped: …", "failed: TEST (…)". */
 export function verdictText(v: ClaimVerdict | undefined): string {
@@ -46,7 +54,73 @@ export function renderClaimsMarkdown(report: ClaimsReport): string {
     '| --- | --- | --- |',
     ...report.claims.map((r) => `| ${r.id} | ${cell(verdictText(r.verdict))} | ${cell(observedText(r))} |`),
     '',
+    ...(report.kinds?.length
+      ? [
+          '## Device kinds',
+          '',
+          'From the tests that declare the kinds they need (test/kinds/): works where they pass, missing where the kernel lacks the kind, differs where a test failed.',
+          '',
+          '| kind | status | tests |',
+          '| --- | --- | --- |',
+          ...report.kinds.map((k) => `| ${k.kind} | ${cell(kindText(k))} | ${k.tests.length} |`),
+          '',
+        ]
+      : []),
   ].join('\n');
+}
+
+/** A kind's status in full: "works", "missing: REASON", "differs: TEST: FAILURE". */
+export function kindText(k: KindRow | undefined): string {
+  if (k === undefined) return 'not run';
+  return k.note && k.status !== 'works' ? `${k.status}: ${k.note}` : k.status;
+}
+
+/** One kernel's device kinds for a terminal: a line per kind. */
+export function renderKindsText(kinds: readonly KindRow[]): string {
+  const width = Math.max(...kinds.map((k) => k.kind.length));
+  return `${kinds.map((k) => `  ${k.kind.padEnd(width)}  ${kindText(k)}`).join('\n')}\n`;
+}
+
+/** The device kinds of several kernels side by side, as Markdown, each difference spelled out. */
+export function renderCrossKindsMarkdown(x: CrossKinds): string[] {
+  if (x.rows.length === 0) return [];
+  const lines = [
+    '## Device kinds across kernels',
+    '',
+    `| kind | ${x.kernels.map(cell).join(' | ')} | same everywhere? |`,
+    `| --- | ${x.kernels.map(() => '---').join(' | ')} | --- |`,
+    ...x.rows.map(
+      (r) =>
+        `| ${r.kind} | ${r.cells.map((c) => c?.status ?? 'not run').join(' | ')} | ${r.differs ? '**differs**' : 'yes'} |`,
+    ),
+    '',
+  ];
+  for (const r of x.rows.filter((row) => row.cells.some((c) => c?.note))) {
+    lines.push(`- **${r.kind}**:`);
+    r.cells.forEach((c, i) => lines.push(`  - ${x.kernels[i]}: ${kindText(c)}`));
+  }
+  return [...lines, ''];
+}
+
+/** The device kinds of several kernels for a terminal, differences marked with "!". */
+export function renderCrossKindsText(x: CrossKinds): string {
+  if (x.rows.length === 0) return '';
+  const widths = x.kernels.map((k, i) =>
+    Math.max(k.length, ...x.rows.map((r) => (r.cells[i]?.status ?? 'not run').length)),
+  );
+  const kindWidth = Math.max(4, ...x.rows.map((r) => r.kind.length));
+  const line = (mark: string, kind: string, cells: string[]): string =>
+    `${mark} ${kind.padEnd(kindWidth)}  ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  return `${[
+    line(' ', 'kind', x.kernels),
+    ...x.rows.map((r) =>
+      line(
+        r.differs ? '!' : ' ',
+        r.kind,
+        r.cells.map((c) => c?.status ?? 'not run'),
+      ),
+    ),
+  ].join('\n')}\n`;
 }
 
 /** One kernel's claims for a terminal: a line per claim, the observed values on a line below. */
@@ -60,7 +134,11 @@ export function renderClaimsText(report: ClaimsReport): string {
 }
 
 /** The claims of several kernels side by side, with every difference spelled out, as Markdown. */
-export function renderCrossKernelMarkdown(x: CrossKernel, reports: readonly KernelReport[] = []): string {
+export function renderCrossKernelMarkdown(
+  x: CrossKernel,
+  reports: readonly KernelReport[] = [],
+  kinds?: CrossKinds,
+): string {
   const lines = [
     '# Claims across kernels',
     '',
@@ -81,6 +159,7 @@ export function renderCrossKernelMarkdown(x: CrossKernel, reports: readonly Kern
     lines.push(`- **${r.id}**${r.differs ? '' : ' (same verdict, different details)'}:`);
     r.verdicts.forEach((v, i) => lines.push(`  - ${x.kernels[i]?.label}: ${verdictText(v)}`));
   }
+  if (kinds) lines.push('', ...renderCrossKindsMarkdown(kinds));
   const guests = reports.filter((r) => r.guest);
   if (guests.length) {
     lines.push('', '## Guest runs', '');

@@ -21,6 +21,31 @@ export interface ClaimsReport {
   kernel: string;
   generatedAt: string;
   claims: ClaimRow[];
+  /** The device kinds the run's tests declared (src/report/kinds.ts); absent in reports of older runs. */
+  kinds?: KindRow[];
+}
+
+/** One test that declared a device kind, as it ended. */
+export interface KindTest {
+  name: string;
+  state: string;
+  /** The skip reason, or the failure's first line. */
+  note?: string;
+}
+
+/** A device kind on one kernel: its tests pass (works), were skipped for want of it (missing), or failed (differs). */
+export interface KindRow {
+  kind: string;
+  status: 'works' | 'missing' | 'differs';
+  /** Why it is missing (the skip reason), or which test failed and how. */
+  note?: string;
+  tests: KindTest[];
+}
+
+export interface CrossKinds {
+  /** Column labels, as the claims table's. */
+  kernels: string[];
+  rows: Array<{ kind: string; cells: Array<KindRow | undefined>; differs: boolean }>;
 }
 
 /** A kernel's report, with how it was produced when a guest ran it. */

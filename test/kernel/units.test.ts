@@ -289,6 +289,19 @@ describe("a guest's run of the claim suites", () => {
     expect(suitesRunProblem(run(1, summary(1, 1), ['passed', 'failed']), ['C1', 'C2'])).toBeUndefined();
   });
 
+  test('a failing device-kinds test is a finding too (the kind differs there), counted once whatever kinds it names', () => {
+    const failing = { name: 'bond and vrf > enslave', state: 'failed', note: 'EOPNOTSUPP' };
+    const withKinds = run(1, summary(1, 2));
+    withKinds.report.kinds = [
+      { kind: 'bond', status: 'differs', tests: [failing] },
+      { kind: 'vrf', status: 'differs', tests: [failing] },
+    ];
+    expect(suitesRunProblem(withKinds, ['C1'])).toBeUndefined();
+    expect(suitesRunProblem({ ...withKinds, output: summary(2, 1) }, ['C1'])).toMatch(
+      /: 1 failed test\(s\) are neither a claim's nor a device kind's/,
+    );
+  });
+
   test('a global teardown that throws fails the run, with its words, even when claims failed too', () => {
     expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${teardown}`))).toMatch(
       /status 1 for a reason other than a claim .*: error during close Error: the host's network namespace changed/,
@@ -301,10 +314,10 @@ describe("a guest's run of the claim suites", () => {
   test('an unhandled error, a failing test that is no claim, or a failure with no failed test at all fails the run', () => {
     expect(suitesRunProblem(run(1, `${summary(0, 1)}\n${unhandled}`))).toMatch(/: Unhandled Error: TypeError: boom/);
     expect(suitesRunProblem(run(1, summary(2, 1), ['passed', 'failed']))).toMatch(
-      /: 1 failed test\(s\) are no claim's/,
+      /: 1 failed test\(s\) are neither a claim's nor a device kind's/,
     );
     expect(suitesRunProblem(run(1, 'Killed'))).toMatch(
-      /: no claim failed\n--- the guest's output \(last lines\) ---\nKilled$/,
+      /: no claim or device-kind test failed\n--- the guest's output \(last lines\) ---\nKilled$/,
     );
   });
 
