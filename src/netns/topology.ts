@@ -56,6 +56,9 @@ export async function describeTopology(ns: Netns, maxEvents = 30): Promise<strin
   if (ns.destroyed) return `namespace ${ns.label}: destroyed`;
   const links = await ns.links();
   const routes = await ns.route.list();
+  // What the kernel has queued but the reactor has not read yet (it can lag far behind on a
+  // loaded machine) belongs in the dump too.
+  ns.events.flush();
   const events = ns.events.history.slice(-maxEvents);
   const now = performance.now();
   return [
