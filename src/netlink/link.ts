@@ -14,6 +14,7 @@ import {
 import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
+import { decodeKindData, type KindDetails } from './link-kinds.ts';
 
 export const IFINFOMSG_LEN = 16;
 
@@ -141,6 +142,8 @@ export interface LinkMessage {
   slaveKind?: string;
   bridge?: BridgeInfo;
   tun?: TunInfo;
+  /** IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond and vrf devices, decoded. */
+  details?: KindDetails;
 }
 
 const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
@@ -242,6 +245,8 @@ export function decodeLink(payload: Buffer): LinkMessage {
     const data = info.get(C.IFLA_INFO_DATA);
     if (kind === 'bridge' && data) msg.bridge = decodeBridge(data);
     if (kind === 'tun' && data) msg.tun = decodeTun(data);
+    const details = kind && data ? decodeKindData(kind, data) : undefined;
+    if (details) msg.details = details;
   }
   return msg;
 }
