@@ -79,6 +79,6 @@ export function addVxlan(ns: NetnsHandle, name: string, options: VxlanOptions): 
     bad(`dev must be a device handle, received ${shown(o.dev)}`, o.dev);
   if (o.dev && !sameNamespace(o.dev.ns, ns)) bad(`dev ${o.dev} is in another namespace than ${ns.label}`, o.dev);
   const mac = parseMacOption(o.mac);
-  const data = vxlanData({ vni, destination, local, dstport, learning: o.learning, device: o.dev?.index });
+  const data = vxlanData({ vni, destination, local, dstport, learning: o.learning ?? true, device: o.dev?.index });
   return registerCreated(new Link(ns, linkAdd(ns.rtnl, { name: ifname, kind: 'vxlan', mac, data })));
 }

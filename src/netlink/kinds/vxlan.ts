@@ -13,7 +13,7 @@ export interface VxlanSpec {
   destination?: Buffer | undefined;
   local?: Buffer | undefined;
   dstport?: number | undefined;
-  learning?: boolean | undefined;
+  learning: boolean;
   /** IFLA_VXLAN_LINK: the index of the device the tunnel's packets leave by. */
   device?: number | undefined;
 }
@@ -47,14 +47,15 @@ export function vxlanData(s: VxlanSpec): KindData {
   if (s.local) words.push(`local ${formatIp(s.local)}`);
   if (s.device !== undefined) words.push(`dev index ${s.device}`);
   if (s.dstport !== undefined) words.push(`dstport ${s.dstport}`);
-  if (s.learning !== undefined) words.push(s.learning ? 'learning' : 'nolearning');
+  words.push(s.learning ? 'learning' : 'nolearning');
   return {
     write: (w) => {
       if (s.device !== undefined) w.u32(C.IFLA_VXLAN_LINK, s.device);
       w.u32(C.IFLA_VXLAN_ID, s.vni);
       if (s.local) w.bytes(six(s.local) ? C.IFLA_VXLAN_LOCAL6 : C.IFLA_VXLAN_LOCAL, s.local);
       if (s.destination) w.bytes(six(s.destination) ? C.IFLA_VXLAN_GROUP6 : C.IFLA_VXLAN_GROUP, s.destination);
-      if (s.learning !== undefined) w.u8(C.IFLA_VXLAN_LEARNING, s.learning ? 1 : 0);
+      // Always, as iproute2 sends it: the request says what the device will do.
+      w.u8(C.IFLA_VXLAN_LEARNING, s.learning ? 1 : 0);
       if (s.dstport !== undefined) w.be16(C.IFLA_VXLAN_PORT, s.dstport);
     },
     words: words.join(' '),
