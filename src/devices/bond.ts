@@ -4,11 +4,27 @@ import { BOND_MODES, bondData, type BondMode } from '../netlink/kinds/bond.ts';
 import { optionalInteger } from '../values/checks.ts';
 import { parseMacOption } from '../values/mac.ts';
 import { parseName } from '../values/name.ts';
-import { registerCreated } from './link.ts';
+import { registerCreated, type Link } from './link.ts';
+import type { LinkMessage } from '../netlink/link.ts';
+import { IFF_UP } from '../sys/constants.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { Master } from './master.ts';
 
 /** A handle on a bond device (`type bond`): enslave() and release() its ports; state().details.activeSlave. */
-export class Bond extends Master {}
+export class Bond extends Master {
+  /**
+   * The bonding driver takes only ports that are down ("Device can not be enslaved while up",
+   * as EPERM, which reads like a missing capability): refused here with the remedy instead.
+   */
+  protected override checkPort(port: Link, now: LinkMessage): void {
+    if (now.flags & IFF_UP) {
+      throw new InvalidArgumentError(
+        `enslave: ${port} is up, and the bonding driver takes only ports that are down: call down() first (the bond brings it up)`,
+        port,
+      );
+    }
+  }
+}
 
 /** Options of addBond(). */
 export interface BondOptions {

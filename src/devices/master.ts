@@ -3,6 +3,7 @@ import { linkGet, linkList, linkSet } from '../rtnl/link.ts';
 import { AlreadyEnslavedError, InvalidArgumentError } from '../errors.ts';
 import { shown } from '../values/checks.ts';
 import { Link } from './link.ts';
+import type { LinkMessage } from '../netlink/link.ts';
 import { sameNamespace } from './parent.ts';
 
 /** A handle on a device that takes ports: a Bond or a Vrf. */
@@ -17,6 +18,7 @@ export class Master extends Link {
       if (m.master === this.index) return;
       throw new AlreadyEnslavedError(port.toString(), linkGet(this.ns.rtnl, m.master).name, this.toString());
     }
+    this.checkPort(port, m);
     linkSet(this.ns.rtnl, port.index, { master: this.index }, port.name);
   }
 
@@ -34,7 +36,10 @@ export class Master extends Link {
     return linkList(this.ns.rtnl, { master: this.index }).map((m) => new Link(this.ns, m));
   }
 
-  private portOf(port: unknown, what: string): ReturnType<typeof linkGet> {
+  /** What this kind asks of a port beyond having no master; throws to refuse it before the request. */
+  protected checkPort(_port: Link, _now: LinkMessage): void {}
+
+  private portOf(port: unknown, what: string): LinkMessage {
     if (!(port instanceof Link))
       throw new InvalidArgumentError(`${what}: pass a device handle, received ${shown(port)}`, port);
     if (!sameNamespace(port.ns, this.ns)) {
