@@ -4,6 +4,7 @@ import { attrU32, attrU8, parseAttrs } from '../codec.ts';
 import { namedCodes } from '../../values/checks.ts';
 import type { KindData } from './kind-data.ts';
 
+/** A bonding mode by iproute2's name. */
 export type BondMode =
   'balance-rr' | 'active-backup' | 'balance-xor' | 'broadcast' | '802.3ad' | 'balance-tlb' | 'balance-alb';
 
@@ -23,6 +24,7 @@ export const BOND_MODES = namedCodes<BondMode>(
 
 /** What a bond device reports about itself. */
 export interface BondDetails {
+  /** The kind, which tells the details apart. */
   kind: 'bond';
   /** IFLA_BOND_MODE; undefined for a mode this table does not name. */
   mode: BondMode | undefined;

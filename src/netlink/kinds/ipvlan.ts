@@ -4,6 +4,7 @@ import { attrU16, parseAttrs } from '../codec.ts';
 import { namedCodes } from '../../values/checks.ts';
 import type { KindData } from './kind-data.ts';
 
+/** An ipvlan mode by iproute2's name. */
 export type IpvlanMode = 'l2' | 'l3' | 'l3s';
 
 /** The modes by iproute2's names: l2 switches frames, l3 routes packets, l3s routes them through netfilter too. */
@@ -14,6 +15,7 @@ export const IPVLAN_MODES = namedCodes<IpvlanMode>(
 
 /** What an ipvlan device reports about itself. */
 export interface IpvlanDetails {
+  /** The kind, which tells the details apart. */
   kind: 'ipvlan';
   /** IFLA_IPVLAN_MODE; undefined for a mode this table does not name. */
   mode: IpvlanMode | undefined;

@@ -4,6 +4,7 @@ import { attrU32, parseAttrs } from '../codec.ts';
 import { namedCodes } from '../../values/checks.ts';
 import type { KindData } from './kind-data.ts';
 
+/** A macvlan mode by iproute2's name. */
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
 
 /** The modes by iproute2's names: how the macvlans of one parent reach each other. */
@@ -20,6 +21,7 @@ export const MACVLAN_MODES = namedCodes<MacvlanMode>(
 
 /** What a macvlan device reports about itself. */
 export interface MacvlanDetails {
+  /** The kind, which tells the details apart. */
   kind: 'macvlan';
   /** IFLA_MACVLAN_MODE; undefined for a mode this table does not name. */
   mode: MacvlanMode | undefined;

@@ -7,10 +7,12 @@ import type { KindData } from './kind-data.ts';
 
 /** The tag's EtherType, as iproute2 names it: 802.1Q (0x8100, a customer tag) or 802.1ad (0x88a8, a service tag, QinQ). */
 export const VLAN_PROTOCOLS = namedCodes({ '802.1Q': C.ETH_P_8021Q, '802.1ad': C.ETH_P_8021AD }, 'protocol');
+/** The tag protocols by iproute2's names. */
 export type VlanProtocol = '802.1Q' | '802.1ad';
 
 /** What a vlan device reports about itself. */
 export interface VlanDetails {
+  /** The kind, which tells the details apart. */
   kind: 'vlan';
   /** IFLA_VLAN_ID: the VLAN ID, 1 to 4094. */
   id: number;

@@ -5,6 +5,7 @@ import type { KindData } from './kind-data.ts';
 
 /** What a vrf device reports about itself. */
 export interface VrfDetails {
+  /** The kind, which tells the details apart. */
   kind: 'vrf';
   /** IFLA_VRF_TABLE: the routing table its enslaved devices' routes go to. */
   table: number;

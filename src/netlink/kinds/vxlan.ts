@@ -20,6 +20,7 @@ export interface VxlanSpec {
 
 /** What a vxlan device reports about itself. */
 export interface VxlanDetails {
+  /** The kind, which tells the details apart. */
   kind: 'vxlan';
   /** IFLA_VXLAN_ID: the VXLAN network identifier. */
   vni: number;
