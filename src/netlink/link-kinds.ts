@@ -3,12 +3,14 @@
 import { decodeBond, type BondDetails } from './kinds/bond.ts';
 import { decodeIpvlan, type IpvlanDetails } from './kinds/ipvlan.ts';
 import { decodeMacvlan, type MacvlanDetails } from './kinds/macvlan.ts';
+import { decodeNetkit, type NetkitDetails } from './kinds/netkit.ts';
 import { decodeVlan, type VlanDetails } from './kinds/vlan.ts';
 import { decodeVrf, type VrfDetails } from './kinds/vrf.ts';
 import { decodeVxlan, type VxlanDetails } from './kinds/vxlan.ts';
 
 /** A device's decoded IFLA_INFO_DATA, told apart by kind: `if (s.details?.kind === 'vlan') s.details.id`. */
-export type KindDetails = VlanDetails | MacvlanDetails | IpvlanDetails | VxlanDetails | BondDetails | VrfDetails;
+export type KindDetails =
+  VlanDetails | MacvlanDetails | IpvlanDetails | VxlanDetails | BondDetails | VrfDetails | NetkitDetails;
 
 // A Map: a kind is the kernel's text, and an object's lookup would find "constructor".
 const DECODERS = new Map<string, (data: Buffer) => KindDetails>([
@@ -18,6 +20,7 @@ const DECODERS = new Map<string, (data: Buffer) => KindDetails>([
   ['vxlan', decodeVxlan],
   ['bond', decodeBond],
   ['vrf', decodeVrf],
+  ['netkit', decodeNetkit],
 ]);
 
 /** The details of a kind this table knows; undefined for any other. */

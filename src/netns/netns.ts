@@ -22,6 +22,7 @@ import { addBond, type Bond, type BondOptions } from '../devices/bond.ts';
 import { addVrf, type Vrf, type VrfOptions } from '../devices/vrf.ts';
 import { addIfb, type IfbOptions } from '../devices/ifb.ts';
 import { addWireguard } from '../devices/wireguard.ts';
+import { addNetkit, type NetkitOptions } from '../devices/netkit.ts';
 import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 import { RouteTable } from './route.ts';
 import { NeighbourTable } from './neigh.ts';
@@ -109,6 +110,11 @@ export class Netns extends NetnsHandle {
   /** `ip link add NAME type wireguard`: the link only (no keys or peers, which take generic netlink). */
   async addWireguard(name: string): Promise<Link> {
     return addWireguard(this, name);
+  }
+
+  /** A netkit pair (`type netkit ... peer name PEER`); the peer may live in another namespace. */
+  async addNetkit(name: string, options: NetkitOptions): Promise<[Link, Link]> {
+    return addNetkit(this, name, options);
   }
 
   /** The namespace's loopback device. */

@@ -15,6 +15,7 @@ import { ipvlanData } from '../../src/netlink/kinds/ipvlan.ts';
 import { vxlanData } from '../../src/netlink/kinds/vxlan.ts';
 import { bondData } from '../../src/netlink/kinds/bond.ts';
 import { vrfData } from '../../src/netlink/kinds/vrf.ts';
+import { netkitData } from '../../src/netlink/kinds/netkit.ts';
 import { ipBytes } from '../../src/values/ip.ts';
 import { parseName } from '../../src/values/name.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -164,6 +165,29 @@ describe('attribute by attribute where iproute2 sends more', () => {
   });
 });
 
+describe('netkit, which iproute2 6.1 does not know', () => {
+  // From the UAPI numbers (IFLA_NETKIT_POLICY 3, PEER_POLICY 4, MODE 5, PEER_INFO 1; NETKIT_DROP
+  // 2, NETKIT_L2 0) in the order of the kernel's selftest (tc_netkit.c's create_netkit), then the
+  // peer as a veth's is written.
+  test('type netkit mode l2 blackhole peer blackhole name nk1', () => {
+    const bytes = capture((sock) =>
+      linkAdd(sock, {
+        name: parseName('nk0'),
+        kind: 'netkit',
+        data: netkitData({ peer: { name: parseName('nk1') }, mode: 0, policy: 2, peerPolicy: 2 }),
+      }),
+    );
+    const info = parseAttrs(parseAttrs(bytes.subarray(16), 16).get(C.IFLA_LINKINFO)!);
+    expect(cString(info.get(C.IFLA_INFO_KIND)!)).toBe('netkit');
+    expect(info.get(C.IFLA_INFO_DATA)!.toString('hex')).toBe(
+      hex(
+        '08000300 02000000 08000400 02000000 08000500 00000000' +
+          '1c000180 00000000 00000000 00000000 00000000 08000300 6e6b3100',
+      ).toString('hex'),
+    );
+  });
+});
+
 describe('decoding what the kernel reports', () => {
   test('the requests above decode to the options they carry', () => {
     // A request and the kernel's answer describe the device in the same attributes.
@@ -203,6 +227,14 @@ describe('decoding what the kernel reports', () => {
     expect(decoded({ name: parseName('i0'), kind: 'ipvlan', data: ipvlanData(C.IPVLAN_MODE_L2) })).toEqual({
       kind: 'ipvlan',
       mode: 'l2',
+    });
+    const nk = netkitData({ peer: { name: parseName('nk1') }, mode: 1, policy: 0 });
+    expect(decoded({ name: parseName('nk0'), kind: 'netkit', data: nk })).toEqual({
+      kind: 'netkit',
+      mode: 'l3',
+      policy: 'forward',
+      peerPolicy: undefined,
+      primary: false,
     });
     expect(decoded({ name: parseName('r0'), kind: 'vrf', data: vrfData(4_000_000_000) })).toEqual({
       kind: 'vrf',
