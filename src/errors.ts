@@ -93,7 +93,7 @@ export class UnsupportedKindError extends NslabError {
     super(
       `this kernel (${running}) cannot create "${kind}" devices${kernelText ? ` (kernel: "${kernelText}")` : ''}: it was built ` +
         `without ${option} or its module is not installed. Run the test under a kernel that has it, with nslab's ` +
-        "kernel runner: `npm run kernels -- run -- npx vitest run FILE` boots Debian's kernel, which has it as a module " +
+        'kernel runner: `npm run kernels -- run -- npx vitest run FILE` boots a Debian kernel, which has most kinds as modules ' +
         '(kernelSupports(kind) tells a test whether to skip).',
       options,
     );

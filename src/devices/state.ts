@@ -85,7 +85,7 @@ export interface LinkState {
   ports: string[] | undefined;
   /** For tun and tap devices: what IFLA_INFO_DATA reports (IFLA_TUN_TYPE, IFLA_TUN_PERSIST, ...); undefined for other kinds. */
   tun: TunInfo | undefined;
-  /** The decoded IFLA_INFO_DATA of a vlan, macvlan, ipvlan, vxlan, bond or vrf (told apart by details.kind); undefined for other kinds. */
+  /** The decoded IFLA_INFO_DATA of a vlan, macvlan, ipvlan, vxlan, bond, vrf or netkit (told apart by details.kind); undefined for other kinds. */
   details: KindDetails | undefined;
   /** The addresses on the device, as `ip addr show dev DEV` lists them. */
   addresses: AddressState[];

@@ -142,7 +142,7 @@ export interface LinkMessage {
   slaveKind?: string;
   bridge?: BridgeInfo;
   tun?: TunInfo;
-  /** IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond and vrf devices, decoded. */
+  /** IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond, vrf and netkit devices, decoded. */
   details?: KindDetails;
 }
 

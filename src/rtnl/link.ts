@@ -31,9 +31,8 @@ export interface LinkAddSpec {
   data?: KindData | undefined;
 }
 
-// In iproute2's order (IFLA_LINK first), so the request reads byte for byte like `ip link add`.
 const describe = (spec: LinkAddSpec): string =>
-  `link add${spec.link === undefined ? '' : ` link index ${spec.link}`} ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.data?.words ? ` ${spec.data.words}` : ''}`;
+  `link add${spec.link === undefined ? '' : ` link index ${spec.link} name`} ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.data?.words ? ` ${spec.data.words}` : ''}`;
 
 /** Creates a link; returns it as the kernel describes it afterwards. */
 export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
@@ -43,6 +42,7 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
   const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO).header(
     encodeIfinfomsg({}),
   );
+  // In iproute2's order (IFLA_LINK first), so the request reads like `ip link add`'s, attribute for attribute.
   if (spec.link !== undefined) w.u32(C.IFLA_LINK, spec.link);
   w.string(C.IFLA_IFNAME, spec.name);
   if (spec.mac) w.bytes(C.IFLA_ADDRESS, spec.mac);
