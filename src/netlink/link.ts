@@ -15,24 +15,9 @@ import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
 import { decodeKindData, type KindDetails } from './link-kinds.ts';
+import { IFINFOMSG_LEN } from './ifinfomsg.ts';
 
-export const IFINFOMSG_LEN = 16;
-
-export interface Ifinfomsg {
-  family?: number;
-  index?: number;
-  flags?: number;
-  change?: number;
-}
-
-export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, change = 0 }: Ifinfomsg): Buffer {
-  const b = Buffer.alloc(IFINFOMSG_LEN);
-  b.writeUInt8(family, 0);
-  b.writeInt32LE(index, 4);
-  b.writeUInt32LE(flags >>> 0, 8);
-  b.writeUInt32LE(change >>> 0, 12);
-  return b;
-}
+export { encodeIfinfomsg, IFINFOMSG_LEN, type Ifinfomsg } from './ifinfomsg.ts';
 
 export interface BridgeInfo {
   bridgeId?: BridgeId;

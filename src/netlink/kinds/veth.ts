@@ -2,7 +2,7 @@
 // (netkit's IFLA_NETKIT_PEER_INFO is written the same way).
 import * as C from '../../sys/constants.ts';
 import type { IfName } from '../../values/name.ts';
-import { encodeIfinfomsg } from '../link.ts';
+import { encodeIfinfomsg } from '../ifinfomsg.ts';
 import type { KindData } from './kind-data.ts';
 import type { MessageWriter } from '../codec.ts';
 
