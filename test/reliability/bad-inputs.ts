@@ -691,7 +691,7 @@ export const BAD_INPUTS: BadInput[] = [
     attempt: async (w) => ((await w.ns.link('bond0')) as Bond).enslave(w.tap),
     expected: {
       error: AlreadyEnslavedError,
-      message: /^cannot enslave tap tap0 .*: it is already a port of br0/,
+      message: /^cannot enslave tun tap0 .*: it is already a port of br0/,
       fields: { master: 'br0' },
     },
     skip: async () => ((await kernelSupports('bond')) ? undefined : 'this kernel has no bond devices (CONFIG_BONDING)'),
