@@ -30,6 +30,8 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/if_arp.h>
 #include <linux/if_tun.h>
 #include <linux/veth.h>
+#include <linux/if_ether.h>
+#include <linux/if_bonding.h>
 #include <linux/nsfs.h>
 #include <linux/neighbour.h>
 #include <linux/fib_rules.h>

@@ -1,5 +1,6 @@
 // Errors users can catch by class. Each message says what happened and what to do about it;
 // the fields carry the same facts for programs.
+import { release } from 'node:os';
 
 /** The base of every error nslab throws on purpose: `catch (e) { if (e instanceof NslabError) ... }`. */
 export class NslabError extends Error {
@@ -55,12 +56,28 @@ const kernelOptionOfKind: Record<string, string> = {
   dummy: 'CONFIG_DUMMY',
   veth: 'CONFIG_VETH',
   tun: 'CONFIG_TUN',
+  vlan: 'CONFIG_VLAN_8021Q',
   macvlan: 'CONFIG_MACVLAN',
+  macvtap: 'CONFIG_MACVTAP',
+  ipvlan: 'CONFIG_IPVLAN',
   vxlan: 'CONFIG_VXLAN',
+  geneve: 'CONFIG_GENEVE',
   bond: 'CONFIG_BONDING',
+  team: 'CONFIG_NET_TEAM',
   vrf: 'CONFIG_NET_VRF',
+  wireguard: 'CONFIG_WIREGUARD',
+  netkit: 'CONFIG_NETKIT',
+  ifb: 'CONFIG_IFB',
   gre: 'CONFIG_NET_IPGRE',
+  gretap: 'CONFIG_NET_IPGRE',
+  ipip: 'CONFIG_NET_IPIP',
+  sit: 'CONFIG_IPV6_SIT',
+  nlmon: 'CONFIG_NLMON',
 };
+
+/** The kernel option that provides devices of this kind (CONFIG_VLAN_8021Q for "vlan"), or a phrase naming it. */
+export const kernelOptionOf = (kind: string): string =>
+  Object.hasOwn(kernelOptionOfKind, kind) ? kernelOptionOfKind[kind]! : `the kernel option providing "${kind}"`;
 
 /** The running kernel cannot create devices of this kind (driver not built, module missing). */
 export class UnsupportedKindError extends NslabError {
@@ -68,16 +85,21 @@ export class UnsupportedKindError extends NslabError {
   readonly kind: string;
   /** The kernel option that provides it (CONFIG_DUMMY, ...). */
   readonly kernelOption: string;
+  /** The running kernel's release (uname -r). */
+  readonly release: string;
   constructor(kind: string, kernelText: string | undefined, options?: ErrorOptions) {
-    const option = kernelOptionOfKind[kind] ?? `the kernel option providing "${kind}"`;
+    const option = kernelOptionOf(kind);
+    const running = release();
     super(
-      `this kernel cannot create "${kind}" devices${kernelText ? ` (kernel: "${kernelText}")` : ''}: it was built ` +
-        `without ${option} or its module is not installed. Use a kernel that has it, for example ` +
-        `through nslab's kernel runner (npm run kernels).`,
+      `this kernel (${running}) cannot create "${kind}" devices${kernelText ? ` (kernel: "${kernelText}")` : ''}: it was built ` +
+        `without ${option} or its module is not installed. Run the test under a kernel that has it, with nslab's ` +
+        'kernel runner: `npm run kernels -- run -- npx vitest run FILE` boots a Debian kernel, which has most kinds as modules ' +
+        '(kernelSupports(kind) tells a test whether to skip).',
       options,
     );
     this.kind = kind;
     this.kernelOption = option;
+    this.release = running;
   }
 }
 
@@ -224,6 +246,22 @@ export class NotABridgeError extends NslabError {
     super(`"${name}" is a ${kind ?? 'device without a kind'}, not a bridge: only bridges take ports`);
     this.deviceName = name;
     this.kind = kind;
+  }
+}
+
+/** enslave() was given a device that already has a master (a bridge, a bond, a vrf). */
+export class AlreadyEnslavedError extends NslabError {
+  /** The device that was to be enslaved. */
+  readonly device: string;
+  /** The name of its master now. */
+  readonly master: string;
+  constructor(device: string, master: string, into: string) {
+    super(
+      `cannot enslave ${device} to ${into}: it is already a port of ${master}, which the kernel would take it out ` +
+        `of without a word. Release it from ${master} first (release(), detach(), \`ip link set DEV nomaster\`)`,
+    );
+    this.device = device;
+    this.master = master;
   }
 }
 

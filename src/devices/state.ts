@@ -2,6 +2,7 @@
 // compare, what failure reports print, what the claims report records.
 import type { LinkMessage, LinkStats, TunInfo } from '../netlink/link.ts';
 import type { AddrMessage } from '../netlink/addr.ts';
+import type { KindDetails } from '../netlink/link-kinds.ts';
 import { decodeAddrFlags, decodeFlags, type AddressFlag, type LinkFlag } from '../values/flags.ts';
 import { operstateOf, type Operstate } from '../values/operstate.ts';
 import { linkFind, linkList } from '../rtnl/link.ts';
@@ -84,6 +85,8 @@ export interface LinkState {
   ports: string[] | undefined;
   /** For tun and tap devices: what IFLA_INFO_DATA reports (IFLA_TUN_TYPE, IFLA_TUN_PERSIST, ...); undefined for other kinds. */
   tun: TunInfo | undefined;
+  /** The decoded IFLA_INFO_DATA of a vlan, macvlan, ipvlan, vxlan, bond, vrf or netkit (told apart by details.kind); undefined for other kinds. */
+  details: KindDetails | undefined;
   /** The addresses on the device, as `ip addr show dev DEV` lists them. */
   addresses: AddressState[];
   /** IFLA_STATS64: packets, bytes, errors and drops since the device was created (undefined only in a message without them). */
@@ -145,6 +148,7 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
     master: m.master ? { index: m.master } : undefined,
     bridgeId: m.bridge?.bridgeId ? formatBridgeId(m.bridge.bridgeId) : undefined,
     tun: m.tun,
+    details: m.details,
   };
 }
 

@@ -1,5 +1,6 @@
 import { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd, linkFind, linkGet } from '../rtnl/link.ts';
+import { vethData } from '../netlink/kinds/veth.ts';
 import { parseMacOption } from '../values/mac.ts';
 import { parseName } from '../values/name.ts';
 import { InvalidArgumentError, NameTakenError } from '../errors.ts';
@@ -46,7 +47,11 @@ export function addVeth(ns: NetnsHandle, name: string, options: VethOptions, und
     name: parseName(name),
     kind: 'veth',
     mac: parseMacOption(options.mac),
-    peer: { name: peerName, mac: parseMacOption(options.peerMac), nsFd: peerNs !== ns ? peerNs.fd : undefined },
+    data: vethData({
+      name: peerName,
+      mac: parseMacOption(options.peerMac),
+      nsFd: peerNs !== ns ? peerNs.fd : undefined,
+    }),
   });
   const far = new Link(peerNs, linkGet(peerNs.rtnl, peerName));
   return [registerCreated(new Link(ns, near)), undo.deletePeer === false ? far : registerCreated(far)];

@@ -65,6 +65,19 @@ export class MessageWriter {
     return this;
   }
 
+  u16(type: number, value: number): this {
+    const at = this.attr(type, 2);
+    this.buf.writeUInt16LE(value, at);
+    return this;
+  }
+
+  /** A 16-bit value in network byte order: ports, Ethernet protocol numbers. */
+  be16(type: number, value: number): this {
+    const at = this.attr(type, 2);
+    this.buf.writeUInt16BE(value, at);
+    return this;
+  }
+
   u32(type: number, value: number): this {
     const at = this.attr(type, 4);
     this.buf.writeUInt32LE(value >>> 0, at);
@@ -183,6 +196,7 @@ function sized(a: Attrs, t: number, size: number): Buffer | undefined {
 
 export const attrU8 = (a: Attrs, t: number): number | undefined => sized(a, t, 1)?.readUInt8(0);
 export const attrU16 = (a: Attrs, t: number): number | undefined => sized(a, t, 2)?.readUInt16LE(0);
+export const attrBe16 = (a: Attrs, t: number): number | undefined => sized(a, t, 2)?.readUInt16BE(0);
 export const attrU32 = (a: Attrs, t: number): number | undefined => sized(a, t, 4)?.readUInt32LE(0);
 export const attrS32 = (a: Attrs, t: number): number | undefined => sized(a, t, 4)?.readInt32LE(0);
 export const attrNested = (a: Attrs, t: number, only?: ReadonlySet<number>): Attrs | undefined => {

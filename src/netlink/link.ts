@@ -14,24 +14,10 @@ import {
 import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
+import { decodeKindData, type KindDetails } from './link-kinds.ts';
+import { IFINFOMSG_LEN } from './ifinfomsg.ts';
 
-export const IFINFOMSG_LEN = 16;
-
-export interface Ifinfomsg {
-  family?: number;
-  index?: number;
-  flags?: number;
-  change?: number;
-}
-
-export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, change = 0 }: Ifinfomsg): Buffer {
-  const b = Buffer.alloc(IFINFOMSG_LEN);
-  b.writeUInt8(family, 0);
-  b.writeInt32LE(index, 4);
-  b.writeUInt32LE(flags >>> 0, 8);
-  b.writeUInt32LE(change >>> 0, 12);
-  return b;
-}
+export { encodeIfinfomsg, IFINFOMSG_LEN, type Ifinfomsg } from './ifinfomsg.ts';
 
 export interface BridgeInfo {
   bridgeId?: BridgeId;
@@ -141,6 +127,8 @@ export interface LinkMessage {
   slaveKind?: string;
   bridge?: BridgeInfo;
   tun?: TunInfo;
+  /** IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond, vrf and netkit devices, decoded. */
+  details?: KindDetails;
 }
 
 const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
@@ -242,6 +230,8 @@ export function decodeLink(payload: Buffer): LinkMessage {
     const data = info.get(C.IFLA_INFO_DATA);
     if (kind === 'bridge' && data) msg.bridge = decodeBridge(data);
     if (kind === 'tun' && data) msg.tun = decodeTun(data);
+    const details = kind && data ? decodeKindData(kind, data) : undefined;
+    if (details) msg.details = details;
   }
   return msg;
 }

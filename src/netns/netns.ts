@@ -14,6 +14,15 @@ import { addDummy, type DummyOptions } from '../devices/dummy.ts';
 import { addTap, openTun, type Tap, type TapOptions } from '../devices/tap.ts';
 import { addVeth, type VethOptions } from '../devices/veth.ts';
 import type { TunFile } from '../devices/tun-file.ts';
+import { addVlan, type VlanOptions } from '../devices/vlan.ts';
+import { addMacvlan, type MacvlanOptions } from '../devices/macvlan.ts';
+import { addIpvlan, type IpvlanOptions } from '../devices/ipvlan.ts';
+import { addVxlan, type VxlanOptions } from '../devices/vxlan.ts';
+import { addBond, type Bond, type BondOptions } from '../devices/bond.ts';
+import { addVrf, type Vrf, type VrfOptions } from '../devices/vrf.ts';
+import { addIfb, type IfbOptions } from '../devices/ifb.ts';
+import { addWireguard } from '../devices/wireguard.ts';
+import { addNetkit, type NetkitOptions } from '../devices/netkit.ts';
 import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 import { RouteTable } from './route.ts';
 import { NeighbourTable } from './neigh.ts';
@@ -61,6 +70,51 @@ export class Netns extends NetnsHandle {
   /** `ip link add NAME type dummy` */
   async addDummy(name: string, options?: DummyOptions): Promise<Link> {
     return addDummy(this, name, options);
+  }
+
+  /** `ip link add link PARENT name NAME type vlan id ID [protocol 802.1ad]` */
+  async addVlan(name: string, options: VlanOptions): Promise<Link> {
+    return addVlan(this, name, options);
+  }
+
+  /** `ip link add link PARENT name NAME type macvlan [mode MODE]` */
+  async addMacvlan(name: string, options: MacvlanOptions): Promise<Link> {
+    return addMacvlan(this, name, options);
+  }
+
+  /** `ip link add link PARENT name NAME type ipvlan [mode MODE]` */
+  async addIpvlan(name: string, options: IpvlanOptions): Promise<Link> {
+    return addIpvlan(this, name, options);
+  }
+
+  /** `ip link add NAME type vxlan id VNI [remote IP | group IP dev DEV] [local IP] [dstport PORT]` */
+  async addVxlan(name: string, options: VxlanOptions): Promise<Link> {
+    return addVxlan(this, name, options);
+  }
+
+  /** `ip link add NAME type bond [mode MODE] [miimon MS]`; enslave() its ports. */
+  async addBond(name: string, options?: BondOptions): Promise<Bond> {
+    return addBond(this, name, options);
+  }
+
+  /** `ip link add NAME type vrf table N`; enslave() its devices. */
+  async addVrf(name: string, options: VrfOptions): Promise<Vrf> {
+    return addVrf(this, name, options);
+  }
+
+  /** `ip link add NAME type ifb` */
+  async addIfb(name: string, options?: IfbOptions): Promise<Link> {
+    return addIfb(this, name, options);
+  }
+
+  /** `ip link add NAME type wireguard`: the link only (no keys or peers, which take generic netlink). */
+  async addWireguard(name: string): Promise<Link> {
+    return addWireguard(this, name);
+  }
+
+  /** A netkit pair (`type netkit ... peer name PEER`); the peer may live in another namespace. */
+  async addNetkit(name: string, options: NetkitOptions): Promise<[Link, Link]> {
+    return addNetkit(this, name, options);
   }
 
   /** The namespace's loopback device. */

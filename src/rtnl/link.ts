@@ -12,6 +12,7 @@ import { DeviceNotFoundError, hasErrno, NameTakenError, UnsupportedKindError } f
 import type { AltName, IfName } from '../values/name.ts';
 import { rtnlDump, rtnlRequest } from './request.ts';
 import { preloadKindModule } from '../sys/kind-module.ts';
+import type { KindData } from '../netlink/kinds/kind-data.ts';
 import { lastErrno, sys, SysError } from '../sys/libc.ts';
 
 const { ENODEV } = constants.errno;
@@ -20,28 +21,18 @@ const IFREQ_LEN = 40;
 const IFNAMSIZ_OFFSET = C.IFNAMSIZ;
 const ACK = C.NLM_F_REQUEST | C.NLM_F_ACK;
 
-export interface PeerSpec {
-  name: IfName;
-  mac?: Buffer | undefined;
-  /** Descriptor of the namespace the peer goes to (IFLA_NET_NS_FD); the same namespace if absent. */
-  nsFd?: number;
-}
-
 export interface LinkAddSpec {
   name: IfName;
   kind: string;
   mac?: Buffer | undefined;
-  /** For veth: the other end. */
-  peer?: PeerSpec;
-}
-
-function linkHeader(w: MessageWriter, name: IfName, mac: Buffer | undefined): void {
-  w.string(C.IFLA_IFNAME, name);
-  if (mac) w.bytes(C.IFLA_ADDRESS, mac);
+  /** IFLA_LINK: the index of the device this one sits on (vlan, macvlan, ipvlan), in the same namespace. */
+  link?: number | undefined;
+  /** IFLA_INFO_DATA: the kind's own options, as its encoder in src/netlink/kinds/ writes them. */
+  data?: KindData | undefined;
 }
 
 const describe = (spec: LinkAddSpec): string =>
-  `link add ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}`;
+  `link add${spec.link === undefined ? '' : ` link index ${spec.link} name`} ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.data?.words ? ` ${spec.data.words}` : ''}`;
 
 /** Creates a link; returns it as the kernel describes it afterwards. */
 export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
@@ -51,19 +42,14 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
   const w = new MessageWriter(C.RTM_NEWLINK, ACK | C.NLM_F_CREATE | C.NLM_F_EXCL | C.NLM_F_ECHO).header(
     encodeIfinfomsg({}),
   );
-  linkHeader(w, spec.name, spec.mac);
+  // In iproute2's order (IFLA_LINK first), so the request reads like `ip link add`'s, attribute for attribute.
+  if (spec.link !== undefined) w.u32(C.IFLA_LINK, spec.link);
+  w.string(C.IFLA_IFNAME, spec.name);
+  if (spec.mac) w.bytes(C.IFLA_ADDRESS, spec.mac);
+  const data = spec.data;
   w.nest(C.IFLA_LINKINFO, (info) => {
     info.string(C.IFLA_INFO_KIND, spec.kind);
-    const peer = spec.peer;
-    if (peer) {
-      info.nest(C.IFLA_INFO_DATA, (data) =>
-        data.nest(C.VETH_INFO_PEER, (p) => {
-          p.header(encodeIfinfomsg({}));
-          linkHeader(p, peer.name, peer.mac);
-          if (peer.nsFd !== undefined) p.u32(C.IFLA_NET_NS_FD, peer.nsFd);
-        }),
-      );
-    }
+    if (data) info.nest(C.IFLA_INFO_DATA, (d) => data.write(d));
   });
   const what = describe(spec);
   let echoed: LinkMessage | undefined;
@@ -74,7 +60,7 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
     }
   } catch (error) {
     if (hasErrno(error, 'EEXIST')) {
-      const taken = [spec.name, spec.peer?.name].map((n) => n && linkFind(sock, n)).find((l) => l);
+      const taken = [spec.name, spec.data?.peerName].map((n) => n && linkFind(sock, n)).find((l) => l);
       if (taken) throw new NameTakenError(taken.name, { index: taken.index, kind: taken.kind }, { cause: error });
     }
     if (

@@ -136,6 +136,41 @@ export const IFLA_TUN_PERSIST = 6;
 export const IFLA_TUN_NUM_QUEUES = 8;
 export const VETH_INFO_PEER = 1;
 
+// if_link.h, if_ether.h, if_bonding.h: the IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond, vrf
+export const IFLA_VLAN_ID = 1;
+export const IFLA_VLAN_PROTOCOL = 5;
+export const ETH_P_8021Q = 33024;
+export const ETH_P_8021AD = 34984;
+export const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+export const MACVLAN_MODE_VEPA = 2;
+export const MACVLAN_MODE_BRIDGE = 4;
+export const MACVLAN_MODE_PASSTHRU = 8;
+export const MACVLAN_MODE_SOURCE = 16;
+export const IFLA_IPVLAN_MODE = 1;
+export const IPVLAN_MODE_L2 = 0;
+export const IPVLAN_MODE_L3 = 1;
+export const IPVLAN_MODE_L3S = 2;
+export const IFLA_VXLAN_ID = 1;
+export const IFLA_VXLAN_GROUP = 2;
+export const IFLA_VXLAN_LINK = 3;
+export const IFLA_VXLAN_LOCAL = 4;
+export const IFLA_VXLAN_LEARNING = 7;
+export const IFLA_VXLAN_PORT = 15;
+export const IFLA_VXLAN_GROUP6 = 16;
+export const IFLA_VXLAN_LOCAL6 = 17;
+export const IFLA_BOND_MODE = 1;
+export const IFLA_BOND_ACTIVE_SLAVE = 2;
+export const IFLA_BOND_MIIMON = 3;
+export const BOND_MODE_ROUNDROBIN = 0;
+export const BOND_MODE_ACTIVEBACKUP = 1;
+export const BOND_MODE_XOR = 2;
+export const BOND_MODE_BROADCAST = 3;
+export const BOND_MODE_8023AD = 4;
+export const BOND_MODE_TLB = 5;
+export const BOND_MODE_ALB = 6;
+export const IFLA_VRF_TABLE = 1;
+
 // if_addr.h
 export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;

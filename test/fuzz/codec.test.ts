@@ -21,6 +21,7 @@ import { decodeRule } from '../../src/netlink/rule.ts';
 import { formatMac, parseMac } from '../../src/values/mac.ts';
 import { addrAdd, addrDel } from '../../src/rtnl/addr.ts';
 import { linkAdd, linkSet } from '../../src/rtnl/link.ts';
+import { vethData } from '../../src/netlink/kinds/veth.ts';
 import * as C from '../../src/sys/constants.ts';
 import { capture } from '../helpers/capture.ts';
 import { checkProperty } from './property.ts';
@@ -204,7 +205,9 @@ describe('round trips', () => {
               name: parseName(s.name),
               kind: s.kind,
               mac: parseMacOption(s.mac),
-              peer: s.peer && { name: parseName(s.peer.name), mac: parseMacOption(s.peer.mac), nsFd: s.peer.nsFd },
+              data:
+                s.peer &&
+                vethData({ name: parseName(s.peer.name), mac: parseMacOption(s.peer.mac), nsFd: s.peer.nsFd }),
             }),
           ),
         );

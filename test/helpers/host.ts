@@ -9,6 +9,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
  */
 const SELF_CHANGING: RegExp[] = [];
 
+/**
+ * Read-only lists of what loaded modules registered, which grow as a device kind's module loads:
+ * Debian's bonding needs tls, whose loading adds "tls" to tcp_available_ulp. Loading a kind's
+ * module is the kernel's on-demand autoload, not a change to the host's network.
+ */
+const MODULE_LISTS: RegExp[] = [/^net\.ipv4\.tcp_available_ulp$/];
+
 function walk(dir: string, out: Map<string, string>): void {
   for (const name of readdirSync(dir)) {
     const path = `${dir}/${name}`;
@@ -17,7 +24,7 @@ function walk(dir: string, out: Map<string, string>): void {
       continue;
     }
     const key = path.slice('/proc/sys/'.length).replaceAll('/', '.');
-    if (SELF_CHANGING.some((re) => re.test(key))) continue;
+    if ([...SELF_CHANGING, ...MODULE_LISTS].some((re) => re.test(key))) continue;
     try {
       out.set(key, readFileSync(path, 'utf8').trim());
     } catch {

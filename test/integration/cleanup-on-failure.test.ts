@@ -12,6 +12,7 @@ import {
   TapHolder,
 } from '../../src/index.ts';
 import { linkAdd } from '../../src/rtnl/link.ts';
+import { vethData } from '../../src/netlink/kinds/veth.ts';
 import { ipLink, ipLinkNames } from '../helpers/oracle.ts';
 import { parseName } from '../../src/values/name.ts';
 
@@ -87,7 +88,11 @@ describe('addVeth', () => {
     // the peer first, then fails on it, and undoes the whole request itself.
     const e = await Promise.resolve()
       .then(() =>
-        linkAdd(a.rtnl, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('taken'), nsFd: b.fd } }),
+        linkAdd(a.rtnl, {
+          name: parseName('v0'),
+          kind: 'veth',
+          data: vethData({ name: parseName('taken'), nsFd: b.fd }),
+        }),
       )
       .catch((err: unknown) => err);
     expect(e).toBeInstanceOf(NetlinkError);

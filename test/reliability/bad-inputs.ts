@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   adoptNetns,
+  AlreadyEnslavedError,
+  type Bond,
+  type BondMode,
   Bridge,
   createNetns,
   DeviceNotFoundError,
@@ -19,6 +22,7 @@ import {
   InvalidArgumentError,
   InvalidMacError,
   InvalidNameError,
+  kernelSupports,
   MtuOutOfRangeError,
   NamespaceDestroyedError,
   NameTakenError,
@@ -632,6 +636,65 @@ export const BAD_INPUTS: BadInput[] = [
         await probe.destroy();
       }
     },
+  },
+  {
+    area: 'kind options',
+    input: 'addVlan with id 0, which a tag reads as "no VLAN"',
+    attempt: (w) => w.ns.addVlan('v0.0', { link: w.veth, id: 0 }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^addVlan v0\.0: id must be a VLAN ID from 1 to 4094, received 0$/,
+    },
+  },
+  {
+    area: 'kind options',
+    input: 'addVlan with id 4095, which 802.1Q reserves',
+    attempt: (w) => w.ns.addVlan('v0.x', { link: w.veth, id: 4095 }),
+    expected: { error: InvalidArgumentError, message: /id must be a VLAN ID from 1 to 4094, received 4095$/ },
+  },
+  {
+    area: 'kind options',
+    input: 'addMacvlan on a parent in another namespace (the kernel would look its index up in the wrong one)',
+    attempt: (w) => w.other.addMacvlan('m0', { link: w.veth }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^addMacvlan m0: the parent veth v0 .* is in another namespace .* move it with moveTo\(\)/,
+    },
+  },
+  {
+    area: 'kind options',
+    input: 'addMacvlan on the loopback (the kernel says only EINVAL)',
+    attempt: async (w) => w.ns.addMacvlan('m0', { link: await w.ns.loopback(), mode: 'bridge' }),
+    expected: { error: InvalidArgumentError, message: /^addMacvlan m0: the parent .*lo .* is a loopback device/ },
+  },
+  {
+    area: 'kind options',
+    input: 'addBond with a mode that does not exist',
+    attempt: (w) => w.ns.addBond('bond0', { mode: 'round-robin' as BondMode }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^addBond bond0: mode must be one of "balance-rr", .*received "round-robin"$/,
+    },
+  },
+  {
+    area: 'kind options',
+    input: 'addVxlan with neither remote nor group while it learns',
+    attempt: (w) => w.ns.addVxlan('vx0', { vni: 42, local: '192.0.2.1' }),
+    expected: { error: InvalidArgumentError, message: /^addVxlan vx0: a learning vxlan needs remote or group/ },
+  },
+  {
+    area: 'kind options',
+    input: 'Bond.enslave of the tap, which is already a port of br0',
+    arrange: async (w) => {
+      await w.ns.addBond('bond0');
+    },
+    attempt: async (w) => ((await w.ns.link('bond0')) as Bond).enslave(w.tap),
+    expected: {
+      error: AlreadyEnslavedError,
+      message: /^cannot enslave tun tap0 .*: it is already a port of br0/,
+      fields: { master: 'br0' },
+    },
+    skip: async () => ((await kernelSupports('bond')) ? undefined : 'this kernel has no bond devices (CONFIG_BONDING)'),
   },
   {
     area: 'name taken',

@@ -15,6 +15,7 @@ import {
 import { encodeIfinfomsg, IFINFOMSG_LEN } from '../../src/netlink/link.ts';
 import { encodeIfaddrmsg, IFADDRMSG_LEN } from '../../src/netlink/addr.ts';
 import { linkAdd, linkProperty, linkSet } from '../../src/rtnl/link.ts';
+import { vethData } from '../../src/netlink/kinds/veth.ts';
 import { addrAdd } from '../../src/rtnl/addr.ts';
 import { parseCidr } from '../../src/values/ip.ts';
 import * as C from '../../src/sys/constants.ts';
@@ -75,7 +76,7 @@ describe('golden bytes of the requests nslab sends', () => {
 
   test('link add v0 type veth peer name v1 netns FD: three levels of nesting and an embedded ifinfomsg', () => {
     const bytes = capture((sock) =>
-      linkAdd(sock, { name: parseName('v0'), kind: 'veth', peer: { name: parseName('v1'), nsFd: 9 } }),
+      linkAdd(sock, { name: parseName('v0'), kind: 'veth', data: vethData({ name: parseName('v1'), nsFd: 9 }) }),
     );
     expect(bytes).toEqual(
       hex(`
