@@ -1,19 +1,18 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
-import {
-  attrNested,
-  attrS32,
-  attrString,
-  attrU16,
-  attrU32,
-  attrU8,
-  cString,
-  parseAttrList,
-  parseAttrs,
-} from './codec.ts';
+import { attrNested, attrS32, attrString, attrU32, attrU8, cString, parseAttrList, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
-import type { BridgeId } from '../values/bridge-id.ts';
+import {
+  decodeBridge,
+  decodeBridgePort,
+  decodeVlans,
+  type BridgeInfo,
+  type BridgePortInfo,
+  type VlanInfo,
+} from './bridge.ts';
+
+export type { BridgeInfo } from './bridge.ts';
 
 export const IFINFOMSG_LEN = 16;
 
@@ -31,13 +30,6 @@ export function encodeIfinfomsg({ family = C.AF_UNSPEC, index = 0, flags = 0, ch
   b.writeUInt32LE(flags >>> 0, 8);
   b.writeUInt32LE(change >>> 0, 12);
   return b;
-}
-
-export interface BridgeInfo {
-  bridgeId?: BridgeId;
-  rootId?: BridgeId;
-  stpState?: number;
-  priority?: number;
 }
 
 /** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
@@ -141,25 +133,10 @@ export interface LinkMessage {
   slaveKind?: string;
   bridge?: BridgeInfo;
   tun?: TunInfo;
-}
-
-const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
-  b && b.length >= 8 ? { priority: b.readUInt16BE(0), mac: formatMac(b.subarray(2, 8)) } : undefined;
-
-const BRIDGE_ATTRS = new Set([C.IFLA_BR_BRIDGE_ID, C.IFLA_BR_ROOT_ID, C.IFLA_BR_STP_STATE, C.IFLA_BR_PRIORITY]);
-
-function decodeBridge(data: Buffer): BridgeInfo {
-  const a = parseAttrs(data, 0, BRIDGE_ATTRS);
-  const info: BridgeInfo = {};
-  const bridgeId = decodeBridgeId(a.get(C.IFLA_BR_BRIDGE_ID));
-  const rootId = decodeBridgeId(a.get(C.IFLA_BR_ROOT_ID));
-  if (bridgeId) info.bridgeId = bridgeId;
-  if (rootId) info.rootId = rootId;
-  const stp = attrU32(a, C.IFLA_BR_STP_STATE);
-  if (stp !== undefined) info.stpState = stp;
-  const prio = attrU16(a, C.IFLA_BR_PRIORITY);
-  if (prio !== undefined) info.priority = prio;
-  return info;
+  /** A bridge port's options: IFLA_INFO_SLAVE_DATA, or IFLA_PROTINFO in an AF_BRIDGE message. */
+  bridgePort?: BridgePortInfo;
+  /** The VLANs of an AF_BRIDGE message's IFLA_AF_SPEC, when the request asked for them (RTEXT_FILTER_BRVLAN*). */
+  vlans?: VlanInfo[];
 }
 
 const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_QUEUES]);
@@ -196,8 +173,10 @@ const LINK_ATTRS = new Set([
   C.IFLA_LINK_NETNSID,
   C.IFLA_ADDRESS,
   C.IFLA_LINKINFO,
+  C.IFLA_PROTINFO,
+  C.IFLA_AF_SPEC,
 ]);
-const LINKINFO_ATTRS = new Set([C.IFLA_INFO_KIND, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_DATA]);
+const LINKINFO_ATTRS = new Set([C.IFLA_INFO_KIND, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_DATA, C.IFLA_INFO_SLAVE_DATA]);
 
 export function decodeLink(payload: Buffer): LinkMessage {
   const a = parseAttrs(payload, IFINFOMSG_LEN, LINK_ATTRS);
@@ -242,6 +221,16 @@ export function decodeLink(payload: Buffer): LinkMessage {
     const data = info.get(C.IFLA_INFO_DATA);
     if (kind === 'bridge' && data) msg.bridge = decodeBridge(data);
     if (kind === 'tun' && data) msg.tun = decodeTun(data);
+    const slaveData = info.get(C.IFLA_INFO_SLAVE_DATA);
+    if (slaveKind === 'bridge' && slaveData) msg.bridgePort = decodeBridgePort(slaveData);
+  }
+  // An AF_BRIDGE message is about the device as a bridge (or its port) sees it; IFLA_PROTINFO and
+  // IFLA_AF_SPEC of the device's own messages hold other families' data (IPv6's, for one).
+  if (msg.family === C.AF_BRIDGE) {
+    const protinfo = a.get(C.IFLA_PROTINFO);
+    if (protinfo) msg.bridgePort = decodeBridgePort(protinfo);
+    const spec = a.get(C.IFLA_AF_SPEC);
+    if (spec) msg.vlans = decodeVlans(spec);
   }
   return msg;
 }

@@ -33,6 +33,8 @@ export interface LinkAddSpec {
   mac?: Buffer | undefined;
   /** For veth: the other end. */
   peer?: PeerSpec;
+  /** The kind's own options: what write puts in IFLA_INFO_DATA, and how iproute2 would spell them after the kind. */
+  data?: { write: (data: MessageWriter) => void; words: string };
 }
 
 function linkHeader(w: MessageWriter, name: IfName, mac: Buffer | undefined): void {
@@ -41,7 +43,7 @@ function linkHeader(w: MessageWriter, name: IfName, mac: Buffer | undefined): vo
 }
 
 const describe = (spec: LinkAddSpec): string =>
-  `link add ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}`;
+  `link add ${spec.name}${spec.mac ? ` address ${formatMac(spec.mac)}` : ''} type ${spec.kind}${spec.peer ? ` peer name ${spec.peer.name}` : ''}${spec.data?.words ? ` ${spec.data.words}` : ''}`;
 
 /** Creates a link; returns it as the kernel describes it afterwards. */
 export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
@@ -54,6 +56,7 @@ export function linkAdd(sock: NetlinkSocket, spec: LinkAddSpec): LinkMessage {
   linkHeader(w, spec.name, spec.mac);
   w.nest(C.IFLA_LINKINFO, (info) => {
     info.string(C.IFLA_INFO_KIND, spec.kind);
+    if (spec.data) info.nest(C.IFLA_INFO_DATA, spec.data.write);
     const peer = spec.peer;
     if (peer) {
       info.nest(C.IFLA_INFO_DATA, (data) =>
