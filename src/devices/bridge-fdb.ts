@@ -1,5 +1,5 @@
 // `bridge fdb` on one bridge (bridge.fdb): the forwarding database, learned and added entries.
-import { InvalidArgumentError } from '../errors.ts';
+import { DeviceNotFoundError, hasErrno, InvalidArgumentError } from '../errors.ts';
 import type { FdbMessage } from '../netlink/neigh.ts';
 import { fdbAdd, fdbDel, fdbList, type FdbKey } from '../rtnl/fdb.ts';
 import { linkList } from '../rtnl/link.ts';
@@ -62,7 +62,14 @@ const entryOf = (m: FdbMessage, names: Map<number, string>): FdbEntry => ({
 /** The bridge's entries now, named by port: what list() and the toHaveFdbEntry matcher read. */
 export function readFdb(bridge: Link): FdbEntry[] {
   const sock = bridge.ns.rtnl;
-  const entries = fdbList(sock, bridge.index);
+  let entries: FdbMessage[];
+  try {
+    entries = fdbList(sock, bridge.index);
+  } catch (error) {
+    // The kernel looks the bridge up first (NDA_MASTER): a bridge that is gone is ENODEV.
+    if (hasErrno(error, 'ENODEV')) throw new DeviceNotFoundError(bridge.name, { cause: error });
+    throw error;
+  }
   const names = new Map(linkList(sock, { master: bridge.index }).map((l) => [l.index, l.name]));
   names.set(bridge.index, bridge.name);
   return entries.map((m) => entryOf(m, names));
