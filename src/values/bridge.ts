@@ -49,8 +49,9 @@ export const vlanProtocolName: (code: number) => VlanProtocol | undefined = vlan
  * learned entry).
  */
 export const FDB_STATES = {
-  permanent: C.NUD_PERMANENT,
-  static: C.NUD_NOARP,
+  // The bits iproute2 sends: the kernel reads PERMANENT first, then NOARP, and anything else as dynamic.
+  permanent: C.NUD_NOARP | C.NUD_PERMANENT,
+  static: C.NUD_NOARP | C.NUD_REACHABLE,
   dynamic: C.NUD_REACHABLE,
 } as const;
 
