@@ -3,7 +3,8 @@ import { DeviceNotFoundError, hasErrno, InvalidArgumentError } from '../errors.t
 import type { FdbMessage } from '../netlink/neigh.ts';
 import { fdbAdd, fdbDel, fdbList, type FdbKey } from '../rtnl/fdb.ts';
 import { linkList } from '../rtnl/link.ts';
-import { fdbStateName, parseFdbState, parseVid, type FdbState } from '../values/bridge.ts';
+import * as C from '../sys/constants.ts';
+import { fdbStateName, parseFdbState, parseVid, portStateName, type FdbState } from '../values/bridge.ts';
 import { requireObject } from '../values/checks.ts';
 import { parseMac } from '../values/mac.ts';
 import { bridgeMember, explainRefusal, type PortArg } from './bridge-member.ts';
@@ -84,13 +85,13 @@ export class BridgeFdb {
     this.#bridge = bridge;
   }
 
-  /** The key, checked: the MAC and VLAN first, the port last (it asks the kernel). */
-  #key(where: string, key: FdbEntryKey): FdbKey {
+  /** The key, checked: the MAC and VLAN first, the port last (it asks the kernel); with the port's STP state. */
+  #key(where: string, key: FdbEntryKey): FdbKey & { portState: number | undefined } {
     requireObject(where, key, '{ mac, port, vlan? }');
     const lladdr = parseMac(key.mac);
     const vlan = key.vlan === undefined ? undefined : parseVid(where, key.vlan);
     const member = bridgeMember(this.#bridge, where, key.port);
-    return { index: member.index, dev: member.name, self: member.self, lladdr, vlan };
+    return { index: member.index, dev: member.name, self: member.self, lladdr, vlan, portState: member.portState };
   }
 
   /** `bridge fdb add`: a new entry; an existing one (same MAC and VLAN) is refused (NetlinkError EEXIST). */
@@ -99,10 +100,17 @@ export class BridgeFdb {
     const stateName = spec.state ?? 'static';
     const state = parseFdbState('fdb.add', stateName);
     const key = this.#key('fdb.add', spec);
+    // Both are bare refusals from the kernel (EINVAL, and an EPERM that reads as a missing capability).
     if (key.self && stateName !== 'permanent') {
-      // The kernel's refusal is a bare EINVAL ("FDB entry towards bridge must be permanent", in its log).
       throw new InvalidArgumentError(
         `fdb.add: an entry on the bridge ${this.#bridge.name} itself is an address of its own, so its state is "permanent", received ${JSON.stringify(stateName)}`,
+        spec.state,
+      );
+    }
+    if (stateName === 'dynamic' && key.portState !== C.BR_STATE_LEARNING && key.portState !== C.BR_STATE_FORWARDING) {
+      const now = key.portState === undefined ? 'unknown' : (portStateName(key.portState) ?? String(key.portState));
+      throw new InvalidArgumentError(
+        `fdb.add: a dynamic entry needs a port that learns, in the learning or forwarding state, and ${key.dev} is ${now} (up, with carrier, it forwards); add a static one, or bring the port up first`,
         spec.state,
       );
     }
@@ -110,7 +118,6 @@ export class BridgeFdb {
       fdbAdd(this.#bridge.ns.rtnl, key, state);
     } catch (error) {
       throw explainRefusal(error, {
-        EPERM: 'a dynamic entry needs a port in the learning or forwarding state (one that is up, with carrier)',
         ...(key.vlan && {
           EINVAL: `${key.dev} has no VLAN ${key.vlan} (bridge.vlan.add() it first), or the kernel has no VLAN filtering`,
         }),

@@ -12,6 +12,8 @@ export interface Member {
   index: number;
   name: string;
   self: boolean;
+  /** A port's STP state (BR_STATE_*), as the read reported it; undefined for the bridge itself. */
+  portState: number | undefined;
 }
 
 /** A port: a handle of the bridge's namespace, or a device name there. */
@@ -30,12 +32,12 @@ export function bridgeMember(bridge: Link, where: string, port: unknown): Member
   }
   const sock = bridge.ns.rtnl;
   const m = linkGet(sock, isLink(port) ? port.index : parseName(port));
-  if (m.index === bridge.index) return { index: m.index, name: m.name, self: true };
+  if (m.index === bridge.index) return { index: m.index, name: m.name, self: true, portState: undefined };
   if (m.master !== bridge.index) {
     const master = m.master === undefined ? undefined : (linkFind(sock, m.master)?.name ?? `index ${m.master}`);
     throw new NotABridgePortError(where, m.name, bridge.name, master);
   }
-  return { index: m.index, name: m.name, self: false };
+  return { index: m.index, name: m.name, self: false, portState: m.bridgePort?.state };
 }
 
 /**
