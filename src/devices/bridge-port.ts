@@ -14,7 +14,11 @@ export interface BridgePortOptions {
   hairpin?: boolean;
   /** Forward only to and from ports that are not isolated (`isolated on|off`). */
   isolated?: boolean;
-  /** The port's STP state, set by hand: only while the bridge's STP is off, and (but for disabled) on a port that is up. */
+  /**
+   * The port's STP state, set by hand: only while the bridge's STP is off, and (but for disabled)
+   * on a port that is up. Without STP the kernel then selects the states again, and a blocking
+   * port forwards at once; disabled, listening and learning stay.
+   */
   state?: PortState;
 }
 
