@@ -3,6 +3,8 @@
 // traffic a test makes (busybox ping, ./traffic.ts) crosses the bridge and teaches it MACs.
 import { expect } from '../../src/vitest.ts';
 import type { Bridge, BridgeOptions, Link, Netns } from '../../src/index.ts';
+import { release } from 'node:os';
+import { ipLinkOf } from './oracle.ts';
 import { skipUnlessSysctlsWritable } from './proc.ts';
 import type { TrafficContext } from './traffic.ts';
 
@@ -44,4 +46,21 @@ export async function bridgedHosts(ctx: TrafficContext, count: number, options: 
   }
   for (const h of hosts) await expect(h.eth).toBeRunning();
   return { sw, br, hosts };
+}
+
+/**
+ * Why the bridge VLAN tests cannot run on this kernel, or undefined when they can: iproute2 lists
+ * a bridge's vlan_protocol only where the kernel reports IFLA_BR_VLAN_PROTOCOL, which it does
+ * when built with CONFIG_BRIDGE_VLAN_FILTERING. Read in ns with a bridge made for the probe.
+ */
+export async function noBridgeVlans(ns: Netns): Promise<string | undefined> {
+  await ns.exec('ip', ['link', 'add', 'vlanprobe0', 'type', 'bridge']);
+  try {
+    const data = (await ipLinkOf(ns, 'vlanprobe0')).linkinfo?.info_data ?? {};
+    return 'vlan_protocol' in data
+      ? undefined
+      : `this kernel (${release()}) has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING): the kernel runner's Debian kernels have it`;
+  } finally {
+    await ns.exec('ip', ['link', 'del', 'vlanprobe0']);
+  }
 }
