@@ -64,3 +64,22 @@ export async function noBridgeVlans(ns: Netns): Promise<string | undefined> {
     await ns.exec('ip', ['link', 'del', 'vlanprobe0']);
   }
 }
+
+/** A call that must be refused: the attempt, the error's class, and its words. */
+export type Refusal = [
+  attempt: () => Promise<unknown>,
+  error: abstract new (...args: never[]) => Error,
+  message: RegExp,
+];
+
+/** Each attempt rejects with its error class and words (the caller then checks nothing changed). */
+export async function expectRefusals(refusals: readonly Refusal[]): Promise<void> {
+  for (const [attempt, error, message] of refusals) {
+    const e = await attempt().then(
+      () => new Error(`resolved; expected ${error.name} matching ${message}`),
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(error);
+    expect((e as Error).message).toMatch(message);
+  }
+}

@@ -14,7 +14,7 @@ import {
   type Link,
   type Netns,
 } from '../../src/index.ts';
-import { bridgedHosts } from '../helpers/bridged.ts';
+import { bridgedHosts, expectRefusals } from '../helpers/bridged.ts';
 import { ipLinkOf, oracleFdb } from '../helpers/oracle.ts';
 import { ping } from '../helpers/traffic.ts';
 
@@ -88,7 +88,7 @@ describe('added entries', () => {
   test('bad inputs are refused before any request, and leave the database as it was', async ({ netns }) => {
     const { br, v1 } = await bridgeWithPort(netns);
     const before = await oracleFdb(netns, 'br0');
-    const refusals: Array<[() => Promise<void>, new (...a: never[]) => Error, RegExp]> = [
+    await expectRefusals([
       [() => br.fdb.add({ mac: '52:54:00:00:0a', port: 'v0' }), InvalidMacError, /six hex octets/],
       [() => br.fdb.add({ mac: '01:00:5e:00:00:01', port: 'v0' }), InvalidMacError, /multicast/],
       [
@@ -112,12 +112,7 @@ describe('added entries', () => {
         /^fdb\.add: the FDB state must be one of "permanent", "static", "dynamic", received "reachable"$/,
       ],
       [() => br.fdb.add({ mac: '52:54:00:00:00:0a', port: 'nosuch0' }), DeviceNotFoundError, /"nosuch0"/],
-    ];
-    for (const [attempt, error, message] of refusals) {
-      const e = await attempt().catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(error);
-      expect((e as Error).message).toMatch(message);
-    }
+    ]);
     expect(await oracleFdb(netns, 'br0')).toEqual(before);
   });
 });

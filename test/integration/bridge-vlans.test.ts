@@ -14,7 +14,7 @@ import {
   type Link,
   type Netns,
 } from '../../src/index.ts';
-import { bridgedHosts, noBridgeVlans } from '../helpers/bridged.ts';
+import { bridgedHosts, expectRefusals, noBridgeVlans } from '../helpers/bridged.ts';
 import { bridgeVlans, oracleVlans } from '../helpers/oracle.ts';
 import { ping } from '../helpers/traffic.ts';
 
@@ -31,7 +31,7 @@ describe('bad inputs, on any kernel', () => {
   test('refused before any request, leaving the VLANs as they were', async ({ netns }) => {
     const { br, v0, v3 } = await bridgeWithPorts(netns);
     const before = await bridgeVlans(netns);
-    const refusals: Array<[() => Promise<void>, new (...a: never[]) => Error, RegExp]> = [
+    await expectRefusals([
       [
         () => br.vlan.add(v0, { vid: 0 }),
         InvalidArgumentError,
@@ -55,12 +55,7 @@ describe('bad inputs, on any kernel', () => {
         /^vlan\.add: "v3" is not a port of bridge "br0" \(it has no master\)/,
       ],
       [() => br.vlan.add('nosuch0', { vid: 10 }), Error, /no device named "nosuch0"/],
-    ];
-    for (const [attempt, error, message] of refusals) {
-      const e = await attempt().catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(error);
-      expect((e as Error).message).toMatch(message);
-    }
+    ]);
     expect(await bridgeVlans(netns)).toEqual(before);
   });
 });
