@@ -39,7 +39,7 @@ function expectation(vlans: unknown): PortVlan[] {
 }
 
 /** The device's VLANs; a device that is gone ends the wait (the dump just leaves it out). */
-function vlansOf(link: Link): PortVlan[] {
+function vlansNow(link: Link): PortVlan[] {
   const vlans = readVlans(link);
   if (!linkFind(link.ns.rtnl, link.index)) throw new DeviceNotFoundError(link.name);
   return vlans;
@@ -60,7 +60,7 @@ export async function toHaveVlans(
   const { timeout } = requireOptions('toHaveVlans', options);
   const want = JSON.stringify(expected);
   return matchRead(this, 'toHaveVlans', received, {
-    read: vlansOf,
+    read: vlansNow,
     holds: (table) => JSON.stringify(table) === want,
     expected: `[${expected.map(line).join(', ')}]`,
     takesExpected: true,

@@ -52,7 +52,18 @@ export class Bridge extends Link {
         defaultPvid,
       );
     }
-    for (const part of inOrder(settings)) setBridge(this.ns.rtnl, this.index, this.name, part);
+    const [first = {}, ...later] = inOrder(settings);
+    setBridge(this.ns.rtnl, this.index, this.name, first);
+    try {
+      for (const part of later) setBridge(this.ns.rtnl, this.index, this.name, part);
+    } catch (error) {
+      // A refused later request leaves the options as they were: the first one's are put back.
+      const before = Object.fromEntries(
+        Object.keys(first).map((k) => [k, now.bridge?.[k as keyof BridgeSettings]]),
+      ) as BridgeSettings;
+      setBridge(this.ns.rtnl, this.index, this.name, before);
+      throw error;
+    }
   }
 
   /** `bridge link set dev PORT ...`: a port's learning, flooding, hairpin, isolation and STP state. */
