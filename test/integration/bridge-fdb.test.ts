@@ -74,6 +74,12 @@ describe('added entries', () => {
     );
     const none = await br.fdb.del({ mac: '52:54:00:00:00:0e', port: v0 }).catch((e: unknown) => e);
     expect((none as NetlinkError).code).toBe('ENOENT');
+    // v0 has no VLAN 10 (on this kernel or any other): the kernel's bare EINVAL, explained.
+    const vlan = await br.fdb.add({ mac: '52:54:00:00:00:0f', port: v0, vlan: 10 }).catch((e: unknown) => e);
+    expect((vlan as NetlinkError).code).toBe('EINVAL');
+    expect((vlan as Error).message).toMatch(
+      /^fdb add 52:54:00:00:00:0f dev v0 master static vlan 10 \(RTM_NEWNEIGH\) failed: EINVAL; v0 has no VLAN 10/,
+    );
     // v0 is down: its port state is disabled, so it learns nothing, and the kernel would refuse a
     // dynamic entry with an EPERM that reads as a missing capability.
     const dynamic = await br.fdb.add({ mac: '52:54:00:00:00:0d', port: v0, state: 'dynamic' }).catch((e: unknown) => e);
