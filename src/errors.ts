@@ -265,6 +265,42 @@ export class AlreadyEnslavedError extends NslabError {
   }
 }
 
+/** A bridge operation named a device that is not a port of that bridge (bridge.vlan, bridge.fdb, bridge.setPort). */
+export class NotABridgePortError extends NslabError {
+  /** The device's name. */
+  readonly deviceName: string;
+  /** The bridge the operation was for. */
+  readonly bridge: string;
+  /** The device's master now, if it has one. */
+  readonly master: string | undefined;
+  constructor(operation: string, name: string, bridge: string, master: string | undefined) {
+    super(
+      `${operation}: "${name}" is not a port of bridge "${bridge}" (${master ? `its master is "${master}"` : 'it has no master'}); ` +
+        `attach it first (${name}.attachTo(${bridge})), or pass the bridge itself for its own entries`,
+    );
+    this.deviceName = name;
+    this.bridge = bridge;
+    this.master = master;
+  }
+}
+
+/** The running kernel was built without a feature the operation needs (a kernel option of a kind it has). */
+export class UnsupportedFeatureError extends NslabError {
+  /** What was asked for: "bridge VLAN filtering", ... */
+  readonly feature: string;
+  /** The kernel option that provides it: CONFIG_BRIDGE_VLAN_FILTERING, ... */
+  readonly kernelOption: string;
+  constructor(feature: string, kernelOption: string, operation: string, options?: ErrorOptions) {
+    super(
+      `${operation}: this kernel has no ${feature}: it was built without ${kernelOption}. Use a kernel that has it, ` +
+        "for example through nslab's kernel runner (npm run kernels), whose Debian kernels have it",
+      options,
+    );
+    this.feature = feature;
+    this.kernelOption = kernelOption;
+  }
+}
+
 /** The namespace handle was used after destroy(). */
 export class NamespaceDestroyedError extends NslabError {
   constructor(label: string, operation: string) {

@@ -75,4 +75,6 @@ export type {
   NeighbourOptions,
   Operstate,
   StatsIncrease,
+  VlanExpectation,
+  FdbEntryOptions,
 } from './assert/index.ts';

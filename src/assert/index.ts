@@ -11,6 +11,10 @@ import { toHaveMac } from './to-have-mac.ts';
 import { toHaveOperstate } from './to-have-operstate.ts';
 import { toHavePorts } from './to-have-ports.ts';
 import { toHaveMtu } from './to-have-mtu.ts';
+import { toHaveVlans, type VlanExpectation } from './to-have-vlans.ts';
+import { toHaveFdbEntry, type FdbEntryOptions } from './to-have-fdb-entry.ts';
+import { toHavePortState } from './to-have-port-state.ts';
+import type { PortState } from '../values/bridge.ts';
 import { toHaveStatsSince, type StatsIncrease } from './to-have-stats-since.ts';
 import type { LinkStats } from '../netlink/link.ts';
 import { toHaveRoute, type RouteOptions } from './to-have-route.ts';
@@ -35,6 +39,9 @@ export const deviceMatchers = {
   toHaveMtu,
   toHaveStatsSince,
   toHaveNeighbour,
+  toHaveVlans,
+  toHaveFdbEntry,
+  toHavePortState,
 };
 
 /** The matchers whose receiver is a namespace. */
@@ -77,6 +84,26 @@ export interface NslabMatchers<R = unknown> {
   toRoute(dst: string, options?: LookupOptions): Promise<R>;
   /** Waits until the device has a neighbour entry for this address ("192.0.2.2"), with the lladdr and state asked for if any. */
   toHaveNeighbour(to: string, options?: NeighbourOptions): Promise<R>;
+  /**
+   * Waits until the port (or the bridge itself) has exactly these VLANs with these flags, in any
+   * order: `[{ vid: 10, pvid: true, untagged: true }, 20]` (a bare id: tagged, not the pvid).
+   */
+  toHaveVlans(vlans: VlanExpectation[], options?: WaitOption): Promise<R>;
+  /** On a bridge: waits until its FDB has an entry for this MAC, with the VLAN, port and state asked for if any. */
+  toHaveFdbEntry(mac: string, options?: FdbEntryOptions): Promise<R>;
+  /** Waits until the bridge port's STP state is this one ("forwarding", "learning", ...). */
+  toHavePortState(state: PortState, options?: WaitOption): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, RouteOptions, LookupOptions, NeighbourOptions, Operstate, StatsIncrease };
+export type {
+  WaitOption,
+  AddressOptions,
+  RouteOptions,
+  LookupOptions,
+  NeighbourOptions,
+  Operstate,
+  StatsIncrease,
+  VlanExpectation,
+  FdbEntryOptions,
+  PortState,
+};

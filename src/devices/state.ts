@@ -11,6 +11,8 @@ import { formatBridgeId } from '../values/bridge-id.ts';
 import type { NetlinkSocket } from '../netlink/socket.ts';
 import { DeviceNotFoundError } from '../errors.ts';
 import * as C from '../sys/constants.ts';
+import { bridgeOptionsState, type BridgeOptionsState } from './bridge-options.ts';
+import { bridgePortState, type BridgePortState } from './bridge-port.ts';
 
 /** One address on a device as the kernel reports it (RTM_GETADDR), as `ip addr show` lists it. */
 export interface AddressState {
@@ -83,6 +85,10 @@ export interface LinkState {
   bridgeId: string | undefined;
   /** For bridges: names of the ports. */
   ports: string[] | undefined;
+  /** For bridges: their options (VLAN filtering, STP, forward delay, ageing time, VLAN protocol, default pvid). */
+  bridge: BridgeOptionsState | undefined;
+  /** For bridge ports: the port's STP state and options (IFLA_INFO_SLAVE_DATA); undefined for other devices. */
+  bridgePort: BridgePortState | undefined;
   /** For tun and tap devices: what IFLA_INFO_DATA reports (IFLA_TUN_TYPE, IFLA_TUN_PERSIST, ...); undefined for other kinds. */
   tun: TunInfo | undefined;
   /** The decoded IFLA_INFO_DATA of a vlan, macvlan, ipvlan, vxlan, bond, vrf or netkit (told apart by details.kind); undefined for other kinds. */
@@ -147,6 +153,8 @@ export function linkSnapshot(m: LinkMessage): LinkSnapshot {
     carrierDownCount: m.carrierDownCount,
     master: m.master ? { index: m.master } : undefined,
     bridgeId: m.bridge?.bridgeId ? formatBridgeId(m.bridge.bridgeId) : undefined,
+    bridge: m.bridge && bridgeOptionsState(m.bridge),
+    bridgePort: m.bridgePort && bridgePortState(m.bridgePort),
     tun: m.tun,
     details: m.details,
   };

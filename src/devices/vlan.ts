@@ -1,6 +1,7 @@
 import type { NetnsHandle } from '../handle/handle.ts';
 import { linkAdd } from '../rtnl/link.ts';
-import { VLAN_PROTOCOLS, vlanData, type VlanProtocol } from '../netlink/kinds/vlan.ts';
+import { vlanData } from '../netlink/kinds/vlan.ts';
+import { parseVlanProtocol, type VlanProtocol } from '../values/vlan-protocol.ts';
 import { requireInteger } from '../values/checks.ts';
 import { parseMacOption } from '../values/mac.ts';
 import { parseName } from '../values/name.ts';
@@ -28,7 +29,7 @@ export function addVlan(ns: NetnsHandle, name: string, options: VlanOptions): Li
   const ifname = parseName(name);
   const { link, id, protocol, mac } = options ?? ({} as Partial<VlanOptions>);
   const vid = requireInteger(id, 1, 4094, (v) => `${where}: id must be a VLAN ID from 1 to 4094, received ${v}`);
-  const proto = protocol === undefined ? undefined : VLAN_PROTOCOLS.parse(where, protocol);
+  const proto = protocol === undefined ? undefined : parseVlanProtocol(where, protocol);
   const macBytes = parseMacOption(mac);
   const parent = parentOf(ns, link, where, false);
   return registerCreated(

@@ -95,10 +95,13 @@ export class MessageWriter {
     return this.bytes(type, Buffer.from(`${value}\0`, 'utf8'));
   }
 
-  /** A nested attribute: everything written inside fn becomes its payload. */
-  nest(type: number, fn: (w: this) => void): this {
+  /**
+   * A nested attribute: everything written inside fn becomes its payload. flagged: false leaves
+   * NLA_F_NESTED off, as iproute2 sends the nests the kernel walks without a policy (IFLA_AF_SPEC).
+   */
+  nest(type: number, fn: (w: this) => void, { flagged = true }: { flagged?: boolean } = {}): this {
     const at = this.reserve(NLA_HDRLEN);
-    this.buf.writeUInt16LE(type | NLA_F_NESTED, at + 2);
+    this.buf.writeUInt16LE(flagged ? type | NLA_F_NESTED : type, at + 2);
     this.nests.push(at);
     fn(this);
     this.nests.pop();

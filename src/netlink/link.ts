@@ -1,30 +1,21 @@
 // RTM_*LINK messages: struct ifinfomsg followed by IFLA_* attributes.
 import * as C from '../sys/constants.ts';
-import {
-  attrNested,
-  attrS32,
-  attrString,
-  attrU16,
-  attrU32,
-  attrU8,
-  cString,
-  parseAttrList,
-  parseAttrs,
-} from './codec.ts';
+import { attrNested, attrS32, attrString, attrU32, attrU8, cString, parseAttrList, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
 import { formatMac } from '../values/mac.ts';
-import type { BridgeId } from '../values/bridge-id.ts';
 import { decodeKindData, type KindDetails } from './link-kinds.ts';
 import { IFINFOMSG_LEN } from './ifinfomsg.ts';
+import {
+  decodeBridge,
+  decodeBridgePort,
+  decodeVlans,
+  type BridgeInfo,
+  type BridgePortInfo,
+  type VlanInfo,
+} from './bridge.ts';
 
 export { encodeIfinfomsg, IFINFOMSG_LEN, type Ifinfomsg } from './ifinfomsg.ts';
-
-export interface BridgeInfo {
-  bridgeId?: BridgeId;
-  rootId?: BridgeId;
-  stpState?: number;
-  priority?: number;
-}
+export type { BridgeInfo } from './bridge.ts';
 
 /** What a tun/tap device reports about itself (IFLA_TUN_*, kernel 4.15 and later). */
 export interface TunInfo {
@@ -129,25 +120,10 @@ export interface LinkMessage {
   tun?: TunInfo;
   /** IFLA_INFO_DATA of vlan, macvlan, ipvlan, vxlan, bond, vrf and netkit devices, decoded. */
   details?: KindDetails;
-}
-
-const decodeBridgeId = (b: Buffer | undefined): BridgeId | undefined =>
-  b && b.length >= 8 ? { priority: b.readUInt16BE(0), mac: formatMac(b.subarray(2, 8)) } : undefined;
-
-const BRIDGE_ATTRS = new Set([C.IFLA_BR_BRIDGE_ID, C.IFLA_BR_ROOT_ID, C.IFLA_BR_STP_STATE, C.IFLA_BR_PRIORITY]);
-
-function decodeBridge(data: Buffer): BridgeInfo {
-  const a = parseAttrs(data, 0, BRIDGE_ATTRS);
-  const info: BridgeInfo = {};
-  const bridgeId = decodeBridgeId(a.get(C.IFLA_BR_BRIDGE_ID));
-  const rootId = decodeBridgeId(a.get(C.IFLA_BR_ROOT_ID));
-  if (bridgeId) info.bridgeId = bridgeId;
-  if (rootId) info.rootId = rootId;
-  const stp = attrU32(a, C.IFLA_BR_STP_STATE);
-  if (stp !== undefined) info.stpState = stp;
-  const prio = attrU16(a, C.IFLA_BR_PRIORITY);
-  if (prio !== undefined) info.priority = prio;
-  return info;
+  /** A bridge port's options: IFLA_INFO_SLAVE_DATA, or IFLA_PROTINFO in an AF_BRIDGE message. */
+  bridgePort?: BridgePortInfo;
+  /** The VLANs of an AF_BRIDGE message's IFLA_AF_SPEC, when the request asked for them (RTEXT_FILTER_BRVLAN*). */
+  vlans?: VlanInfo[];
 }
 
 const TUN_ATTRS = new Set([C.IFLA_TUN_TYPE, C.IFLA_TUN_PERSIST, C.IFLA_TUN_NUM_QUEUES]);
@@ -184,8 +160,10 @@ const LINK_ATTRS = new Set([
   C.IFLA_LINK_NETNSID,
   C.IFLA_ADDRESS,
   C.IFLA_LINKINFO,
+  C.IFLA_PROTINFO,
+  C.IFLA_AF_SPEC,
 ]);
-const LINKINFO_ATTRS = new Set([C.IFLA_INFO_KIND, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_DATA]);
+const LINKINFO_ATTRS = new Set([C.IFLA_INFO_KIND, C.IFLA_INFO_SLAVE_KIND, C.IFLA_INFO_DATA, C.IFLA_INFO_SLAVE_DATA]);
 
 export function decodeLink(payload: Buffer): LinkMessage {
   const a = parseAttrs(payload, IFINFOMSG_LEN, LINK_ATTRS);
@@ -232,6 +210,16 @@ export function decodeLink(payload: Buffer): LinkMessage {
     if (kind === 'tun' && data) msg.tun = decodeTun(data);
     const details = kind && data ? decodeKindData(kind, data) : undefined;
     if (details) msg.details = details;
+    const slaveData = info.get(C.IFLA_INFO_SLAVE_DATA);
+    if (slaveKind === 'bridge' && slaveData) msg.bridgePort = decodeBridgePort(slaveData);
+  }
+  // An AF_BRIDGE message is about the device as a bridge (or its port) sees it; IFLA_PROTINFO and
+  // IFLA_AF_SPEC of the device's own messages hold other families' data (IPv6's, for one).
+  if (msg.family === C.AF_BRIDGE) {
+    const protinfo = a.get(C.IFLA_PROTINFO);
+    if (protinfo) msg.bridgePort = decodeBridgePort(protinfo);
+    const spec = a.get(C.IFLA_AF_SPEC);
+    if (spec) msg.vlans = decodeVlans(spec);
   }
   return msg;
 }

@@ -1,6 +1,6 @@
 // RTM_*NEIGH messages: struct ndmsg followed by NDA_* attributes (include/uapi/linux/neighbour.h).
 import * as C from '../sys/constants.ts';
-import { attrU32, ipFamilyOf, parseAttrs } from './codec.ts';
+import { attrU16, attrU32, ipFamilyOf, parseAttrs } from './codec.ts';
 import { MalformedMessageError } from '../errors.ts';
 import { formatIp } from '../values/ip.ts';
 import { formatMac } from '../values/mac.ts';
@@ -49,10 +49,16 @@ function malformed(what: string, payload: Buffer): never {
   throw new MalformedMessageError(what, 0, payload.length);
 }
 
-export function decodeNeigh(payload: Buffer): NeighMessage {
+/** struct ndmsg's fields, from a message checked to hold one. */
+function decodeNdmsg(payload: Buffer, what: string): { index: number; state: number; flags: number } {
   if (payload.length < NDMSG_LEN) {
-    malformed(`a neighbour message of ${payload.length} bytes, shorter than struct ndmsg (${NDMSG_LEN})`, payload);
+    malformed(`${what} of ${payload.length} bytes, shorter than struct ndmsg (${NDMSG_LEN})`, payload);
   }
+  return { index: payload.readInt32LE(4), state: payload.readUInt16LE(8), flags: payload.readUInt8(10) };
+}
+
+export function decodeNeigh(payload: Buffer): NeighMessage {
+  const header = decodeNdmsg(payload, 'a neighbour message');
   const family = ipFamilyOf(payload);
   if (!family) {
     malformed(
@@ -71,11 +77,46 @@ export function decodeNeigh(payload: Buffer): NeighMessage {
   const lladdr = a.get(C.NDA_LLADDR);
   return {
     family,
-    index: payload.readInt32LE(4),
-    state: payload.readUInt16LE(8),
-    flags: payload.readUInt8(10),
+    ...header,
     address: formatIp(dst),
     lladdr: lladdr?.length ? formatMac(lladdr) : undefined,
     probes: attrU32(a, C.NDA_PROBES),
+  };
+}
+
+/** An entry of a bridge's forwarding database (family AF_BRIDGE), as the kernel reports it. */
+export interface FdbMessage {
+  /** ndm_ifindex: the port the MAC is behind, or the bridge itself for its own addresses. */
+  index: number;
+  /** ndm_state: NUD_PERMANENT (local), NUD_NOARP (static), NUD_REACHABLE or NUD_STALE (learned or dynamic). */
+  state: number;
+  /** ndm_flags: NTF_SELF for a device's own address list, NTF_EXT_LEARNED, ... */
+  flags: number;
+  /** NDA_LLADDR. */
+  lladdr: string;
+  /** NDA_VLAN: the VLAN the entry is for; undefined for an entry of no VLAN. */
+  vlan: number | undefined;
+  /** NDA_MASTER: the bridge whose database holds the entry; undefined for a device's own list (NTF_SELF). */
+  master: number | undefined;
+}
+
+export function decodeFdb(payload: Buffer): FdbMessage {
+  const header = decodeNdmsg(payload, 'an FDB entry');
+  if (payload.readUInt8(0) !== C.AF_BRIDGE) {
+    malformed(`an FDB entry of family ${payload.readUInt8(0)}, not AF_BRIDGE (${C.AF_BRIDGE})`, payload);
+  }
+  const a = parseAttrs(payload, NDMSG_LEN);
+  const lladdr = a.get(C.NDA_LLADDR);
+  if (lladdr?.length !== 6) {
+    malformed(
+      `an FDB entry whose NDA_LLADDR has ${lladdr ? `${lladdr.length} bytes` : 'no bytes'} (expected 6)`,
+      payload,
+    );
+  }
+  return {
+    ...header,
+    lladdr: formatMac(lladdr),
+    vlan: attrU16(a, C.NDA_VLAN),
+    master: attrU32(a, C.NDA_MASTER),
   };
 }

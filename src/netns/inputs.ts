@@ -4,20 +4,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { isLink, type Link } from '../devices/link.ts';
 import { linkGet } from '../rtnl/link.ts';
-import { shown } from '../values/checks.ts';
 import { parseName, type IfName } from '../values/name.ts';
-
-/** The options must be an object: anything else would read as "no options". */
-export function requireObject(where: string, value: unknown, shape: string): void {
-  if (typeof value !== 'object' || value === null)
-    throw new InvalidArgumentError(`${where}: pass ${shape}, received ${shown(value)}`, value);
-}
-
-export function optionalBoolean(where: string, name: string, value: unknown): boolean {
-  if (value !== undefined && typeof value !== 'boolean')
-    throw new InvalidArgumentError(`${where}: ${name} must be true or false, received ${shown(value)}`, value);
-  return value === true;
-}
 
 /**
  * A device option: a handle of this namespace (one of another namespace would name, by its

@@ -19,7 +19,8 @@ import type { Link } from '../devices/link.ts';
 import { formatIp, ipBytes } from '../values/ip.ts';
 import { parseMac } from '../values/mac.ts';
 import { neighStateName, parseNeighState, type NeighState } from '../values/neigh.ts';
-import { deviceOption, optionalBoolean, requireObject, resolveDevice } from './inputs.ts';
+import { deviceOption, resolveDevice } from './inputs.ts';
+import { optionalBoolean, requireObject } from '../values/checks.ts';
 
 /** Which entry: its device and the neighbour's address (ns.neigh.del(), ns.neigh.get()). */
 export interface NeighbourKey {

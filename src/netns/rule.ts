@@ -11,7 +11,8 @@ import { formatIp, ipBytes, parseCidr, type Cidr } from '../values/ip.ts';
 import { parseRuleAction, ruleActionName, type RuleAction } from '../values/rule.ts';
 import { formatTable, parseTable, type TableName } from '../values/table.ts';
 import { shown } from '../values/checks.ts';
-import { deviceOption, requireObject } from './inputs.ts';
+import { deviceOption } from './inputs.ts';
+import { requireObject } from '../values/checks.ts';
 
 /** A rule as `ip rule add` takes it; ns.rule.del() takes the same fields to pick one out. */
 export interface RuleSpec {

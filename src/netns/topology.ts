@@ -19,6 +19,9 @@ function describeLink(s: LinkState): string {
     s.master ? `master ${s.master.name ?? s.master.index}` : '',
     s.bridgeId ? `bridge_id ${s.bridgeId}` : '',
     s.ports ? `ports [${s.ports.join(', ')}]` : '',
+    s.bridge?.stp ? 'stp' : '',
+    s.bridge?.vlanFiltering ? 'vlan_filtering' : '',
+    s.bridgePort?.state ? `port_state ${s.bridgePort.state}` : '',
     s.tun
       ? `${s.tun.mode}${s.tun.queues === undefined ? '' : ` queues ${s.tun.queues}`}${s.tun.persist ? ' persist' : ''}`
       : '',

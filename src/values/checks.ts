@@ -63,3 +63,15 @@ export function namedCodes<K extends string>(
     name: (code) => byCode.get(code),
   };
 }
+
+/** The options must be an object: anything else would read as "no options". */
+export function requireObject(where: string, value: unknown, shape: string): void {
+  if (typeof value !== 'object' || value === null)
+    throw new InvalidArgumentError(`${where}: pass ${shape}, received ${shown(value)}`, value);
+}
+
+export function optionalBoolean(where: string, name: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new InvalidArgumentError(`${where}: ${name} must be true or false, received ${shown(value)}`, value);
+  return value === true;
+}

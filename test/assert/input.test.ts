@@ -33,6 +33,9 @@ async function validArgs(ns: Netns): Promise<Record<DeviceMatcherName, unknown[]
     toHaveMtu: [1500],
     toHaveStatsSince: [await br.stats(), { rxPackets: 0 }],
     toHaveNeighbour: ['192.0.2.2'],
+    toHaveVlans: [[{ vid: 1, pvid: true, untagged: true }]],
+    toHaveFdbEntry: ['52:54:00:00:00:0a'],
+    toHavePortState: ['forwarding'],
   };
 }
 

@@ -247,6 +247,26 @@ const cases: Case[] = [
       };
     },
   },
+  {
+    name: 'toHavePortState',
+    hint: 'expect(received).toHavePortState(expected)',
+    async arrange(ns) {
+      // Without STP a port of a bridge that is up forwards once it is up with carrier: its veth peer up.
+      const br = await ns.addBridge('sbr0');
+      await br.up();
+      const [port, peer] = await ns.addVeth('sv0', { peerName: 'sv1' });
+      await port!.attachTo(br);
+      await port!.up();
+      return {
+        subject: port!,
+        args: ['forwarding'],
+        expected: 'forwarding',
+        holds: async () => (await ipLink(ns, 'sv0'))!.linkinfo?.info_slave_data?.state === 'forwarding',
+        change: () => peer!.up(),
+        revert: () => peer!.down(),
+      };
+    },
+  },
 ];
 
 const FAIL_AFTER = { timeout: 200 };

@@ -97,7 +97,15 @@ export function encodeLinkMessage(m: LinkMessage): Buffer {
       const { bridge, tun } = m;
       if (bridge) {
         info.nest(C.IFLA_INFO_DATA, (d) => {
-          d.u32(C.IFLA_BR_FORWARD_DELAY, 1500);
+          // One the decoder does not read: it is skipped.
+          d.u32(C.IFLA_BR_HELLO_TIME, 200);
+          if (bridge.forwardDelay !== undefined) d.u32(C.IFLA_BR_FORWARD_DELAY, bridge.forwardDelay);
+          if (bridge.ageingTime !== undefined) d.u32(C.IFLA_BR_AGEING_TIME, bridge.ageingTime);
+          if (bridge.vlanFiltering !== undefined) d.u8(C.IFLA_BR_VLAN_FILTERING, bridge.vlanFiltering ? 1 : 0);
+          if (bridge.vlanProtocol !== undefined)
+            d.bytes(C.IFLA_BR_VLAN_PROTOCOL, Buffer.from([bridge.vlanProtocol >> 8, bridge.vlanProtocol & 0xff]));
+          if (bridge.defaultPvid !== undefined)
+            d.bytes(C.IFLA_BR_VLAN_DEFAULT_PVID, Buffer.from(Uint16Array.of(bridge.defaultPvid).buffer));
           if (bridge.bridgeId) d.bytes(C.IFLA_BR_BRIDGE_ID, bridgeIdBytes(bridge.bridgeId));
           if (bridge.rootId) d.bytes(C.IFLA_BR_ROOT_ID, bridgeIdBytes(bridge.rootId));
           if (bridge.stpState !== undefined) d.u32(C.IFLA_BR_STP_STATE, bridge.stpState);
@@ -130,6 +138,11 @@ const bridgeInfo: fc.Arbitrary<BridgeInfo> = fc
     rootId: optional(bridgeId),
     stpState: optional(u32),
     priority: optional(u16),
+    forwardDelay: optional(u32),
+    ageingTime: optional(u32),
+    vlanFiltering: optional(fc.boolean()),
+    vlanProtocol: optional(u16),
+    defaultPvid: optional(u16),
   })
   .map(defined);
 

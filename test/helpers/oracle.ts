@@ -457,3 +457,78 @@ export async function readWhileStill<T, U>(
     if (JSON.stringify(before) === JSON.stringify(after) || attempt === 5) return { mine: after, oracle: theirs };
   }
 }
+
+async function bridgeJson<T>(ns: Runner, args: string[]): Promise<T> {
+  return parseIpJson<T>((await ns.exec('bridge', ['-json', ...args])).stdout);
+}
+
+/** One device of `bridge -json vlan show`: its VLANs, one entry a VLAN (or a range, with vlanEnd). */
+export interface BridgeVlanShow {
+  ifname: string;
+  vlans: Array<{ vlan: number; vlanEnd?: number; flags?: string[] }>;
+}
+
+/** `bridge -json vlan show`: the VLANs of every bridge port and bridge of the namespace. */
+export const bridgeVlans = (ns: Runner): Promise<BridgeVlanShow[]> => bridgeJson(ns, ['vlan', 'show']);
+
+/** `bridge vlan show` in the shape of nslab's BridgeVlan list: one entry a VLAN, iproute2's flag words read back. */
+export async function oracleVlans(
+  ns: Runner,
+  devices: readonly string[],
+): Promise<Array<{ port: string; vid: number; pvid: boolean; untagged: boolean }>> {
+  return (await bridgeVlans(ns))
+    .filter((d) => devices.includes(d.ifname))
+    .flatMap((d) =>
+      d.vlans.flatMap((v) =>
+        Array.from({ length: (v.vlanEnd ?? v.vlan) - v.vlan + 1 }, (_, i) => ({
+          port: d.ifname,
+          vid: v.vlan + i,
+          pvid: v.flags?.includes('PVID') === true,
+          untagged: v.flags?.includes('Egress Untagged') === true,
+        })),
+      ),
+    );
+}
+
+/** One entry of `bridge -json fdb show`: flags iproute2 prints as words ("self", "extern_learn"). */
+export interface BridgeFdbShow {
+  mac: string;
+  ifname: string;
+  flags: string[];
+  /** The bridge whose database holds it; absent for a device's own address list (self). */
+  master?: string;
+  vlan?: number;
+  /** "permanent", "static", or absent (or "stale") for a dynamic entry. */
+  state?: string;
+}
+
+/** `bridge -json fdb show br BRIDGE`: the bridge's database and its devices' address lists. */
+export const bridgeFdb = (ns: Runner, bridge: string): Promise<BridgeFdbShow[]> =>
+  bridgeJson(ns, ['fdb', 'show', 'br', bridge]);
+
+/** The bridge's own database as iproute2 lists it, in the shape of nslab's FdbEntry (without index), sorted. */
+export async function oracleFdb(
+  ns: Runner,
+  bridge: string,
+): Promise<Array<{ mac: string; port: string; vlan: number | undefined; state: string }>> {
+  return (await bridgeFdb(ns, bridge))
+    .filter((e) => e.master === bridge)
+    .map((e) => ({
+      mac: e.mac,
+      port: e.ifname,
+      vlan: e.vlan,
+      state: e.state === 'permanent' || e.state === 'static' ? e.state : 'dynamic',
+    }))
+    .sort((a, b) => `${a.port} ${a.mac} ${a.vlan}`.localeCompare(`${b.port} ${b.mac} ${b.vlan}`));
+}
+
+/** One port of `bridge -json link show`. */
+export interface BridgeLinkShow {
+  ifname: string;
+  master?: string;
+  /** The STP state: "forwarding", "disabled", ... */
+  state?: string;
+}
+
+/** `bridge -json link show`: the bridge ports of the namespace, with their STP state. */
+export const bridgeLinks = (ns: Runner): Promise<BridgeLinkShow[]> => bridgeJson(ns, ['link', 'show']);

@@ -28,10 +28,12 @@ import {
   NameTakenError,
   NetlinkError,
   NotABridgeError,
+  NotABridgePortError,
   NslabError,
   parseBridgeId,
   PermissionError,
   SysctlNotFoundError,
+  UnsupportedFeatureError,
   UnsupportedKindError,
   type Link,
   type Netns,
@@ -40,7 +42,18 @@ import {
 } from '../../src/index.ts';
 import { expect, pollUntil, until } from '../../src/vitest.ts';
 import { NODE, startFixture } from '../helpers/fixture.ts';
-import { ipAddrLinks, ipLink, ipLinks, ipNeighProxies, ipNeighs, ipRoutes, ipRules } from '../helpers/oracle.ts';
+import {
+  bridgeVlans,
+  ipAddrLinks,
+  ipLink,
+  ipLinks,
+  ipNeighProxies,
+  ipNeighs,
+  ipRoutes,
+  ipRules,
+  oracleFdb,
+} from '../helpers/oracle.ts';
+import { noBridgeVlans } from '../helpers/bridged.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
 import { here } from './runner.ts';
@@ -110,7 +123,10 @@ export async function snapshot(w: World): Promise<unknown> {
     const multicast = (dst: string): boolean => /^ff/i.test(dst) || /^2(2[4-9]|3\d)\./.test(dst);
     const neighbours = [...(await ipNeighs(ns)), ...(await ipNeighProxies(ns))].filter((n) => !multicast(n.dst));
     const rules = [...(await ipRules(ns, 4)), ...(await ipRules(ns, 6))];
-    return { links, addrs, routes, neighbours, rules };
+    // Only the world's bridge has a database: its entries (the kernel's own are permanent ones of
+    // its ports' MACs), and the VLANs of every port and bridge.
+    const fdb = ns === w.ns ? await oracleFdb(ns, 'br0') : [];
+    return { links, addrs, routes, neighbours, rules, fdb, vlans: await bridgeVlans(ns) };
   };
   return { ns: await side(w.ns), other: await side(w.other), holders: holders(), namespaces: heldNetnsDescriptors() };
 }
@@ -223,6 +239,14 @@ const ruleRow = (input: string, spec: RuleSpec, error: ErrorClass, message: RegE
   attempt: (w) => w.ns.rule.add(spec),
   expected: { error, message },
 });
+const bridgeRow = (
+  area: string,
+  input: string,
+  attempt: (w: World) => Promise<unknown>,
+  error: ErrorClass,
+  message: RegExp,
+): BadInput => ({ area: `bridge ${area}`, input, attempt, expected: { error, message } });
+const VID_RANGE = /^vlan\.add: a VLAN id is an integer from 1 to 4094 \(802\.1Q reserves 0 and 4095\), received /;
 const TABLE_RANGE =
   /^rule\.add: table must be "main", "local", "default" or an integer from 1 to 4294967295, received /;
 const BRIDGE_ID_WORDS = /^invalid bridge ID .*: write it as the kernel does, priority\.mac, like "8000\.525400000001"/;
@@ -964,6 +988,96 @@ export const BAD_INPUTS: BadInput[] = [
       error: InvalidNameError,
       message: /^invalid alternative name .*: it is 128 bytes long; the kernel allows at most 127$/,
     },
+  },
+  bridgeRow('VLAN', 'vlan.add of vid 0', (w) => w.br.vlan.add(w.tap, { vid: 0 }), InvalidArgumentError, VID_RANGE),
+  bridgeRow(
+    'VLAN',
+    'vlan.add of vid 4095',
+    (w) => w.br.vlan.add(w.tap, { vid: 4095 }),
+    InvalidArgumentError,
+    VID_RANGE,
+  ),
+  bridgeRow(
+    'VLAN',
+    'vlan.add on a device that is not a port of the bridge (the veth)',
+    (w) => w.br.vlan.add(w.veth, { vid: 10 }),
+    NotABridgePortError,
+    /^vlan\.add: "v0" is not a port of bridge "br0" \(it has no master\)/,
+  ),
+  bridgeRow(
+    'FDB',
+    'fdb.add on a device that is not a port of the bridge (the veth)',
+    (w) => w.br.fdb.add({ mac: '52:54:00:00:00:0a', port: w.veth }),
+    NotABridgePortError,
+    /^fdb\.add: "v0" is not a port of bridge "br0"/,
+  ),
+  bridgeRow(
+    'FDB',
+    'fdb.add with a five-octet MAC',
+    (w) => w.br.fdb.add({ mac: '52:54:00:00:0a', port: w.tap }),
+    InvalidMacError,
+    /six hex octets/,
+  ),
+  bridgeRow(
+    'FDB',
+    'fdb.add of a static entry on the bridge itself, which the kernel takes only as permanent',
+    (w) => w.br.fdb.add({ mac: '52:54:00:00:00:0a', port: w.br, state: 'static' }),
+    InvalidArgumentError,
+    /^fdb\.add: an entry on the bridge br0 itself is an address of its own, so its state is "permanent"/,
+  ),
+  bridgeRow(
+    'FDB',
+    'fdb.add of a dynamic entry on a port that is down (the kernel: an EPERM read as a missing capability)',
+    (w) => w.br.fdb.add({ mac: '52:54:00:00:00:0a', port: w.tap, state: 'dynamic' }),
+    InvalidArgumentError,
+    /^fdb\.add: a dynamic entry needs a port that learns, .* and tap0 is disabled/,
+  ),
+  bridgeRow(
+    'port',
+    'setPort with the unknown state "blocked"',
+    (w) => w.br.setPort(w.tap, { state: 'blocked' as 'blocking' }),
+    InvalidArgumentError,
+    /^setPort: the port state must be one of "disabled", "listening", "learning", "forwarding", "blocking", received "blocked"$/,
+  ),
+  bridgeRow(
+    'options',
+    'addBridge with vlanProtocol "802.1x"',
+    (w) => w.ns.addBridge('br1', { vlanProtocol: '802.1x' as '802.1Q' }),
+    InvalidArgumentError,
+    /^addBridge: the VLAN protocol must be one of "802\.1Q", "802\.1ad", received "802\.1x"$/,
+  ),
+  bridgeRow(
+    'options',
+    'bridge.set() with defaultPvid 4095',
+    (w) => w.br.set({ defaultPvid: 4095 }),
+    InvalidArgumentError,
+    /^set: defaultPvid must be an integer from 0 to 4094, received 4095$/,
+  ),
+  {
+    ...bridgeRow(
+      'options',
+      'addBridge with vlanFiltering on a kernel without CONFIG_BRIDGE_VLAN_FILTERING',
+      (w) => w.ns.addBridge('br1', { vlanFiltering: true }),
+      UnsupportedFeatureError,
+      /^addBridge br1 vlan_filtering 1: this kernel has no bridge VLAN filtering: it was built without CONFIG_BRIDGE_VLAN_FILTERING/,
+    ),
+    skip: async (w) =>
+      (await noBridgeVlans(w.other))
+        ? undefined
+        : 'this kernel has bridge VLAN filtering: there is no refusal to check',
+  },
+  {
+    ...bridgeRow(
+      'options',
+      'addBridge with a defaultPvid that a kernel without VLAN filtering would drop without a word',
+      (w) => w.ns.addBridge('br1', { defaultPvid: 10 }),
+      UnsupportedFeatureError,
+      /^addBridge br1 vlan_default_pvid 10: this kernel has no bridge VLAN filtering/,
+    ),
+    skip: async (w) =>
+      (await noBridgeVlans(w.other))
+        ? undefined
+        : 'this kernel has bridge VLAN filtering: there is no refusal to check',
   },
   sysctlKeyRow('a key outside net.', 'kernel.hostname', /only keys under net\./),
   sysctlKeyRow('a key with "/"', 'net/ipv4/ip_forward', /it contains "\/"/),

@@ -80,6 +80,7 @@ describe('decodeLink', () => {
         rootId: { priority: 0x0010, mac: '02:00:00:00:00:09' },
         stpState: 1,
         priority: 0x1234,
+        forwardDelay: 1500,
       },
     });
   });

@@ -1,14 +1,9 @@
 // IFLA_INFO_DATA of a vlan device (IFLA_VLAN_*, include/uapi/linux/if_link.h; drivers/net/8021q).
 import * as C from '../../sys/constants.ts';
 import { attrBe16, attrU16, parseAttrs } from '../codec.ts';
-import { namedCodes } from '../../values/checks.ts';
+import { vlanProtocolName, type VlanProtocol } from '../../values/vlan-protocol.ts';
 import { MalformedMessageError } from '../../errors.ts';
 import type { KindData } from './kind-data.ts';
-
-/** The tag's EtherType, as iproute2 names it: 802.1Q (0x8100, a customer tag) or 802.1ad (0x88a8, a service tag, QinQ). */
-export const VLAN_PROTOCOLS = namedCodes({ '802.1Q': C.ETH_P_8021Q, '802.1ad': C.ETH_P_8021AD }, 'protocol');
-/** The tag protocols by iproute2's names. */
-export type VlanProtocol = '802.1Q' | '802.1ad';
 
 /** What a vlan device reports about itself. */
 export interface VlanDetails {
@@ -22,7 +17,7 @@ export interface VlanDetails {
 
 /** id: already checked to be 1-4094; protocol: an ETH_P_* value, sent only when given (the kernel's default is 802.1Q). */
 export function vlanData(id: number, protocol: number | undefined): KindData {
-  const name = protocol === undefined ? undefined : VLAN_PROTOCOLS.name(protocol);
+  const name = protocol === undefined ? undefined : vlanProtocolName(protocol);
   return {
     write: (w) => {
       w.u16(C.IFLA_VLAN_ID, id);
@@ -37,7 +32,7 @@ const ATTRS = new Set([C.IFLA_VLAN_ID, C.IFLA_VLAN_PROTOCOL]);
 export function decodeVlan(data: Buffer): VlanDetails {
   const a = parseAttrs(data, 0, ATTRS);
   const code = attrBe16(a, C.IFLA_VLAN_PROTOCOL) ?? C.ETH_P_8021Q;
-  const protocol = VLAN_PROTOCOLS.name(code);
+  const protocol = vlanProtocolName(code);
   // vlan_validate() accepts only these two.
   if (!protocol) throw new MalformedMessageError(`IFLA_VLAN_PROTOCOL 0x${code.toString(16)}`, 0, data.length);
   return { kind: 'vlan', id: attrU16(a, C.IFLA_VLAN_ID) ?? 0, protocol };
