@@ -26,6 +26,8 @@ export { TunFile, type TunMode } from './devices/tun-file.ts';
 export type { VethOptions } from './devices/veth.ts';
 export type { DummyOptions } from './devices/dummy.ts';
 export type { LinkState, LinkSnapshot, AddressState } from './devices/state.ts';
+export { Listener, type ListenSpec, type Arrival } from './traffic/listen.ts';
+export type { Endpoint } from './handle/sockaddr.ts';
 export { RouteTable, type RouteListOptions, type RouteGetOptions } from './netns/route.ts';
 export type { RouteSpec, NexthopSpec } from './netns/route-spec.ts';
 export type { Route, RouteLookup, NexthopState } from './netns/route-view.ts';
