@@ -11,7 +11,7 @@ import { sys } from '../sys/libc.ts';
 import { requireMilliseconds, waitDefaults } from '../sys/poll.ts';
 import { requireInteger, shown } from '../values/checks.ts';
 import { parseAddress } from '../values/route.ts';
-import { DatagramSocket, localEndpoint, openSocket } from './socket.ts';
+import { DatagramSocket, openBound } from './socket.ts';
 
 /** What ns.listen() opens: one TCP or UDP port, on an address of the namespace or all of them. */
 export interface ListenSpec {
@@ -196,21 +196,8 @@ export async function listen(ns: NetnsHandle, spec: ListenSpec): Promise<Listene
   const { transport, port, address, echo } = checkSpec(spec);
   const family = address.includes(':') ? 6 : 4;
   const place = { nsFd: ns.fd, label: ns.label, where: M, from: address, port };
-  const fd = openSocket(
-    place,
-    family,
-    transport === 'tcp' ? C.SOCK_STREAM : C.SOCK_DGRAM,
-    0,
-    transport.toUpperCase(),
-    true,
-  );
-  let local: Endpoint;
-  try {
-    local = localEndpoint(fd);
-  } catch (error) {
-    sys.close(fd);
-    throw error;
-  }
+  const type = transport === 'tcp' ? C.SOCK_STREAM : C.SOCK_DGRAM;
+  const { fd, local } = openBound(place, family, type, transport.toUpperCase());
   const box: { l?: Listener } = {};
   let stop: () => Promise<void>;
   if (transport === 'tcp') {

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { sockaddr } from '../handle/sockaddr.ts';
 import * as C from '../sys/constants.ts';
 import { sys } from '../sys/libc.ts';
-import { connectTo, DatagramSocket, localEndpoint, openSocket, type SocketPlace } from './socket.ts';
+import { connectTo, DatagramSocket, openBound, openSocket, type SocketPlace } from './socket.ts';
 import { echoRequest, parseIcmp, type Quoted } from './icmp.ts';
 
 /** What to probe: the target, how, and from where. */
@@ -129,14 +129,7 @@ function tcpProber(t: ProbeTarget, port: number, report: Report, log: Log): Prob
   );
   return {
     send() {
-      const fd = openSocket(t, t.family, C.SOCK_STREAM, 0, 'TCP', true);
-      let local;
-      try {
-        local = localEndpoint(fd);
-      } catch (error) {
-        sys.close(fd);
-        throw error;
-      }
+      const { fd, local } = openBound(t, t.family, C.SOCK_STREAM, 'TCP');
       ports.add(local.port);
       log(`TCP connect (SYN) from ${endpoint(local.address, local.port)} to ${endpoint(t.to, port)}`);
       const started = performance.now();
@@ -169,14 +162,7 @@ function tcpProber(t: ProbeTarget, port: number, report: Report, log: Log): Prob
 }
 
 function udpProber(t: ProbeTarget, port: number, payload: Buffer, report: Report, log: Log): Prober {
-  const fd = openSocket(t, t.family, C.SOCK_DGRAM, 0, 'UDP', true);
-  let local;
-  try {
-    local = localEndpoint(fd);
-  } catch (error) {
-    sys.close(fd);
-    throw error;
-  }
+  const { fd, local } = openBound(t, t.family, C.SOCK_DGRAM, 'UDP');
   const socket = new DatagramSocket(
     fd,
     (data, from) => report(`UDP answer of ${data.length} bytes from ${endpoint(from.address, from.port)}`, true),
@@ -240,27 +226,25 @@ export function probe(t: ProbeTarget, goal: ProbeGoal): Promise<ProbeVerdict> {
     let endTimer: NodeJS.Timeout | undefined;
     let done = false;
     let p: Prober | undefined;
-    const finish = (reached: boolean): void => {
+    const end = (settle: () => void): void => {
       if (done) return;
       done = true;
       clearTimeout(sendTimer);
       clearTimeout(endTimer);
       p?.close();
-      resolve({ reached, events, elapsedMs: performance.now() - start, sent });
+      settle();
     };
-    const fail = (error: unknown): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(sendTimer);
-      clearTimeout(endTimer);
-      p?.close();
-      reject(error);
-    };
+    const finish = (reached: boolean): void =>
+      end(() => resolve({ reached, events, elapsedMs: performance.now() - start, sent }));
+    const fail = (error: unknown): void => end(() => reject(error));
     // A silence goal's window: from the start, or from the last answer.
     const quietFrom = (from: number): void => {
       if (goal.want !== 'silence') return;
       clearTimeout(endTimer);
-      endTimer = setTimeout(() => finish(false), Math.max(0, from + goal.quietMs - performance.now()));
+      // Node's timers run on a millisecond clock and can fire a fraction early: the window is checked, not assumed.
+      const left = from + goal.quietMs - performance.now();
+      if (left <= 0) finish(false);
+      else endTimer = setTimeout(() => quietFrom(from), Math.ceil(left));
     };
     const report: Report = (text, answer) => {
       if (done) return;

@@ -86,12 +86,28 @@ export function openSocket(
 }
 
 /** The address and port a socket is bound to. */
-export function localEndpoint(fd: number): Endpoint {
+function localEndpoint(fd: number): Endpoint {
   const sa = Buffer.alloc(SOCKADDR_MAX);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(sa.length);
   check(sys.getsockname(fd, sa, len), 'getsockname');
   return endpointOf(sa);
+}
+
+/** openSocket() bound in any case, with the address and port it got (the kernel's pick for port 0). */
+export function openBound(
+  place: SocketPlace,
+  family: 4 | 6,
+  type: number,
+  what: string,
+): { fd: number; local: Endpoint } {
+  const fd = openSocket(place, family, type, 0, what, true);
+  try {
+    return { fd, local: localEndpoint(fd) };
+  } catch (error) {
+    sys.close(fd);
+    throw error;
+  }
 }
 
 /** connect() of a datagram socket: it only sets the peer, so it returns at once; the errno name when refused. */
