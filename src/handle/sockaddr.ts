@@ -11,6 +11,7 @@ export const SOCKADDR_MAX = 28;
 export interface Endpoint {
   /** Canonical text; an IPv4-mapped IPv6 address (a dual-stack socket's IPv4 peer) as plain IPv4. */
   address: string;
+  /** The port (0 for ICMP). */
   port: number;
 }
 

@@ -27,6 +27,7 @@ export interface ListenSpec {
 
 /** One thing that arrived: a UDP datagram, or a TCP connection with everything it carried. */
 export interface Arrival {
+  /** What it came by. */
   transport: 'tcp' | 'udp';
   /** The sender's address and port (an IPv4 sender as plain IPv4). */
   from: Endpoint;
@@ -64,6 +65,7 @@ function checkSpec(spec: unknown): { transport: 'tcp' | 'udp'; port: number; add
 
 /** A server listening inside a namespace: what arrived so far, the next arrival, and close(). */
 export class Listener implements AsyncDisposable {
+  /** What it listens on. */
   readonly transport: 'tcp' | 'udp';
   /** The port listened on (the kernel's pick when 0 was asked for). */
   readonly port: number;
