@@ -43,6 +43,25 @@ describe('ICMP echo', () => {
     expect((await ping(left, '2001:db8::2', 1)).exitCode).toBe(0);
   });
 
+  test('IPv6 link-local: reached through the device given, whose index is the scope', async ({ makeNetns, skip }) => {
+    const { left, l, r } = await wiredPair6({ makeNetns, skip });
+    const linkLocal = (await r.state()).addresses.find((a) => a.family === 6 && a.scope === 253)!;
+    await expect(r).toHaveAddress(linkLocal.cidr, { tentative: false });
+    await expect(left).toReach(linkLocal.address, { dev: l });
+    expect((await ping(left, `${linkLocal.address}%left0`, 1)).exitCode).toBe(0);
+  });
+
+  test('an IPv6 router with an unreachable route answers with ICMPv6 no route', async ({ makeNetns, skip }) => {
+    skipUnlessSysctlsWritable({ skip });
+    const { left, right } = await wiredPair6({ makeNetns, skip });
+    await right.sysctl.set('net.ipv6.conf.all.forwarding', 1);
+    await right.route.add({ dst: '2001:db8:f::/48', type: 'unreachable' });
+    await left.route.add({ dst: '2001:db8:f::/48', via: '2001:db8::2' });
+    const error = await failure(() => expect(left).toReach('2001:db8:f::1', QUICK_FAIL));
+    expect(error.message).toContain('got ICMP no route to destination (type 1 code 0) from 2001:db8::2');
+    expect(error.message).toContain('"via": "2001:db8::2"');
+  });
+
   test('no route: the send is refused and the message shows the lookup refused; ping fails too', async ({
     makeNetns,
     skip,
@@ -247,6 +266,19 @@ describe('the listener', () => {
     const arrival = await srv.next();
     expect(arrival.payload.toString()).toBe('ping');
     expect(arrival.from.address).toBe('192.0.2.1');
+  });
+
+  test('refuses bad specs before opening anything', async ({ netns }) => {
+    const refusals: Array<[unknown, RegExp]> = [
+      [{}, /pass exactly one of tcp and udp/],
+      [{ tcp: 1, udp: 2 }, /pass exactly one of tcp and udp/],
+      [{ tcp: -1 }, /tcp must be a port number from 0 \(any\) to 65535, received -1/],
+      [{ udp: 53, bogus: 1 }, /unknown option bogus/],
+      [{ udp: 53, address: 'localhost' }, /invalid address "localhost"/],
+      [{ udp: 53, echo: 'yes' }, /echo must be true or false, received "yes"/],
+    ];
+    for (const [spec, words] of refusals)
+      await expect(netns.listen(spec as never), JSON.stringify(spec)).rejects.toThrow(words);
   });
 
   test('next() times out with a message naming the port, and destroy() closes the listener', async ({
