@@ -76,7 +76,15 @@ async function target(ns: Netns, dst: unknown, o: ReachOptions): Promise<ProbeTa
   const dev = deviceName(M, o.dev);
   // A link-local target means nothing without the link: the dev's index is its scope.
   const linkLocal = to.family === 6 && to.bytes[0] === 0xfe && (to.bytes[1]! & 0xc0) === 0x80;
-  const scopeId = linkLocal && dev !== undefined ? (await ns.link(dev)).index : 0;
+  if (linkLocal && dev === undefined)
+    throw new InvalidArgumentError(`${M}: ${to.address} is link-local: pass dev, the link to reach it on`, dst);
+  // Node's connect takes a scope only as an interface name, looked up in the thread's namespace (the host's).
+  if (linkLocal && o.tcp !== undefined)
+    throw new InvalidArgumentError(
+      `${M}: a TCP probe of a link-local target (${to.address}) is not supported: Node's connect cannot carry its scope; probe it by ICMP or UDP, or a global address by TCP`,
+      dst,
+    );
+  const scopeId = linkLocal ? (await ns.link(dev!)).index : 0;
   const transport =
     o.tcp !== undefined
       ? { tcp: port('tcp', o.tcp) }

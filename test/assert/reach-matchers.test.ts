@@ -143,6 +143,12 @@ describe('toReach inputs', () => {
       /options must be an object/,
     ],
     [
+      'a link-local target without dev',
+      (ns) => expect(ns).toReach('fe80::1'),
+      InvalidArgumentError,
+      /fe80::1 is link-local: pass dev/,
+    ],
+    [
       'an unknown option',
       (ns) => expect(ns).toReach('192.0.2.2', { ttl: 1 } as never),
       TypeError,

@@ -44,10 +44,16 @@ describe('ICMP echo', () => {
   });
 
   test('IPv6 link-local: reached through the device given, whose index is the scope', async ({ makeNetns, skip }) => {
-    const { left, l, r } = await wiredPair6({ makeNetns, skip });
+    const { left, right, l, r } = await wiredPair6({ makeNetns, skip });
     const linkLocal = (await r.state()).addresses.find((a) => a.family === 6 && a.scope === 253)!;
     await expect(r).toHaveAddress(linkLocal.cidr, { tentative: false });
     await expect(left).toReach(linkLocal.address, { dev: l });
+    const srv = await right.listen({ udp: 5353, echo: true });
+    await expect(left).toReach(linkLocal.address, { dev: l, udp: 5353 });
+    expect((await srv.next()).from.address).toMatch(/^fe80:/);
+    await expect(expect(left).toReach(linkLocal.address, { dev: l, tcp: 8080 })).rejects.toThrow(
+      /a TCP probe of a link-local target .* is not supported/,
+    );
     expect((await ping(left, `${linkLocal.address}%left0`, 1)).exitCode).toBe(0);
   });
 
