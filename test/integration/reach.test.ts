@@ -5,7 +5,8 @@
 // source asked for; and the failure messages show what the kernel said (ENETUNREACH, an ICMP
 // error from the router, a RST) in the words tested below.
 import { describe } from 'vitest';
-import { test, expect } from '../../src/vitest.ts';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { test, expect, pollUntil } from '../../src/vitest.ts';
 import { DeviceNotFoundError, InvalidAddressError, type Link, type Netns } from '../../src/index.ts';
 import { ping, wiredPair, type TrafficContext } from '../helpers/traffic.ts';
 import { skipUnlessSysctlsWritable } from '../helpers/proc.ts';
@@ -300,6 +301,47 @@ describe('the listener', () => {
     await expect(srv.next({ timeout: 0 })).rejects.toThrow(/is closed/);
     const error = await failure(() => expect(left).toReach('192.0.2.2', { tcp: 8080, ...QUICK_FAIL }));
     expect(error.message).toMatch(/no answer/);
+  });
+});
+
+describe('descriptors', () => {
+  /** The sockets this process has open (/proc/self/fd), by inode: the probes' and listeners' among them. */
+  const sockets = (): Set<string> =>
+    new Set(
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`);
+          return target.startsWith('socket:') ? [target] : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
+
+  test('every probe and listener closes its sockets: none is left once the verdicts are in', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, right } = await wiredPair({ makeNetns, skip });
+    // The first verdict starts what lives on (the reactor's eventfd, the namespaces' event sockets).
+    await expect(left).toReach('192.0.2.2');
+    const before = sockets();
+    const tcp = await right.listen({ tcp: 8080 });
+    const udp = await right.listen({ udp: 5353, echo: true });
+    await expect(left).toReach('192.0.2.2');
+    await expect(left).toReach('192.0.2.2', { tcp: 8080 });
+    await expect(left).toReach('192.0.2.2', { udp: 5353 });
+    await expect(left).not.toReach('192.0.2.2', { tcp: 8081, for: 100 });
+    await tcp.next();
+    await tcp.close();
+    await udp.close();
+    // Node closes a destroyed socket's descriptor on a later turn of its loop: wait for that, with a deadline.
+    const waited = await pollUntil(
+      () => [...sockets()].filter((s) => !before.has(s)),
+      (extra) => extra.length === 0,
+      { timeout: 2000 },
+    );
+    expect(waited.value).toEqual([]);
   });
 });
 
