@@ -125,10 +125,11 @@ async function evidence(ns: Netns, t: ProbeTarget): Promise<string> {
   const hop = lookup.via ?? t.to;
   if (lookup.type === 'local') lines.push(`${t.to} is local: delivered without a neighbour`);
   else if (lookup.dev !== undefined) {
-    const entry = await ns.neigh.get({ dev: lookup.dev, to: hop });
+    // The device may be gone since the lookup: the failure is still reported, with what the read met.
+    const entry = await ns.neigh.get({ dev: lookup.dev, to: hop }).catch((error: Error) => error);
     lines.push(
       `The neighbour entry of the next hop ${hop} on ${lookup.dev}:`,
-      entry ? JSON.stringify(entry, null, 2) : '(none)',
+      entry instanceof Error ? `(not read: ${entry.message})` : entry ? JSON.stringify(entry, null, 2) : '(none)',
     );
   }
   return lines.join('\n');
