@@ -75,7 +75,7 @@ export class Listener implements AsyncDisposable {
   /** How many arrivals next() has handed out. */
   #taken = 0;
   readonly #waiting: Array<{ resolve: (a: Arrival) => void; reject: (e: Error) => void }> = [];
-  #close: () => Promise<void>;
+  readonly #close: () => Promise<void>;
   #closing: Promise<void> | undefined;
   readonly #label: string;
 
