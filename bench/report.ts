@@ -6,6 +6,7 @@ import type { ScalePoint } from './scale.ts';
 import type { LatencyResult } from './latency.ts';
 import { CATEGORIES, CATEGORY_LABELS, type SuitesResult } from './suites.ts';
 import type { RoutesResult } from './routes.ts';
+import type { ReachResult } from './reach.ts';
 import { fmt, fmtRatio } from './lib/stats.ts';
 import { barChartSvg } from './lib/svg.ts';
 
@@ -27,6 +28,7 @@ export interface BenchResults {
   latency?: LatencyResult;
   suites?: SuitesResult;
   routes?: RoutesResult;
+  reach?: ReachResult;
 }
 
 export interface RatioRow {
@@ -136,6 +138,13 @@ export function ratioRows(r: BenchResults): RatioRow[] {
       });
   }
   if (r.routes) rows.push(...routesRatioRows(r.routes));
+  if (r.reach)
+    rows.push({
+      what: `time to a reachability verdict: ping -c 1 -W 1 through ns.exec / toReach, medians of ${r.reach.reps}`,
+      measured: `${fmtRatio(r.reach.ratio)} (${fmt(r.reach.ping.median, 2)} ms / ${fmt(r.reach.toReach.median, 2)} ms)`,
+      target: '≥ 10×',
+      met: r.reach.ratio >= 10,
+    });
   return rows;
 }
 

@@ -1,9 +1,10 @@
 // `npm run bench`: nslab against the baselines, in one run (see docs/benchmarks.md).
-//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites,routes] [--rounds N] [--chunk N]
-//                     [--warmup N] [--jit-warmup N] [--latency-reps N] [--route-rounds N] [--out DIR] [--no-docs]
+//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites,routes,reach] [--rounds N] [--chunk N]
+//                     [--warmup N] [--jit-warmup N] [--latency-reps N] [--route-rounds N] [--reach-reps N] [--out DIR] [--no-docs]
 //   node bench/run.ts --report bench/out/results.json   (only rewrite the docs from a run's results)
 // Sections: 1 the fixture cycle, interleaved with the baselines; 2 scale; 3 wait latency;
-// 4 the claim suites; 5 routes (bulk add, dump, lookups), interleaved with the baselines. Prints the tables and the ratios, writes bench/out/results.json and
+// 4 the claim suites; 5 routes (bulk add, dump, lookups), interleaved with the baselines; 6 the time to a
+// toReach verdict against ping through a process. Prints the tables and the ratios, writes bench/out/results.json and
 // (unless --quick or --no-docs, or a section is left out) docs/benchmarks.md + docs/benchmarks.svg.
 // Needs root, /dev/net/tun, iproute2, python3-pyroute2, a C compiler (scripts/setup.d/30-bench.sh).
 // Ctrl-C stops the running program, lets it clean up, and removes what is left.
@@ -18,11 +19,12 @@ import { scaleSection } from './scale.ts';
 import { latencySection } from './latency.ts';
 import { suitesSection } from './suites.ts';
 import { routesSection } from './routes.ts';
+import { reachSection } from './reach.ts';
 import { chart, consoleReport, markdown, type BenchResults } from './report.ts';
 import { installSignalHandlers, Interrupted, sweepLeftovers } from './lib/procs.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['fixture', 'scale', 'latency', 'suites', 'routes'] as const;
+const SECTIONS = ['fixture', 'scale', 'latency', 'suites', 'routes', 'reach'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     'jit-warmup': { type: 'string' },
     'latency-reps': { type: 'string' },
     'route-rounds': { type: 'string' },
+    'reach-reps': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/out') },
     'no-docs': { type: 'boolean', default: false },
     report: { type: 'string' },
@@ -53,6 +56,7 @@ const warmup = int(values.warmup, quick ? 5 : 20);
 const jitWarmup = int(values['jit-warmup'], quick ? 20 : 100);
 const latencyReps = int(values['latency-reps'], quick ? 2 : 20);
 const routeRounds = int(values['route-rounds'], quick ? 2 : 5);
+const reachReps = int(values['reach-reps'], quick ? 5 : 30);
 
 const started = performance.now();
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -174,6 +178,10 @@ async function main(): Promise<void> {
       `[bench ${elapsed()}] 5. routes: ${routeRounds} rounds of ${routes} routes added, dumped, ${lookups} lookups (${ipLookups} for ip route get) per contender, interleaved`,
     );
     results.routes = await routesSection({ rounds: routeRounds, routes, lookups, ipLookups, log });
+  }
+  if (only.includes('reach')) {
+    log(`[bench ${elapsed()}] 6. reachability: ${reachReps} verdicts of toReach and of ping -c 1 -W 1, alternating`);
+    results.reach = await reachSection(reachReps, log);
   }
   const loadAfter = loadavg();
   results.meta.durationS = (performance.now() - started) / 1000;

@@ -37,6 +37,8 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/fib_rules.h>
 #include <linux/if_bridge.h>
 #include <linux/if_ether.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 int main(void) {
 C
   grep -vE '^\s*(#|$)' "$names" | while read -r name rest; do

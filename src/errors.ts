@@ -31,8 +31,12 @@ export function hasErrno(error: unknown, code: string): error is ErrnoError {
 /** The process lacks a capability the kernel demands for this operation. */
 export class PermissionError extends NslabError {
   /** The capability that was missing. */
-  readonly capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN';
-  constructor(capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN', operation: string, options?: ErrorOptions) {
+  readonly capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN' | 'CAP_NET_RAW';
+  constructor(
+    capability: 'CAP_NET_ADMIN' | 'CAP_SYS_ADMIN' | 'CAP_NET_RAW',
+    operation: string,
+    options?: ErrorOptions,
+  ) {
     super(
       `${operation} needs ${capability}, which this process does not have. Run as root, or grant it ` +
         `(docker run --cap-add ${capability.slice(4)}, or setcap ${capability.toLowerCase()}+ep on the node binary).`,

@@ -50,6 +50,8 @@ export type { BondDetails, BondMode } from './netlink/kinds/bond.ts';
 export type { VrfDetails } from './netlink/kinds/vrf.ts';
 export type { NetkitDetails, NetkitMode, NetkitPolicy } from './netlink/kinds/netkit.ts';
 export type { LinkState, LinkSnapshot, AddressState } from './devices/state.ts';
+export { Listener, type ListenSpec, type Arrival } from './traffic/listen.ts';
+export type { Endpoint } from './handle/sockaddr.ts';
 export { RouteTable, type RouteListOptions, type RouteGetOptions } from './netns/route.ts';
 export type { RouteSpec, NexthopSpec } from './netns/route-spec.ts';
 export type { Route, RouteLookup, NexthopState } from './netns/route-view.ts';

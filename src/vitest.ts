@@ -72,6 +72,7 @@ export type {
   AddressOptions,
   RouteOptions,
   LookupOptions,
+  ReachOptions,
   NeighbourOptions,
   Operstate,
   StatsIncrease,

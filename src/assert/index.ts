@@ -19,6 +19,7 @@ import { toHaveStatsSince, type StatsIncrease } from './to-have-stats-since.ts';
 import type { LinkStats } from '../netlink/link.ts';
 import { toHaveRoute, type RouteOptions } from './to-have-route.ts';
 import { toRoute, type LookupOptions } from './to-route.ts';
+import { toReach, type ReachOptions } from './to-reach.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
@@ -45,7 +46,7 @@ export const deviceMatchers = {
 };
 
 /** The matchers whose receiver is a namespace. */
-export const namespaceMatchers = { toHaveRoute, toRoute };
+export const namespaceMatchers = { toHaveRoute, toRoute, toReach };
 
 export const matchers = { ...deviceMatchers, ...namespaceMatchers };
 
@@ -82,6 +83,12 @@ export interface NslabMatchers<R = unknown> {
   toHaveRoute(dst: string, options?: RouteOptions): Promise<R>;
   /** On a namespace: waits until the kernel routes a packet to this address (`ip route get`) via the gateway and device asked for. */
   toRoute(dst: string, options?: LookupOptions): Promise<R>;
+  /**
+   * On a namespace: waits until the target answers a probe sent from it: an ICMP echo, a TCP connect
+   * (`{ tcp: 53 }`) or a UDP request (`{ udp: 5353, payload }`). `.not` passes once the target stayed
+   * unanswering for a whole window (`{ for: ms }`, default 1000) begun within the timeout.
+   */
+  toReach(dst: string, options?: ReachOptions): Promise<R>;
   /** Waits until the device has a neighbour entry for this address ("192.0.2.2"), with the lladdr and state asked for if any. */
   toHaveNeighbour(to: string, options?: NeighbourOptions): Promise<R>;
   /**
@@ -106,4 +113,5 @@ export type {
   VlanExpectation,
   FdbEntryOptions,
   PortState,
+  ReachOptions,
 };

@@ -2,10 +2,9 @@
 // and bound with bind(2), which is exactly what fails while an IPv6 address is tentative.
 import { lastErrno, errnoName, sys, check } from '../sys/libc.ts';
 import * as C from '../sys/constants.ts';
-import { ipBytes } from '../values/ip.ts';
 import { requireInteger } from '../values/checks.ts';
-import { isIP } from 'node:net';
 import { withNetns } from './switch.ts';
+import { sockaddr } from './sockaddr.ts';
 
 /** What tryBind() found: whether the address could be bound in the namespace. */
 export interface BindResult {
@@ -13,22 +12,6 @@ export interface BindResult {
   bound: boolean;
   /** The errno name when bind failed: EADDRNOTAVAIL while the address is tentative. */
   code?: string;
-}
-
-function sockaddr(address: string, port: number, scopeId: number): Buffer {
-  if (isIP(address) === 4) {
-    const sa = Buffer.alloc(16);
-    sa.writeUInt16LE(C.AF_INET, 0);
-    sa.writeUInt16BE(port, 2);
-    ipBytes(address).copy(sa, 4);
-    return sa;
-  }
-  const sa = Buffer.alloc(28);
-  sa.writeUInt16LE(C.AF_INET6, 0);
-  sa.writeUInt16BE(port, 2);
-  ipBytes(address).copy(sa, 8);
-  sa.writeUInt32LE(scopeId, 24);
-  return sa;
 }
 
 /** Binds a UDP socket to address (port 0 = any) inside the namespace nsFd holds, then closes it. */

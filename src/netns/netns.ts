@@ -27,6 +27,7 @@ import { readAllLinkStates, type LinkState } from '../devices/state.ts';
 import { RouteTable } from './route.ts';
 import { NeighbourTable } from './neigh.ts';
 import { RuleTable } from './rule.ts';
+import { listen, type Listener, type ListenSpec } from '../traffic/listen.ts';
 
 let counter = 0;
 
@@ -130,6 +131,14 @@ export class Netns extends NetnsHandle {
   /** The state of every device in the namespace. */
   async links(): Promise<LinkState[]> {
     return readAllLinkStates(this.rtnl);
+  }
+
+  /**
+   * A TCP or UDP server here that records what arrives (`srv.received`, `await srv.next()`), and
+   * echoes it if asked: `await ns.listen({ udp: 5353, echo: true })`. Closed by close() or destroy().
+   */
+  async listen(spec: ListenSpec): Promise<Listener> {
+    return listen(this, spec);
   }
 
   /** Opens /dev/net/tun here without attaching it to a device (TunFile.attach does that). */

@@ -26,6 +26,11 @@ export const sys = {
   getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
   send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
   recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
+  // The probes' and listeners' datagrams (src/traffic/): addr is a sockaddr, alen a socklen_t * as in getsockopt.
+  sendto: libc.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t alen)'),
+  recvfrom: libc.func('long recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *alen)'),
+  connect: libc.func('int connect(int fd, const void *addr, uint32_t len)'),
+  getsockname: libc.func('int getsockname(int fd, void *addr, void *alen)'),
   close: libc.func('int close(int fd)'),
   open: (path: string, flags: number, mode: number): number => variadic.open(path, flags, 'uint32_t', mode),
   /** An ioctl whose argument is a buffer (struct ifreq and the like). */

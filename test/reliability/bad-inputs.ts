@@ -34,6 +34,7 @@ import {
   PermissionError,
   SysctlNotFoundError,
   UnsupportedFeatureError,
+  SysError,
   UnsupportedKindError,
   type Link,
   type Netns,
@@ -851,6 +852,58 @@ export const BAD_INPUTS: BadInput[] = [
       error: InvalidArgumentError,
       message: /^toHaveRoute: table must be "main", "local", "default" or an integer/,
     },
+  },
+  {
+    area: 'reach',
+    input: 'toReach a target that is a name, not an IP address',
+    attempt: (w) => expect(w.ns).toReach('example.org'),
+    expected: { error: InvalidAddressError, message: /^toReach: invalid target "example\.org": write an address/ },
+  },
+  ...[0, 65536, Number.NaN].map((port): BadInput => ({
+    area: 'reach',
+    input: `toReach { tcp: ${port} }, a port that does not exist`,
+    attempt: (w) => expect(w.ns).toReach('192.0.2.2', { tcp: port }),
+    expected: {
+      error: InvalidArgumentError,
+      message: new RegExp(`^toReach: tcp must be a port number from 1 to 65535, received ${port}$`),
+    },
+  })),
+  {
+    area: 'reach',
+    input: 'toReach with an unknown option (port, for tcp)',
+    attempt: (w) => expect(w.ns).toReach('192.0.2.2', { port: 53 } as never),
+    expected: { error: TypeError, message: /^toReach: unknown option port; the options are tcp, udp,/ },
+  },
+  {
+    area: 'reach',
+    input: 'toReach from an address the namespace does not have',
+    attempt: (w) => expect(w.ns).toReach('192.0.2.2', { from: '192.0.2.99' }),
+    expected: {
+      error: InvalidAddressError,
+      message: /^toReach: 192\.0\.2\.99 is not an address of namespace bad-inputs \(bind: EADDRNOTAVAIL\)/,
+    },
+  },
+  {
+    area: 'reach',
+    input: 'listen on UDP port 65536',
+    attempt: (w) => w.ns.listen({ udp: 65536 }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^listen: udp must be a port number from 0 \(any\) to 65535, received 65536$/,
+    },
+  },
+  {
+    area: 'reach',
+    input: 'listen on a TCP port already listened on',
+    attempt: async (w) => {
+      const first = await w.ns.listen({ tcp: 8080 });
+      try {
+        await w.ns.listen({ tcp: 8080 });
+      } finally {
+        await first.close();
+      }
+    },
+    expected: { error: SysError, message: /^bind \(:: port 8080 in bad-inputs\) failed: EADDRINUSE$/ },
   },
   privilegeRow('bridge', 'addBridge'),
   privilegeRow('veth', 'addVeth'),
