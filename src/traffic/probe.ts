@@ -11,8 +11,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { sockaddr } from '../handle/sockaddr.ts';
 import * as C from '../sys/constants.ts';
-import { sys } from '../sys/libc.ts';
-import { connectTo, DatagramSocket, openBound, openSocket, type SocketPlace } from './socket.ts';
+import { DatagramSocket, openBound, openSocket, type SocketPlace } from './socket.ts';
 import { echoRequest, parseIcmp, type Quoted } from './icmp.ts';
 
 /** What to probe: the target, how, and from where. */
@@ -163,12 +162,16 @@ function tcpProber(t: ProbeTarget, port: number, report: Report, log: Log): Prob
 
 function udpProber(t: ProbeTarget, port: number, payload: Buffer, report: Report, log: Log): Prober {
   const { fd, local } = openBound(t, t.family, C.SOCK_DGRAM, 'UDP');
-  const socket = new DatagramSocket(
-    fd,
-    (data, from) => report(`UDP answer of ${data.length} bytes from ${endpoint(from.address, from.port)}`, true),
-    (code) =>
-      report(`the UDP socket reported ${code}${code === 'ECONNREFUSED' ? ' (an ICMP port unreachable)' : ''}`, false),
-  );
+  const target = sockaddr(t.to, port, t.scopeId);
+  const socket = new DatagramSocket(fd, (data, from) => {
+    const answer = `UDP answer of ${data.length} bytes from ${endpoint(from.address, from.port)}`;
+    // Only the target's own answer counts. The kernel picks the source of each datagram anew,
+    // and may pick one the target answers from another address of its own: a link-local target
+    // probed while this side's link-local address is still tentative gets 2001:db8::1 as the
+    // source, and its answer comes from its global address.
+    if (from.address === t.to && from.port === port) return report(answer, true);
+    report(`${answer}, not the target: the kernel chose a source the target answers from another address`, false);
+  });
   let watcher: DatagramSocket;
   try {
     watcher = errorWatcher(
@@ -180,17 +183,15 @@ function udpProber(t: ProbeTarget, port: number, payload: Buffer, report: Report
     socket.close();
     throw error;
   }
-  let connected = false;
   return {
     send() {
       log(
         `UDP datagram of ${payload.length} bytes from ${endpoint(local.address, local.port)} to ${endpoint(t.to, port)}`,
       );
-      // connect() picks the route; refused (ENETUNREACH: no route), it is tried again next time.
-      const refused = connected ? undefined : connectTo(fd, t.to, port, t.scopeId);
-      if (refused) return report(`connect refused: ${refused}`, false);
-      connected = true;
-      const error = socket.send(payload);
+      // Unconnected, so route and source are chosen for each datagram as the namespace is now
+      // (a connect fixes the source for the socket's life). ICMP errors, port unreachable
+      // included, reach the raw watcher beside it.
+      const error = socket.send(payload, target);
       if (error) report(`send refused: ${error}`, false);
     },
     close() {

@@ -110,12 +110,6 @@ export function openBound(
   }
 }
 
-/** connect() of a datagram socket: it only sets the peer, so it returns at once; the errno name when refused. */
-export function connectTo(fd: number, address: string, port: number, scopeId = 0): string | undefined {
-  const sa = sockaddr(address, port, scopeId);
-  return sys.connect(fd, sa, sa.length) === 0 ? undefined : errnoName(lastErrno());
-}
-
 /** recvfrom() calls per readiness report: a flood cannot hold the main thread, and the reactor reports what is left. */
 const READS_PER_WAKEUP = 64;
 

@@ -14,6 +14,7 @@ const LAYERS = [
   ['handle'],
   ['rtnl'],
   ['devices'],
+  ['traffic'],
   ['netns'],
   ['wait'],
   ['assert'],
