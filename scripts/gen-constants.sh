@@ -33,6 +33,8 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/nsfs.h>
 #include <linux/neighbour.h>
 #include <linux/fib_rules.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 int main(void) {
 C
   grep -vE '^\s*(#|$)' "$names" | while read -r name rest; do

@@ -39,4 +39,16 @@ export { BatchRefusalError, NetlinkError, type RequestSummary } from './netlink/
 export { SysError } from './sys/libc.ts';
 export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { Waited } from './sys/poll.ts';
+export {
+  Capture,
+  CapturedPacket,
+  MAX_BYTES,
+  MAX_PACKETS,
+  type CaptureOptions,
+  type CaptureStats,
+} from './capture/capture.ts';
+export type { PacketType } from './capture/packet-socket.ts';
+export type { PacketPattern, Direction } from './packet/pattern.ts';
+export type * from './packet/layers.ts';
+export { decodeFrame } from './packet/decode.ts';
 export * from './errors.ts';

@@ -75,4 +75,6 @@ export type {
   NeighbourOptions,
   Operstate,
   StatsIncrease,
+  SeenOptions,
+  PacketPattern,
 } from './assert/index.ts';

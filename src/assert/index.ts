@@ -15,6 +15,8 @@ import { toHaveStatsSince, type StatsIncrease } from './to-have-stats-since.ts';
 import type { LinkStats } from '../netlink/link.ts';
 import { toHaveRoute, type RouteOptions } from './to-have-route.ts';
 import { toRoute, type LookupOptions } from './to-route.ts';
+import { toHaveSeen, type SeenOptions } from './to-have-seen.ts';
+import type { PacketPattern } from '../packet/pattern.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
@@ -40,7 +42,10 @@ export const deviceMatchers = {
 /** The matchers whose receiver is a namespace. */
 export const namespaceMatchers = { toHaveRoute, toRoute };
 
-export const matchers = { ...deviceMatchers, ...namespaceMatchers };
+/** The matchers whose receiver is a capture (ns.capture()). */
+export const captureMatchers = { toHaveSeen };
+
+export const matchers = { ...deviceMatchers, ...namespaceMatchers, ...captureMatchers };
 
 /** The matchers as they read on expect(device) and expect(ns): all wait for the kernel, so all are awaited. */
 export interface NslabMatchers<R = unknown> {
@@ -77,6 +82,21 @@ export interface NslabMatchers<R = unknown> {
   toRoute(dst: string, options?: LookupOptions): Promise<R>;
   /** Waits until the device has a neighbour entry for this address ("192.0.2.2"), with the lladdr and state asked for if any. */
   toHaveNeighbour(to: string, options?: NeighbourOptions): Promise<R>;
+  /**
+   * On a capture: waits until it has seen a packet like pattern (`{ udp: { dport: 67 } }`, a
+   * partial match); `.not.toHaveSeen(pattern, { for: ms })` fails if one comes within the window.
+   */
+  toHaveSeen(pattern: PacketPattern, options?: SeenOptions): Promise<R>;
 }
 
-export type { WaitOption, AddressOptions, RouteOptions, LookupOptions, NeighbourOptions, Operstate, StatsIncrease };
+export type {
+  WaitOption,
+  AddressOptions,
+  RouteOptions,
+  LookupOptions,
+  NeighbourOptions,
+  Operstate,
+  StatsIncrease,
+  SeenOptions,
+  PacketPattern,
+};

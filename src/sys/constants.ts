@@ -274,3 +274,24 @@ export const FR_ACT_NOP = 3;
 export const FR_ACT_BLACKHOLE = 6;
 export const FR_ACT_UNREACHABLE = 7;
 export const FR_ACT_PROHIBIT = 8;
+
+// if_packet.h, if_ether.h: packet capture (AF_PACKET)
+export const AF_PACKET = 17;
+export const SOL_PACKET = 263;
+export const ETH_P_ALL = 3;
+export const ETH_P_IP = 2048;
+export const ETH_P_IPV6 = 34525;
+export const ETH_P_ARP = 2054;
+export const ETH_P_8021Q = 33024;
+export const ETH_P_8021AD = 34984;
+export const PACKET_AUXDATA = 8;
+export const PACKET_STATISTICS = 6;
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+export const TP_STATUS_VLAN_VALID = 16;
+export const TP_STATUS_VLAN_TPID_VALID = 64;
+export const SO_TIMESTAMPNS = 35;
+export const SCM_TIMESTAMPNS = 35;

@@ -1,0 +1,36 @@
+// tcpdump, the oracle of the capture tests: reading nslab's pcap files (tcpdump -r), and
+// capturing the same traffic itself inside a namespace.
+import { execFileSync } from 'node:child_process';
+import type { Netns } from '../../src/index.ts';
+
+/** The lines `tcpdump -r FILE -nn -e` prints, with epoch timestamps to the nanosecond. */
+export function tcpdumpRead(path: string, extra: readonly string[] = []): string[] {
+  const out = execFileSync('tcpdump', ['-r', path, '-nn', '-e', '-tt', '--time-stamp-precision=nano', ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return out.split('\n').filter((l) => l !== '');
+}
+
+/** The epoch timestamp tcpdump -tt --time-stamp-precision=nano prints first, as nanoseconds. */
+export const tcpdumpTime = (line: string): bigint => {
+  const [sec, nsec] = line.split(' ')[0]!.split('.');
+  return BigInt(sec!) * 1_000_000_000n + BigInt(nsec!);
+};
+
+/**
+ * tcpdump on dev inside ns, resolved once it says it is listening (its "listening on" line on
+ * stderr: the socket is bound, so what follows is captured). It exits by itself after -c packets.
+ */
+export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<ReturnType<Netns['exec']>> {
+  const child = ns.exec('tcpdump', ['-nn', '-e', '-l', ...args], { reject: false, buffer: true });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('listening on')) resolve();
+    });
+    child.catch(reject).then(() => reject(new Error(`tcpdump exited before listening: ${seen}`)));
+  });
+  return child;
+}

@@ -1,0 +1,222 @@
+// ns.capture() against real traffic between namespaces, with tcpdump as the oracle: tcpdump -r
+// reads the pcap file nslab wrote (each record's time to the nanosecond, addresses, headers),
+// and tcpdump run inside the namespace captures the same traffic by itself (the direction).
+// The socket itself is checked in the namespace's /proc/net/packet, as the kernel lists it.
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe } from 'vitest';
+import { test, expect } from '../../src/vitest.ts';
+import type { Capture, CapturedPacket, Netns } from '../../src/index.ts';
+import { ping, pingRight, wiredPair } from '../helpers/traffic.ts';
+import { tcpdumpIn, tcpdumpRead, tcpdumpTime } from '../helpers/tcpdump.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'nslab-capture-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const pcapOf = (capture: Capture): string => capture.writePcap(join(dir, `${++files}.pcap`));
+
+/** The inodes of the sockets this process holds open. */
+function socketInodes(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+      return inode ? [inode] : [];
+    } catch {
+      return []; // closed meanwhile (the directory's own descriptor)
+    }
+  });
+}
+
+/** The packet sockets of ns as the kernel lists them (/proc/net/packet, read inside it): inode and interface index. */
+async function kernelPacketSockets(ns: Netns): Promise<Array<{ inode: string; ifindex: number }>> {
+  const { stdout } = await ns.exec('cat', ['/proc/net/packet']);
+  return String(stdout)
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((row) => row.trim().split(/\s+/))
+    .map((f) => ({ ifindex: Number(f[4]), inode: f[8]! }));
+}
+
+const icmpOf = (p: CapturedPacket) => p.layers.icmp;
+
+describe('IPv4 over a veth between two namespaces', () => {
+  test('ARP and ICMP are decoded, with direction, and the pcap reads in tcpdump with the same times and headers', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const lmac = (await l.state()).mac;
+    const capture = await left.capture(l);
+    expect((await pingRight(left, 3)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({ icmp: { name: 'echo-reply', seq: 2 }, direction: 'in' });
+    await expect(capture).toHaveSeen({ arp: { op: 'request', targetIp: '192.0.2.2' }, direction: 'out' });
+    await expect(capture).toHaveSeen({ arp: { op: 'reply', senderIp: '192.0.2.2' }, direction: 'in' });
+    capture.stop();
+    const packets = capture.packets;
+    const requests = packets.filter((p) => icmpOf(p)?.name === 'echo-request');
+    expect(requests.map((p) => p.direction)).toEqual(['out', 'out', 'out']);
+    expect(requests.every((p) => p.layers.ipv4?.src === '192.0.2.1' && p.layers.eth?.src === lmac)).toBe(true);
+
+    const lines = tcpdumpRead(pcapOf(capture));
+    expect(lines).toHaveLength(packets.length);
+    packets.forEach((p, i) => {
+      const line = lines[i]!;
+      expect(tcpdumpTime(line), line).toBe(p.timestampNs);
+      // tcpdump -e: "SRC > DST, ethertype ..., length N:" and then the packet's own words.
+      expect(line).toContain(`${p.layers.eth!.src} > ${p.layers.eth!.dst}`);
+      expect(line).toContain(`length ${p.length}`);
+      const icmp = icmpOf(p);
+      if (icmp?.name === 'echo-request') expect(line).toContain(`ICMP echo request, id ${icmp.id}, seq ${icmp.seq}`);
+      if (icmp?.name === 'echo-reply') expect(line).toContain(`ICMP echo reply, id ${icmp.id}, seq ${icmp.seq}`);
+      const arp = p.layers.arp;
+      if (arp?.op === 'request') expect(line).toContain(`Request who-has ${arp.targetIp} tell ${arp.senderIp}`);
+      if (arp?.op === 'reply') expect(line).toContain(`Reply ${arp.senderIp} is-at ${arp.senderMac}`);
+    });
+    // The kernel's timestamps, in the order the packets arrived.
+    const times = packets.map((p) => p.timestampNs);
+    expect(times).toEqual([...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  });
+
+  test('direction: what nslab calls out is what tcpdump -Q out captures on the same device', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l);
+    const outgoing = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'out', '-c', '3', 'icmp']);
+    const incoming = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'in', '-c', '3', 'icmp']);
+    expect((await pingRight(left, 3)).exitCode).toBe(0);
+    const said = async (child: typeof outgoing) =>
+      String((await child).stdout)
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => /ICMP (echo \w+), id (\d+), seq (\d+)/.exec(line)!.slice(1).join(' '));
+    const ours = (direction: string) =>
+      capture.packets
+        .filter((p) => icmpOf(p) && p.direction === direction)
+        .map((p) => `echo ${icmpOf(p)!.name!.split('-')[1]} ${icmpOf(p)!.id} ${icmpOf(p)!.seq}`);
+    expect(ours('out')).toEqual(await said(outgoing));
+    expect(ours('in')).toEqual(await said(incoming));
+  });
+
+  test('snaplen cuts each packet and keeps its length; tcpdump reads the cut records', async ({ makeNetns, skip }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l, { snaplen: 60 });
+    expect((await left.exec('busybox', ['ping', '-c', '1', '-s', '400', '-W', '2', '192.0.2.2'])).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({ icmp: { name: 'echo-reply' } });
+    const big = capture.packets.filter((p) => p.layers.icmp);
+    expect(big.length).toBeGreaterThanOrEqual(2);
+    for (const p of big) {
+      expect(p.data.length).toBe(60);
+      expect(p.length).toBe(14 + 20 + 8 + 400);
+      expect(p.truncated).toBe(true);
+    }
+    const lines = tcpdumpRead(pcapOf(capture)).filter((line) => line.includes('ICMP'));
+    expect(lines).toHaveLength(big.length);
+    for (const line of lines) expect(line).toContain(`length ${14 + 20 + 8 + 400}`);
+  });
+
+  test('a filter keeps only the packets it matches, and counts the others', async ({ makeNetns, skip }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l, { filter: { icmp: { name: 'echo-request' } } });
+    const all = await left.capture(l);
+    expect((await pingRight(left, 2)).exitCode).toBe(0);
+    await expect(all).toHaveSeen({ icmp: { name: 'echo-reply', seq: 1 } });
+    await expect(capture).toHaveSeen({ icmp: { seq: 1 } });
+    expect(capture.packets.map((p) => `${p.direction} ${icmpOf(p)?.name} ${icmpOf(p)?.seq}`)).toEqual([
+      'out echo-request 0',
+      'out echo-request 1',
+    ]);
+    const stats = capture.stats();
+    expect(stats.received).toBe(all.packets.length);
+    expect(stats.filtered).toBe(all.packets.length - 2);
+    // A predicate works the same way.
+    const replies = await left.capture(l, { filter: (p) => p.direction === 'in' && p.layers.icmp !== undefined });
+    expect((await pingRight(left, 1)).exitCode).toBe(0);
+    await expect(replies).toHaveSeen({ icmp: { name: 'echo-reply' } });
+    expect(replies.packets.every((p) => p.direction === 'in' && p.layers.icmp)).toBe(true);
+  });
+
+  test('stop() closes the socket (gone from the kernel list and from /proc/self/fd) and nothing more is captured', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const before = socketInodes();
+    const capture = await left.capture(l);
+    const mine = socketInodes().filter((i) => !before.includes(i));
+    expect(mine).toHaveLength(1);
+    expect(await kernelPacketSockets(left)).toContainEqual({ inode: mine[0], ifindex: l.index });
+    expect((await pingRight(left, 1)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({ icmp: { name: 'echo-reply' } });
+    capture.stop();
+    capture.stop();
+    const count = capture.packets.length;
+    expect(capture.running).toBe(false);
+    expect(socketInodes()).not.toContain(mine[0]);
+    expect((await kernelPacketSockets(left)).map((s) => s.inode)).not.toContain(mine[0]);
+    expect((await pingRight(left, 1)).exitCode).toBe(0);
+    expect(capture.packets).toHaveLength(count);
+  });
+
+  test('destroy() closes the capture socket of its namespace', async ({ makeNetns }) => {
+    const ns = await makeNetns();
+    const lo = await ns.loopback();
+    await lo.up();
+    const before = socketInodes();
+    const capture = await ns.capture(lo);
+    const mine = socketInodes().filter((i) => !before.includes(i));
+    expect(mine).toHaveLength(1);
+    await ns.destroy();
+    expect(capture.running).toBe(false);
+    expect(socketInodes()).not.toContain(mine[0]);
+  });
+});
+
+describe('IPv6: neighbour discovery', () => {
+  test('NS and NA are decoded with their target and link-layer options, as tcpdump -v reads them', async ({
+    makeNetns,
+  }) => {
+    const left = await makeNetns({ label: 'v6-left' });
+    const right = await makeNetns({ label: 'v6-right' });
+    const [l, r] = await left.addVeth('left0', { peerName: 'right0', peerNs: right });
+    await l!.addAddress('2001:db8::1/64', { dad: false });
+    await r!.addAddress('2001:db8::2/64', { dad: false });
+    const lmac = (await l!.state()).mac!;
+    const rmac = (await r!.state()).mac!;
+    const capture = await left.capture(l!);
+    await l!.up();
+    await r!.up();
+    await expect(l).toBeRunning();
+    await expect(r).toBeRunning();
+    expect((await ping(left, '2001:db8::2', 1)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({
+      icmpv6: { name: 'neighbor-solicitation', target: '2001:DB8::2', sourceLladdr: lmac.toUpperCase() },
+      direction: 'out',
+    });
+    await expect(capture).toHaveSeen({
+      icmpv6: { name: 'neighbor-advertisement', target: '2001:db8::2', solicited: true, targetLladdr: rmac },
+      direction: 'in',
+    });
+    await expect(capture).toHaveSeen({ icmpv6: { name: 'echo-reply' }, ipv6: { src: '2001:db8::2' } });
+    capture.stop();
+    const lines = tcpdumpRead(pcapOf(capture), ['-v']).join('\n');
+    for (const p of capture.packets) {
+      const nd = p.layers.icmpv6;
+      if (nd?.name === 'neighbor-solicitation' && nd.sourceLladdr)
+        expect(lines).toMatch(
+          new RegExp(
+            `neighbor solicitation, length \\d+, who has ${nd.target}[^]*?source link-address option \\(1\\), length 8 \\(1\\): ${nd.sourceLladdr}`,
+          ),
+        );
+      if (nd?.name === 'neighbor-advertisement')
+        expect(lines).toMatch(
+          new RegExp(
+            `neighbor advertisement, length \\d+, tgt is ${nd.target}, Flags \\[${nd.router ? 'router, ' : ''}solicited${nd.override ? ', override' : ''}\\]`,
+          ),
+        );
+    }
+  });
+});
