@@ -19,10 +19,11 @@ export const tcpdumpTime = (line: string): bigint => {
 };
 
 /**
- * tcpdump on dev inside ns, resolved once it says it is listening (its "listening on" line on
- * stderr: the socket is bound, so what follows is captured). It exits by itself after -c packets.
+ * tcpdump inside ns, resolved once it says it is listening (its "listening on" line on stderr:
+ * the socket is bound, so what follows is captured). It exits by itself after -c packets. Boxed:
+ * the subprocess is a promise too, and returning it bare would await its exit.
  */
-export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<ReturnType<Netns['exec']>> {
+export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<{ child: ReturnType<Netns['exec']> }> {
   const child = ns.exec('tcpdump', ['-nn', '-e', '-l', ...args], { reject: false, buffer: true });
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -32,5 +33,5 @@ export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<Ret
     });
     child.catch(reject).then(() => reject(new Error(`tcpdump exited before listening: ${seen}`)));
   });
-  return child;
+  return { child };
 }

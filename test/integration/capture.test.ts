@@ -2,7 +2,7 @@
 // reads the pcap file nslab wrote (each record's time to the nanosecond, addresses, headers),
 // and tcpdump run inside the namespace captures the same traffic by itself (the direction).
 // The socket itself is checked in the namespace's /proc/net/packet, as the kernel lists it.
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
@@ -85,8 +85,8 @@ describe('IPv4 over a veth between two namespaces', () => {
   }) => {
     const { left, l } = await wiredPair({ makeNetns, skip });
     const capture = await left.capture(l);
-    const outgoing = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'out', '-c', '3', 'icmp']);
-    const incoming = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'in', '-c', '3', 'icmp']);
+    const { child: outgoing } = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'out', '-c', '3', 'icmp']);
+    const { child: incoming } = await tcpdumpIn(left, ['-i', 'left0', '-Q', 'in', '-c', '3', 'icmp']);
     expect((await pingRight(left, 3)).exitCode).toBe(0);
     const said = async (child: typeof outgoing) =>
       String((await child).stdout)
@@ -218,5 +218,89 @@ describe('IPv6: neighbour discovery', () => {
           ),
         );
     }
+  });
+});
+
+describe('VLAN tags, on a tap', () => {
+  test('a tagged frame written to the tap is seen with its tag back in place (the kernel strips it into metadata), as tcpdump reads it', async ({
+    netns,
+  }) => {
+    const tap = await netns.addTap('vtap0');
+    await tap.up();
+    const capture = await netns.capture(tap);
+    // 802.1Q, VLAN 10, priority 3, carrying an IPv4/UDP datagram 192.0.2.2:5000 > 192.0.2.1:5001.
+    const frame = Buffer.from(
+      'ffffffffffff' +
+        '525400000002' +
+        '8100' +
+        '600a' +
+        '0800' +
+        '4500001c0001000040110000c0000202c0000201' +
+        '138813890008' +
+        '0000',
+      'hex',
+    );
+    writeSync(tap.file!.fd, frame);
+    await expect(capture).toHaveSeen({
+      vlan: { id: 10, pcp: 3, dei: 0, tpid: 0x8100 },
+      eth: { src: '52:54:00:00:00:02', type: 0x0800 },
+      udp: { sport: 5000, dport: 5001 },
+      direction: 'in',
+    });
+    const [seen] = capture.packets.filter((p) => p.layers.vlan);
+    expect(seen!.data.equals(frame)).toBe(true);
+    expect(seen!.length).toBe(frame.length);
+    const [line] = tcpdumpRead(pcapOf(capture)).filter((l) => l.includes('vlan'));
+    expect(line).toContain(
+      '52:54:00:00:00:02 > ff:ff:ff:ff:ff:ff, ethertype 802.1Q (0x8100), length 46: vlan 10, p 3, ethertype IPv4 (0x0800), 192.0.2.2.5000 > 192.0.2.1.5001: UDP, length 0',
+    );
+  });
+});
+
+describe('DHCP, between dnsmasq and busybox udhcpc', () => {
+  test('the DISCOVER and the OFFER are decoded as tcpdump -v reads them', async ({ makeNetns, skip }) => {
+    const { left, right, l, r } = await wiredPair({ makeNetns, skip });
+    const rmac = (await r.state()).mac!;
+    const capture = await left.capture(l, { filter: { dhcp: {} } });
+    left.exec('dnsmasq', [
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--port=0',
+      '--no-resolv',
+      '--no-hosts',
+      '--leasefile-ro',
+      '--pid-file=/dev/null',
+      '--interface=left0',
+      '--bind-interfaces',
+      '--dhcp-range=192.0.2.100,192.0.2.150,1h',
+    ]);
+    // udhcpc retransmits its DISCOVER every second, so dnsmasq may still be starting for the first.
+    const client = await right.exec(
+      'busybox',
+      ['udhcpc', '-i', 'right0', '-n', '-q', '-t', '5', '-T', '1', '-s', '/bin/true'],
+      {
+        reject: false,
+      },
+    );
+    expect(client.exitCode, String(client.stderr)).toBe(0);
+    await expect(capture).toHaveSeen({
+      dhcp: { messageType: 'discover', op: 'request', chaddr: rmac },
+      udp: { sport: 68, dport: 67 },
+      direction: 'in',
+    });
+    await expect(capture).toHaveSeen({
+      dhcp: { messageType: 'offer', op: 'reply', serverId: '192.0.2.1' },
+      direction: 'out',
+    });
+    capture.stop();
+    const lines = tcpdumpRead(pcapOf(capture), ['-v']).join('\n');
+    const offer = capture.packets.find((p) => p.layers.dhcp?.messageType === 'offer')!.layers.dhcp!;
+    expect(offer.yiaddr).toMatch(/^192\.0\.2\.1([0-4]\d|50)$/);
+    expect(lines).toContain(`Your-IP ${offer.yiaddr}`);
+    expect(lines).toContain(`Client-Ethernet-Address ${rmac}`);
+    expect(lines).toMatch(/DHCP-Message \(53\), length 1: Discover/);
+    expect(lines).toMatch(/DHCP-Message \(53\), length 1: Offer/);
+    expect(lines).toContain(`Server-ID (54), length 4: ${offer.serverId}`);
+    expect(capture.packets.every((p) => p.layers.dhcp?.xid === offer.xid)).toBe(true);
   });
 });
