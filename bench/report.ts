@@ -4,6 +4,7 @@
 import { C_FLOOR, type FixtureResult } from './fixture.ts';
 import type { ScalePoint } from './scale.ts';
 import type { LatencyResult } from './latency.ts';
+import { captureMarkdown, captureTable, type CaptureResult } from './capture.ts';
 import { CATEGORIES, CATEGORY_LABELS, type SuitesResult } from './suites.ts';
 import type { RoutesResult } from './routes.ts';
 import { fmt, fmtRatio } from './lib/stats.ts';
@@ -27,6 +28,7 @@ export interface BenchResults {
   latency?: LatencyResult;
   suites?: SuitesResult;
   routes?: RoutesResult;
+  capture?: CaptureResult;
 }
 
 export interface RatioRow {
@@ -136,6 +138,14 @@ export function ratioRows(r: BenchResults): RatioRow[] {
       });
   }
   if (r.routes) rows.push(...routesRatioRows(r.routes));
+  if (r.capture)
+    rows.push({
+      what: 'capture: highest rate on a veth with no drop (tp_drops)',
+      measured:
+        r.capture.beforeDrops === undefined ? 'none' : `${Math.round(r.capture.beforeDrops).toLocaleString('en')} pps`,
+      target: '–',
+      met: undefined,
+    });
   return rows;
 }
 
@@ -397,6 +407,7 @@ export function consoleReport(r: BenchResults): string {
     );
   if (r.routes)
     parts.push(`Routes (${r.routes.routes} routes, medians over ${r.routes.rounds} rounds):`, routesTable(r.routes));
+  if (r.capture) parts.push(`Capture (${r.capture.stepS} s a step):`, captureTable(r.capture));
   parts.push('Ratios:', ratiosTable(r));
   return parts.join('\n\n');
 }
@@ -668,6 +679,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '',
     );
   }
+  if (r.capture) out.push(...captureMarkdown(r.capture));
   out.push(
     '## Reproduce',
     '',
