@@ -47,8 +47,8 @@ export {
   type CaptureOptions,
   type CaptureStats,
 } from './capture/capture.ts';
-export type { PacketType } from './capture/packet-socket.ts';
-export type { PacketPattern, Direction } from './packet/pattern.ts';
+export type { PacketType, RawPacket } from './capture/packet-socket.ts';
+export type { PacketPattern, Direction, Matchable } from './packet/pattern.ts';
 export type * from './packet/layers.ts';
 export { decodeFrame } from './packet/decode.ts';
 export * from './errors.ts';

@@ -234,6 +234,7 @@ export class Capture {
       .join('\n');
   }
 
+  /** "capture on veth left0 (index 2) in left", as messages name it. */
   toString(): string {
     return `capture on ${this.device}`;
   }

@@ -28,7 +28,9 @@ const PACKET_TYPES: Record<number, PacketType> = {
 export interface RawPacket {
   /** The kernel's receive time (CLOCK_REALTIME), nanoseconds since the epoch. */
   timestampNs: bigint;
+  /** 'out' when the device sent it (PACKET_OUTGOING), else 'in'. */
   direction: Direction;
+  /** The kernel's class of the packet (sll_pkttype). */
   packetType: PacketType;
   /** The frame's length on the wire, a VLAN tag the kernel took off included. */
   length: number;

@@ -14,13 +14,18 @@ export type Direction = 'in' | 'out';
 type Field = string | number | boolean;
 
 /** A partial match over the decoded layers and the direction: `{ udp: { dport: 67 }, direction: 'out' }`. */
-export type PacketPattern = { direction?: Direction } & {
+export type PacketPattern = {
+  /** 'in' (received by the device) or 'out' (sent by it). */
+  direction?: Direction;
+} & {
   [K in keyof Layers]?: { [F in keyof NonNullable<Layers[K]>]?: NonNullable<Layers[K]>[F] };
 };
 
 /** What a pattern is matched against: the packet's decoded layers and its direction. */
 export interface Matchable {
+  /** Which way the packet went. */
   direction: Direction;
+  /** Its decoded headers. */
   layers: Layers;
 }
 
