@@ -161,6 +161,22 @@ describe('IPv4 over a veth between two namespaces', () => {
     expect(capture.packets).toHaveLength(count);
   });
 
+  test('a device that goes down and up again is still captured (the kernel reports ENETDOWN once, and goes on)', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l, r } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l);
+    await l.down();
+    await l.up();
+    await expect(l).toBeRunning();
+    await expect(r).toBeRunning();
+    expect((await pingRight(left, 1)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({ icmp: { name: 'echo-reply' }, direction: 'in' });
+    expect(capture.running).toBe(true);
+    expect(capture.ended).toBeUndefined();
+  });
+
   test('destroy() closes the capture socket of its namespace', async ({ makeNetns }) => {
     const ns = await makeNetns();
     const lo = await ns.loopback();
@@ -172,6 +188,43 @@ describe('IPv4 over a veth between two namespaces', () => {
     await ns.destroy();
     expect(capture.running).toBe(false);
     expect(socketInodes()).not.toContain(mine[0]);
+  });
+});
+
+describe('a bridge with a tap held by a holder process', () => {
+  test('a broadcast flooded through the bridge leaves by the tap; unicast to the bridge does not', async ({
+    makeNetns,
+  }) => {
+    const left = await makeNetns({ label: 'br-left' });
+    const right = await makeNetns({ label: 'br-right' });
+    const br = await left.addBridge('br0');
+    const tap = await left.addTap('tap0', { owner: 'holder' });
+    const [l, r] = await left.addVeth('port0', { peerName: 'right0', peerNs: right });
+    for (const port of [tap, l!]) {
+      await port.attachTo(br);
+      await port.up();
+    }
+    await br.addAddress('192.0.2.1/24');
+    await r!.addAddress('192.0.2.2/24');
+    await br.up();
+    await r!.up();
+    await expect(br).toHaveOperstate('up');
+    await expect(r).toBeRunning();
+    const rmac = (await r!.state()).mac!;
+    const capture = await left.capture(tap);
+    expect((await ping(right, '192.0.2.1', 2)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({
+      arp: { op: 'request', senderMac: rmac, targetIp: '192.0.2.1' },
+      direction: 'out',
+    });
+    // The echo requests are for the bridge itself: the bridge does not flood them to its ports.
+    await expect(capture).not.toHaveSeen({ icmp: {} });
+    capture.stop();
+    const lines = tcpdumpRead(pcapOf(capture));
+    expect(lines).toHaveLength(capture.packets.length);
+    expect(lines.join('\n')).toContain(
+      `${rmac} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 192.0.2.1 tell 192.0.2.2`,
+    );
   });
 });
 
