@@ -24,7 +24,12 @@ export function captureEvidence(namespaces: readonly NetnsHandle[], testName: st
   const captures = namespaces.flatMap((ns) => capturesOf(ns));
   if (!captures.length) return '';
   const dir = evidenceDir();
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    // The failure report must still go out, and the namespaces still be destroyed after it.
+    return `\nnslab captures at the failure: ${captures.length}, not written: ${dir} could not be made (${String(error)}); set NSLAB_EVIDENCE_DIR`;
+  }
   const parts = captures.map((capture) => {
     const name = `${slug(testName)}-${process.pid}-${++written}-${slug(capture.device.ns.label)}-${slug(capture.device.name)}.pcap`;
     try {
