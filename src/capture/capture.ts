@@ -33,6 +33,8 @@ export const MAX_PACKETS = 10_000;
 export const MAX_BYTES = 64 << 20;
 /** How many packets one reactor callback reads before yielding; the rest come on the next call. */
 const BATCH = 1024;
+/** How many batches one flush() reads at most: more than a full 8 MiB queue of small packets. */
+const FLUSH_BATCHES = 64;
 /** The socket's receive queue: bursts wait here while the main thread is busy elsewhere. */
 const RECEIVE_BUFFER = 8 << 20;
 
@@ -193,9 +195,12 @@ export class Capture {
     return { ...this.counts, kept: this.kept.length - this.head };
   }
 
-  /** Reads what the kernel has queued now, synchronously. */
+  /**
+   * Reads what the kernel has queued now, synchronously: at most FLUSH_BATCHES batches, so a
+   * sender faster than the reads cannot keep the caller here; the rest comes through the reactor.
+   */
   flush(): void {
-    while (this.fd !== undefined && this.drain() === BATCH);
+    for (let i = 0; i < FLUSH_BATCHES && this.fd !== undefined && this.drain() === BATCH; i++);
   }
 
   /** Calls fn after each batch of arrivals; returns the unsubscribe function. */

@@ -6,6 +6,7 @@
 import * as C from '../sys/constants.ts';
 import { constants } from 'node:os';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
+import { hasErrno } from '../errors.ts';
 import { controlMessages, ReceiveArea } from '../sys/recvmsg.ts';
 import { insertTag } from '../packet/ethernet.ts';
 import type { Direction } from '../packet/pattern.ts';
@@ -53,8 +54,14 @@ export function openPacketSocket(ifindex: number, receiveBuffer: number): number
   try {
     setInt(fd, C.SOL_PACKET, C.PACKET_AUXDATA, 1, 'PACKET_AUXDATA');
     setInt(fd, C.SOL_SOCKET, C.SO_TIMESTAMPNS, 1, 'SO_TIMESTAMPNS');
-    // A larger queue absorbs bursts while the main thread is busy; forced past rmem_max as root.
-    setInt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, receiveBuffer, 'SO_RCVBUFFORCE');
+    // A larger queue absorbs bursts while the main thread is busy: forced past rmem_max with
+    // CAP_NET_ADMIN, else as much as rmem_max allows.
+    try {
+      setInt(fd, C.SOL_SOCKET, C.SO_RCVBUFFORCE, receiveBuffer, 'SO_RCVBUFFORCE');
+    } catch (error) {
+      if (!hasErrno(error, 'EPERM')) throw error;
+      setInt(fd, C.SOL_SOCKET, C.SO_RCVBUF, receiveBuffer, 'SO_RCVBUF');
+    }
     const sll = Buffer.alloc(20);
     sll.writeUInt16LE(C.AF_PACKET, 0);
     sll.writeUInt16BE(C.ETH_P_ALL, 2);
