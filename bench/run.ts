@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     // Offered rates up to "as fast as the sender can" (0); --quick: shorter steps.
     const stepS = quick ? 0.5 : 2;
     log(`[bench ${elapsed()}] 6. capture rate before drops: ${stepS} s a step`);
-    results.capture = await captureSection({ rates: [10_000, 25_000, 50_000, 100_000, 0], stepS }, log);
+    results.capture = await captureSection({ rates: [10_000, 25_000, 35_000, 50_000, 100_000, 0], stepS }, log);
   }
   const loadAfter = loadavg();
   results.meta.durationS = (performance.now() - started) / 1000;

@@ -22,7 +22,7 @@ import {
   MAX_SNAPLEN,
   openPacketSocket,
   readStatistics,
-  receivePacket,
+  receivePackets,
   type PacketType,
   type RawPacket,
 } from './packet-socket.ts';
@@ -200,7 +200,7 @@ export class Capture {
    * sender faster than the reads cannot keep the caller here; the rest comes through the reactor.
    */
   flush(): void {
-    for (let i = 0; i < FLUSH_BATCHES && this.fd !== undefined && this.drain() === BATCH; i++);
+    for (let i = 0; i < FLUSH_BATCHES && this.fd !== undefined && this.drain() >= BATCH; i++);
   }
 
   /** Calls fn after each batch of arrivals; returns the unsubscribe function. */
@@ -252,6 +252,18 @@ export class Capture {
     sys.close(fd);
   }
 
+  /** Counts a packet read, and keeps it if the filter does. */
+  private take(raw: RawPacket): void {
+    this.counts.received++;
+    const packet = new CapturedPacket(this.seq + 1, raw);
+    if (!this.filter(packet)) {
+      this.counts.filtered++;
+      return;
+    }
+    this.seq++;
+    this.keep(packet);
+  }
+
   private keep(packet: CapturedPacket): void {
     this.kept.push(packet);
     this.bytes += packet.data.length;
@@ -266,21 +278,15 @@ export class Capture {
     }
   }
 
-  /** Reads up to BATCH packets; returns how many it read. */
+  /** Reads up to about BATCH packets; returns how many it read. */
   private drain(): number {
     let n = 0;
     try {
-      for (; n < BATCH && this.fd !== undefined; n++) {
-        const raw = receivePacket(this.fd, this.snaplen);
-        if (!raw) break;
-        this.counts.received++;
-        const packet = new CapturedPacket(this.seq + 1, raw);
-        if (!this.filter(packet)) {
-          this.counts.filtered++;
-          continue;
-        }
-        this.seq++;
-        this.keep(packet);
+      while (n < BATCH && this.fd !== undefined) {
+        const batch = receivePackets(this.fd, this.snaplen);
+        if (!batch?.length) break;
+        for (const raw of batch) this.take(raw);
+        n += batch.length;
       }
     } catch (error) {
       // ENETDOWN: the device is down (or was deleted). The kernel reports it once and goes on

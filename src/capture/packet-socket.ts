@@ -7,7 +7,7 @@ import * as C from '../sys/constants.ts';
 import { constants } from 'node:os';
 import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { hasErrno } from '../errors.ts';
-import { controlMessages, ReceiveArea } from '../sys/recvmsg.ts';
+import { ReceiveArea } from '../sys/recvmsg.ts';
 import { insertTag } from '../packet/ethernet.ts';
 import type { Direction } from '../packet/pattern.ts';
 
@@ -39,7 +39,10 @@ export interface RawPacket {
   data: Buffer;
 }
 
-// One area for every capture: reads are synchronous on the main thread and copy out.
+/** Packets one read takes: each koffi call costs microseconds, so reading them 16 at a time saves most of it. */
+const SLOTS = 16;
+// One area for every capture (4 MiB, the snaplen's maximum per slot): reads are synchronous on
+// the main thread and copy out.
 let area: ReceiveArea | undefined;
 
 function setInt(fd: number, level: number, name: number, value: number, what: string): void {
@@ -74,21 +77,13 @@ export function openPacketSocket(ifindex: number, receiveBuffer: number): number
   }
 }
 
-/** The next queued packet, or null when none is queued; throws SysError on a failed read. */
-export function receivePacket(fd: number, snaplen: number): RawPacket | null {
-  area ??= new ReceiveArea(MAX_SNAPLEN);
-  let n: number;
-  for (;;) {
-    n = area.receive(fd, snaplen, C.MSG_DONTWAIT | C.MSG_TRUNC);
-    if (n >= 0) break;
-    const errno = lastErrno();
-    if (errno === EAGAIN) return null;
-    if (errno !== EINTR) throw new SysError('recvmsg', errno, 'AF_PACKET');
-  }
+/** The packet in slot i of the last receive, copied out of the area. */
+function packetAt(area: ReceiveArea, i: number, snaplen: number): RawPacket {
+  const n = area.length(i);
   let length = n;
   let timestampNs = 0n;
   let tag: { tci: number; tpid: number } | undefined;
-  for (const m of controlMessages(area)) {
+  for (const m of area.controlMessages(i)) {
     if (m.level === C.SOL_SOCKET && m.type === C.SCM_TIMESTAMPNS && m.data.length >= 16)
       timestampNs = m.data.readBigInt64LE(0) * 1_000_000_000n + m.data.readBigInt64LE(8);
     else if (m.level === C.SOL_PACKET && m.type === C.PACKET_AUXDATA && m.data.length >= 20) {
@@ -101,11 +96,12 @@ export function receivePacket(fd: number, snaplen: number): RawPacket | null {
       }
     }
   }
-  const kept = Buffer.from(area.data.subarray(0, Math.min(n, snaplen)));
+  const slot = area.slots[i]!;
+  const kept = Buffer.from(slot.data.subarray(0, Math.min(n, snaplen)));
   // The kernel moves a VLAN tag into metadata before packet sockets see the frame; put it back
   // (as libpcap does), so the bytes, the decode and the pcap file show the frame as sent.
   const data = tag && kept.length >= 12 ? insertTag(kept, tag.tci, tag.tpid).subarray(0, snaplen) : kept;
-  const packetType = PACKET_TYPES[area.name[10]!] ?? 'otherhost';
+  const packetType = PACKET_TYPES[slot.name[10]!] ?? 'otherhost';
   return {
     timestampNs,
     direction: packetType === 'outgoing' ? 'out' : 'in',
@@ -113,6 +109,19 @@ export function receivePacket(fd: number, snaplen: number): RawPacket | null {
     length: tag ? length + 4 : length,
     data,
   };
+}
+
+/** The packets queued now, up to SLOTS of them, or null when none is; throws SysError on a failed read. */
+export function receivePackets(fd: number, snaplen: number): RawPacket[] | null {
+  area ??= new ReceiveArea(MAX_SNAPLEN, SLOTS);
+  for (;;) {
+    // MSG_TRUNC: each message's length is the packet's, not what was copied.
+    const n = area.receive(fd, snaplen, C.MSG_DONTWAIT | C.MSG_TRUNC);
+    if (n >= 0) return Array.from({ length: n }, (_, i) => packetAt(area!, i, snaplen));
+    const errno = lastErrno();
+    if (errno === EAGAIN) return null;
+    if (errno !== EINTR) throw new SysError('recvmmsg', errno, 'AF_PACKET');
+  }
 }
 
 /** PACKET_STATISTICS since the last call (the kernel resets them on each read). */

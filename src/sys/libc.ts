@@ -26,9 +26,9 @@ export const sys = {
   getsockopt: libc.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
   send: libc.func('long send(int fd, const void *buf, size_t len, int flags)'),
   recv: libc.func('long recv(int fd, void *buf, size_t len, int flags)'),
-  // msg points to native memory (see recvmsg.ts): koffi then passes the pointer as it is, where
+  // vec points to native memory (see recvmsg.ts): koffi then passes the pointer as it is, where
   // a struct argument would be converted field by field on every call, twice as slow.
-  recvmsg: libc.func('long recvmsg(int fd, void *msg, int flags)'),
+  recvmmsg: libc.func('int recvmmsg(int fd, void *vec, unsigned int vlen, int flags, void *timeout)'),
   close: libc.func('int close(int fd)'),
   open: (path: string, flags: number, mode: number): number => variadic.open(path, flags, 'uint32_t', mode),
   /** An ioctl whose argument is a buffer (struct ifreq and the like). */
