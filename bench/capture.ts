@@ -107,8 +107,8 @@ export function captureMarkdown(c: CaptureResult): string[] {
     captureTable(c),
     '',
     `Highest rate with no drop: **${c.beforeDrops === undefined ? 'none' : `${Math.round(c.beforeDrops).toLocaleString('en')} packets/s`}**`,
-    '(each read is one recvmsg() through koffi, a copy of the kept bytes and a filter check on the main',
-    'thread; a burst above that rate is absorbed by the queue until it fills).',
+    '(reads are recvmmsg() calls through koffi, 16 packets each, then a copy of the kept bytes and a filter',
+    'check per packet on the main thread; a burst above that rate is absorbed by the queue until it fills).',
     '',
   ];
 }
