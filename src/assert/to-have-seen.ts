@@ -67,14 +67,24 @@ export async function toHaveSeen(
   const wanted = checkPattern(M, pattern);
   const { timeout, window } = requireSeenOptions(this.isNot, options);
   const limit = this.isNot ? window : timeout;
-  const read = (): readonly CapturedPacket[] => capture.packets;
-  const first = (packets: readonly CapturedPacket[]) => packets.find((p) => matchesPattern(p, wanted));
-  const waited = await pollUntil(read, (packets) => first(packets) !== undefined, {
+  // Each read tests only the packets that came since the last one (by seq), so a wait over a
+  // busy device does not re-test thousands of packets on every wake-up.
+  let match: CapturedPacket | undefined;
+  let tested = 0;
+  const read = (): readonly CapturedPacket[] => {
+    const packets = capture.packets;
+    for (const p of packets) {
+      if (match || p.seq <= tested) continue;
+      tested = p.seq;
+      if (matchesPattern(p, wanted)) match = p;
+    }
+    return packets;
+  };
+  const waited = await pollUntil(read, () => match !== undefined, {
     timeout: limit,
     recheckMs: RECHECK_MS,
     wake: (notify) => capture.subscribe(notify),
   });
-  const match = first(waited.value);
   const stats = capture.stats();
   const { utils } = this;
   return {
