@@ -118,6 +118,22 @@ describe('IPv4 over a veth between two namespaces', () => {
     for (const line of lines) expect(line).toContain(`length ${14 + 20 + 8 + 400}`);
   });
 
+  test('a capture keeps the newest maxPackets and counts the ones it let go; the pcap is that tail', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l, { maxPackets: 3 });
+    expect((await pingRight(left, 3)).exitCode).toBe(0);
+    await expect(capture).toHaveSeen({ icmp: { name: 'echo-reply', seq: 2 } });
+    capture.stop();
+    const { received, kept, evicted } = capture.stats();
+    expect(kept).toBe(3);
+    expect(evicted).toBe(received - 3);
+    expect(capture.packets.map((p) => p.seq)).toEqual([received - 2, received - 1, received]);
+    expect(tcpdumpRead(pcapOf(capture))).toHaveLength(3);
+  });
+
   test('a filter keeps only the packets it matches, and counts the others', async ({ makeNetns, skip }) => {
     const { left, l } = await wiredPair({ makeNetns, skip });
     const capture = await left.capture(l, { filter: { icmp: { name: 'echo-request' } } });
