@@ -48,6 +48,7 @@ export {
   type CaptureStats,
 } from './capture/capture.ts';
 export type { PacketType, RawPacket } from './capture/packet-socket.ts';
+export type { BpfInstruction } from './capture/bpf.ts';
 export type { PacketPattern, Direction, Matchable } from './packet/pattern.ts';
 export type * from './packet/layers.ts';
 export { decodeFrame } from './packet/decode.ts';

@@ -9,6 +9,7 @@ import type { Link } from '../devices/link.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { withNetns } from '../handle/switch.ts';
 import { sys } from '../sys/libc.ts';
+import { checkBpf, type BpfInstruction } from './bpf.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
 import { warn } from '../netlink/warning.ts';
 import { decodeFrame } from '../packet/decode.ts';
@@ -46,6 +47,13 @@ export interface CaptureOptions {
    * and let go: they are in neither packets nor the pcap file. Default: every packet.
    */
   filter?: PacketPattern | ((packet: CapturedPacket) => boolean);
+  /**
+   * A classic BPF program (`tcpdump -dd EXPR` prints one) the kernel runs on each packet before
+   * queueing it: what it refuses is never queued, read or counted, so on a busy device it keeps
+   * the queue for the packets that matter. It sees the frame without a VLAN tag the kernel took
+   * off (as tcpdump's compiled filters expect). Both it and filter may be given; filter runs after.
+   */
+  bpf?: BpfInstruction[];
   /** Bytes kept of each packet, 1 to 262144 (default 262144, tcpdump's); the length on the wire is kept too. */
   snaplen?: number;
   /** How many packets to keep, newest last (default 10,000); older ones are let go. */
@@ -160,9 +168,10 @@ export class Capture {
     this.snaplen = requireCount(where, 'snaplen', options.snaplen ?? MAX_SNAPLEN, MAX_SNAPLEN);
     this.maxPackets = requireCount(where, 'maxPackets', options.maxPackets ?? MAX_PACKETS, 10_000_000);
     this.filter = compileFilter(options.filter);
+    const bpf = options.bpf === undefined ? undefined : checkBpf(where, options.bpf);
     const ns = device.ns as NetnsHandle;
     try {
-      this.fd = withNetns(ns.fd, () => openPacketSocket(device.index, RECEIVE_BUFFER));
+      this.fd = withNetns(ns.fd, () => openPacketSocket(device.index, RECEIVE_BUFFER, bpf));
     } catch (error) {
       if (hasErrno(error, 'ENODEV')) throw new DeviceNotFoundError(device.index, { cause: error });
       throw error;

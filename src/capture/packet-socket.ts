@@ -9,6 +9,7 @@ import { check, lastErrno, sys, SysError } from '../sys/libc.ts';
 import { hasErrno } from '../errors.ts';
 import { ReceiveArea } from '../sys/recvmsg.ts';
 import { insertTag } from '../packet/ethernet.ts';
+import { attachBpf, type BpfInstruction } from './bpf.ts';
 import type { Direction } from '../packet/pattern.ts';
 
 /** The largest snaplen, tcpdump's default: more than any frame a device here sends, GSO included. */
@@ -51,8 +52,8 @@ function setInt(fd: number, level: number, name: number, value: number, what: st
   check(sys.setsockopt(fd, level, name, v, 4), 'setsockopt', what);
 }
 
-/** Opens and binds the socket; call it inside a switch into the device's namespace. */
-export function openPacketSocket(ifindex: number, receiveBuffer: number): number {
+/** Opens and binds the socket, with the BPF program if any; call it inside a switch into the device's namespace. */
+export function openPacketSocket(ifindex: number, receiveBuffer: number, bpf?: readonly BpfInstruction[]): number {
   const fd = check(sys.socket(C.AF_PACKET, C.SOCK_RAW | C.SOCK_CLOEXEC | C.SOCK_NONBLOCK, 0), 'socket', 'AF_PACKET');
   try {
     setInt(fd, C.SOL_PACKET, C.PACKET_AUXDATA, 1, 'PACKET_AUXDATA');
@@ -65,6 +66,8 @@ export function openPacketSocket(ifindex: number, receiveBuffer: number): number
       if (!hasErrno(error, 'EPERM')) throw error;
       setInt(fd, C.SOL_SOCKET, C.SO_RCVBUF, receiveBuffer, 'SO_RCVBUF');
     }
+    // Before the bind: from the bind on, packets are queued, and the program must see them all.
+    if (bpf) attachBpf(fd, bpf);
     const sll = Buffer.alloc(20);
     sll.writeUInt16LE(C.AF_PACKET, 0);
     sll.writeUInt16BE(C.ETH_P_ALL, 2);

@@ -294,4 +294,5 @@ export const PACKET_OUTGOING = 4;
 export const TP_STATUS_VLAN_VALID = 16;
 export const TP_STATUS_VLAN_TPID_VALID = 64;
 export const SO_TIMESTAMPNS = 35;
+export const SO_ATTACH_FILTER = 26;
 export const SCM_TIMESTAMPNS = 35;

@@ -35,3 +35,20 @@ export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<{ c
   });
   return { child };
 }
+
+/** A classic BPF program for a filter expression, compiled by tcpdump -dd for Ethernet (read from an empty pcap file of that link type). */
+export function tcpdumpBpf(
+  emptyPcap: string,
+  expression: string,
+): Array<{ code: number; jt: number; jf: number; k: number }> {
+  const out = execFileSync('tcpdump', ['-r', emptyPcap, '-dd', expression], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return [...out.matchAll(/\{ (0x[0-9a-f]+), (\d+), (\d+), (0x[0-9a-f]+) \}/g)].map((m) => ({
+    code: Number(m[1]),
+    jt: Number(m[2]),
+    jf: Number(m[3]),
+    k: Number(m[4]),
+  }));
+}

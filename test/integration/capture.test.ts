@@ -2,14 +2,15 @@
 // reads the pcap file nslab wrote (each record's time to the nanosecond, addresses, headers),
 // and tcpdump run inside the namespace captures the same traffic by itself (the direction).
 // The socket itself is checked in the namespace's /proc/net/packet, as the kernel lists it.
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
 import type { Capture, CapturedPacket, Netns } from '../../src/index.ts';
 import { ping, pingRight, wiredPair } from '../helpers/traffic.ts';
-import { tcpdumpIn, tcpdumpRead, tcpdumpTime } from '../helpers/tcpdump.ts';
+import { tcpdumpBpf, tcpdumpIn, tcpdumpRead, tcpdumpTime } from '../helpers/tcpdump.ts';
+import { pcapFile } from '../../src/packet/pcap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nslab-capture-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,6 +154,29 @@ describe('IPv4 over a veth between two namespaces', () => {
     expect((await pingRight(left, 1)).exitCode).toBe(0);
     await expect(replies).toHaveSeen({ icmp: { name: 'echo-reply' } });
     expect(replies.packets.every((p) => p.direction === 'in' && p.layers.icmp)).toBe(true);
+  });
+
+  test('a BPF program from tcpdump -dd runs in the kernel: what it refuses is never read', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const empty = join(dir, 'empty.pcap');
+    writeFileSync(empty, pcapFile([], 262_144));
+    const bpf = tcpdumpBpf(empty, 'icmp[icmptype] == icmp-echo');
+    expect(bpf.length).toBeGreaterThan(3);
+    const capture = await left.capture(l, { bpf });
+    const all = await left.capture(l);
+    expect((await pingRight(left, 2)).exitCode).toBe(0);
+    await expect(all).toHaveSeen({ icmp: { name: 'echo-reply', seq: 1 } });
+    await expect(capture).toHaveSeen({ icmp: { seq: 1 } });
+    await expect(all).toHaveSeen({ arp: {} });
+    expect(capture.packets.map((p) => `${p.direction} ${icmpOf(p)?.name} ${icmpOf(p)?.seq}`)).toEqual([
+      'out echo-request 0',
+      'out echo-request 1',
+    ]);
+    // Refused in the kernel: neither read nor counted as filtered.
+    expect(capture.stats()).toMatchObject({ received: 2, filtered: 0 });
   });
 
   test('stop() closes the socket (gone from the kernel list and from /proc/self/fd) and nothing more is captured', async ({

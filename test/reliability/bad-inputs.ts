@@ -976,6 +976,27 @@ export const BAD_INPUTS: BadInput[] = [
   },
   {
     area: 'capture',
+    input: 'a BPF program of no instructions',
+    attempt: (w) => w.ns.capture(w.veth, { bpf: [] }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /: bpf must be 1 to 4096 instructions \{ code, jt, jf, k \} \(tcpdump -dd EXPR prints them\)/,
+    },
+  },
+  {
+    area: 'capture',
+    input: 'a BPF program whose jump leaves it, which the kernel refuses',
+    attempt: (w) =>
+      w.ns.capture(w.veth, {
+        bpf: [
+          { code: 0x15, jt: 5, jf: 0, k: 0x0800 },
+          { code: 0x06, jt: 0, jf: 0, k: 0 },
+        ],
+      }),
+    expected: { error: InvalidArgumentError, message: /^the kernel refused the BPF program \(EINVAL/ },
+  },
+  {
+    area: 'capture',
     input: 'toHaveSeen with an unknown layer',
     attempt: async (w) => {
       const capture = await w.ns.capture(w.veth);
