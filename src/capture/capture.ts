@@ -9,7 +9,6 @@ import type { Link } from '../devices/link.ts';
 import type { NetnsHandle } from '../handle/handle.ts';
 import { withNetns } from '../handle/switch.ts';
 import { sys } from '../sys/libc.ts';
-import { checkBpf, type BpfInstruction } from './bpf.ts';
 import { unwatch, watch } from '../netlink/reactor.ts';
 import { warn } from '../netlink/warning.ts';
 import { decodeFrame } from '../packet/decode.ts';
@@ -19,6 +18,7 @@ import { pcapFile } from '../packet/pcap.ts';
 import { summarize } from '../packet/summary.ts';
 import { DeviceNotFoundError, hasErrno, InvalidArgumentError } from '../errors.ts';
 import { shown } from '../values/checks.ts';
+import { checkBpf, type BpfInstruction } from './bpf.ts';
 import {
   MAX_SNAPLEN,
   openPacketSocket,
