@@ -18,6 +18,18 @@ export const tcpdumpTime = (line: string): bigint => {
   return BigInt(sec!) * 1_000_000_000n + BigInt(nsec!);
 };
 
+/** Resolves once the program has printed text on stderr; rejects if it exits first. */
+export function untilPrinted(child: ReturnType<Netns['exec']>, text: string, what: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolve();
+    });
+    child.catch(reject).then(() => reject(new Error(`${what} exited before printing "${text}": ${seen}`)));
+  });
+}
+
 /**
  * tcpdump inside ns, resolved once it says it is listening (its "listening on" line on stderr:
  * the socket is bound, so what follows is captured). It exits by itself after -c packets. Boxed:
@@ -25,14 +37,7 @@ export const tcpdumpTime = (line: string): bigint => {
  */
 export async function tcpdumpIn(ns: Netns, args: readonly string[]): Promise<{ child: ReturnType<Netns['exec']> }> {
   const child = ns.exec('tcpdump', ['-nn', '-e', '-l', ...args], { reject: false, buffer: true });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('listening on')) resolve();
-    });
-    child.catch(reject).then(() => reject(new Error(`tcpdump exited before listening: ${seen}`)));
-  });
+  await untilPrinted(child, 'listening on', 'tcpdump');
   return { child };
 }
 

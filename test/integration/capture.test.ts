@@ -9,7 +9,7 @@ import { afterAll, describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
 import type { Capture, CapturedPacket, Netns } from '../../src/index.ts';
 import { ping, pingRight, wiredPair } from '../helpers/traffic.ts';
-import { tcpdumpBpf, tcpdumpIn, tcpdumpRead, tcpdumpTime } from '../helpers/tcpdump.ts';
+import { tcpdumpBpf, tcpdumpIn, tcpdumpRead, tcpdumpTime, untilPrinted } from '../helpers/tcpdump.ts';
 import { pcapFile } from '../../src/packet/pcap.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nslab-capture-'));
@@ -355,19 +355,25 @@ describe('DHCP, between dnsmasq and busybox udhcpc', () => {
     const { left, right, l, r } = await wiredPair({ makeNetns, skip });
     const rmac = (await r.state()).mac!;
     const capture = await left.capture(l, { filter: { dhcp: {} } });
-    left.exec('dnsmasq', [
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--port=0',
-      '--no-resolv',
-      '--no-hosts',
-      '--leasefile-ro',
-      '--pid-file=/dev/null',
-      '--interface=left0',
-      '--bind-interfaces',
-      '--dhcp-range=192.0.2.100,192.0.2.150,1h',
-    ]);
-    // udhcpc retransmits its DISCOVER every second, so dnsmasq may still be starting for the first.
+    const dnsmasq = left.exec(
+      'dnsmasq',
+      [
+        '--log-facility=-',
+        '--keep-in-foreground',
+        '--conf-file=/dev/null',
+        '--port=0',
+        '--no-resolv',
+        '--no-hosts',
+        '--leasefile-ro',
+        '--pid-file=/dev/null',
+        '--interface=left0',
+        '--bind-interfaces',
+        '--dhcp-range=192.0.2.100,192.0.2.150,1h',
+      ],
+      { reject: false },
+    );
+    // It logs its range once it has bound the DHCP socket.
+    await untilPrinted(dnsmasq, 'DHCP, IP range', 'dnsmasq');
     const client = await right.exec(
       'busybox',
       ['udhcpc', '-i', 'right0', '-n', '-q', '-t', '5', '-T', '1', '-s', '/bin/true'],
