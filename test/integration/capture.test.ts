@@ -365,6 +365,7 @@ describe('DHCP, between dnsmasq and busybox udhcpc', () => {
         '--no-resolv',
         '--no-hosts',
         '--leasefile-ro',
+        '--no-ping',
         '--pid-file=/dev/null',
         '--interface=left0',
         '--bind-interfaces',
