@@ -350,6 +350,50 @@ describe('VLAN tags, on a tap', () => {
   });
 });
 
+describe('VLAN tags a bridge adds on egress', () => {
+  test('a frame the bridge tags as it leaves a port is seen with its tag in place (the tag rides in skb metadata on transmit), as tcpdump -Q out sees it', async ({
+    netns,
+    skip,
+  }) => {
+    const br = await netns.addBridge('vbr0');
+    const tap = await netns.addTap('vtap1');
+    const [port] = await netns.addVeth('vport0', { peerName: 'vpeer0' });
+    for (const p of [tap, port!]) await p.attachTo(br);
+    // iproute2 for the bridge's VLAN filtering (test set-up only): the tap's untagged frames
+    // belong to VLAN 10 (pvid), which leaves the veth port tagged.
+    const filtering = await netns.exec('ip', ['link', 'set', 'vbr0', 'type', 'bridge', 'vlan_filtering', '1'], {
+      reject: false,
+    });
+    skip(
+      /Operation not supported/.test(String(filtering.stderr)),
+      'this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)',
+    );
+    expect(filtering.exitCode, String(filtering.stderr)).toBe(0);
+    await netns.exec('bridge', ['vlan', 'add', 'dev', 'vtap1', 'vid', '10', 'pvid', 'untagged']);
+    await netns.exec('bridge', ['vlan', 'add', 'dev', 'vport0', 'vid', '10']);
+    for (const dev of [tap, port!, br]) await dev.up();
+    await (await netns.link('vpeer0')).up();
+    await expect(port).toBeRunning();
+    const capture = await netns.capture(port!);
+    const { child: tcpdump } = await tcpdumpIn(netns, ['-i', 'vport0', '-Q', 'out', '-c', '1', 'vlan']);
+    const frame = Buffer.from(
+      'ffffffffffff' + '525400000002' + '0800' + '4500001c0001000040110000c0000202c0000201' + '138813890008' + '0000',
+      'hex',
+    );
+    writeSync(tap.file!.fd, frame);
+    await expect(capture).toHaveSeen({ vlan: { id: 10 }, udp: { dport: 5001 }, direction: 'out' });
+    const [seen] = capture.packets.filter((p) => p.layers.vlan);
+    expect(seen!.length).toBe(frame.length + 4);
+    expect(String((await tcpdump).stdout)).toContain(
+      '52:54:00:00:00:02 > ff:ff:ff:ff:ff:ff, ethertype 802.1Q (0x8100), length 46: vlan 10, p 0, ethertype IPv4',
+    );
+    const [line] = tcpdumpRead(pcapOf(capture)).filter((l) => l.includes('vlan 10'));
+    expect(line).toContain(
+      '52:54:00:00:00:02 > ff:ff:ff:ff:ff:ff, ethertype 802.1Q (0x8100), length 46: vlan 10, p 0, ethertype IPv4 (0x0800), 192.0.2.2.5000 > 192.0.2.1.5001: UDP, length 0',
+    );
+  });
+});
+
 describe('DHCP, between dnsmasq and busybox udhcpc', () => {
   test('the DISCOVER and the OFFER are decoded as tcpdump -v reads them', async ({ makeNetns, skip }) => {
     const { left, right, l, r } = await wiredPair({ makeNetns, skip });
