@@ -102,6 +102,26 @@ describe('IPv4 over a veth between two namespaces', () => {
     expect(ours('in')).toEqual(await said(incoming));
   });
 
+  test('TCP: a SYN to a closed port and its RST, with flags, ports and numbers as tcpdump reads them', async ({
+    makeNetns,
+    skip,
+  }) => {
+    const { left, l } = await wiredPair({ makeNetns, skip });
+    const capture = await left.capture(l);
+    const nc = await left.exec('busybox', ['nc', '-w', '2', '192.0.2.2', '53'], { reject: false });
+    expect(nc.exitCode).not.toBe(0); // refused
+    await expect(capture).toHaveSeen({ tcp: { dport: 53, syn: true, acked: false }, direction: 'out' });
+    await expect(capture).toHaveSeen({ tcp: { sport: 53, rst: true, acked: true }, direction: 'in' });
+    capture.stop();
+    const syn = capture.packets.find((p) => p.layers.tcp?.syn)!.layers.tcp!;
+    const rst = capture.packets.find((p) => p.layers.tcp?.rst)!.layers.tcp!;
+    expect(rst.dport).toBe(syn.sport);
+    expect(rst.ack).toBe((syn.seq + 1) >>> 0);
+    const lines = tcpdumpRead(pcapOf(capture), ['-S']).join('\n');
+    expect(lines).toContain(`192.0.2.1.${syn.sport} > 192.0.2.2.53: Flags [S], seq ${syn.seq}, win ${syn.window}`);
+    expect(lines).toContain(`192.0.2.2.53 > 192.0.2.1.${syn.sport}: Flags [R.], seq 0, ack ${rst.ack}, win 0`);
+  });
+
   test('snaplen cuts each packet and keeps its length; tcpdump reads the cut records', async ({ makeNetns, skip }) => {
     const { left, l } = await wiredPair({ makeNetns, skip });
     const capture = await left.capture(l, { snaplen: 60 });
