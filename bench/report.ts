@@ -4,7 +4,8 @@
 import { C_FLOOR, type FixtureResult } from './fixture.ts';
 import type { ScalePoint } from './scale.ts';
 import type { LatencyResult } from './latency.ts';
-import { CATEGORIES, CATEGORY_LABELS, type SuitesResult } from './suites.ts';
+import { captureMarkdown, captureTable, type CaptureResult } from './capture.ts';
+import { CATEGORIES, type SuitesResult } from './suites.ts';
 import type { RoutesResult } from './routes.ts';
 import type { ReachResult } from './reach.ts';
 import { fmt, fmtRatio } from './lib/stats.ts';
@@ -29,6 +30,7 @@ export interface BenchResults {
   suites?: SuitesResult;
   routes?: RoutesResult;
   reach?: ReachResult;
+  capture?: CaptureResult;
 }
 
 export interface RatioRow {
@@ -144,6 +146,14 @@ export function ratioRows(r: BenchResults): RatioRow[] {
       measured: `${fmtRatio(r.reach.ratio)} (${fmt(r.reach.ping.median, 2)} ms / ${fmt(r.reach.toReach.median, 2)} ms)`,
       target: '≥ 10×',
       met: r.reach.ratio >= 10,
+    });
+  if (r.capture)
+    rows.push({
+      what: 'capture: highest rate on a veth with no drop (tp_drops)',
+      measured:
+        r.capture.beforeDrops === undefined ? 'none' : `${Math.round(r.capture.beforeDrops).toLocaleString('en')} pps`,
+      target: '–',
+      met: undefined,
     });
   return rows;
 }
@@ -406,6 +416,7 @@ export function consoleReport(r: BenchResults): string {
     );
   if (r.routes)
     parts.push(`Routes (${r.routes.routes} routes, medians over ${r.routes.rounds} rounds):`, routesTable(r.routes));
+  if (r.capture) parts.push(`Capture (${r.capture.stepS} s a step):`, captureTable(r.capture));
   parts.push('Ratios:', ratiosTable(r));
   return parts.join('\n\n');
 }
@@ -677,6 +688,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '',
     );
   }
+  if (r.capture) out.push(...captureMarkdown(r.capture));
   out.push(
     '## Reproduce',
     '',

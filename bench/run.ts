@@ -1,10 +1,10 @@
 // `npm run bench`: nslab against the baselines, in one run (see docs/benchmarks.md).
-//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites,routes,reach] [--rounds N] [--chunk N]
+//   node bench/run.ts [--quick] [--only fixture,scale,latency,suites,routes,reach,capture] [--rounds N] [--chunk N]
 //                     [--warmup N] [--jit-warmup N] [--latency-reps N] [--route-rounds N] [--reach-reps N] [--out DIR] [--no-docs]
 //   node bench/run.ts --report bench/out/results.json   (only rewrite the docs from a run's results)
 // Sections: 1 the fixture cycle, interleaved with the baselines; 2 scale; 3 wait latency;
 // 4 the claim suites; 5 routes (bulk add, dump, lookups), interleaved with the baselines; 6 the time to a
-// toReach verdict against ping through a process. Prints the tables and the ratios, writes bench/out/results.json and
+// toReach verdict against ping through a process; 7 the capture rate before drops. Prints the tables and the ratios, writes bench/out/results.json and
 // (unless --quick or --no-docs, or a section is left out) docs/benchmarks.md + docs/benchmarks.svg.
 // Needs root, /dev/net/tun, iproute2, python3-pyroute2, a C compiler (scripts/setup.d/30-bench.sh).
 // Ctrl-C stops the running program, lets it clean up, and removes what is left.
@@ -20,11 +20,12 @@ import { latencySection } from './latency.ts';
 import { suitesSection } from './suites.ts';
 import { routesSection } from './routes.ts';
 import { reachSection } from './reach.ts';
+import { captureSection } from './capture.ts';
 import { chart, consoleReport, markdown, type BenchResults } from './report.ts';
 import { installSignalHandlers, Interrupted, sweepLeftovers } from './lib/procs.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SECTIONS = ['fixture', 'scale', 'latency', 'suites', 'routes', 'reach'] as const;
+const SECTIONS = ['fixture', 'scale', 'latency', 'suites', 'routes', 'reach', 'capture'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -182,6 +183,12 @@ async function main(): Promise<void> {
   if (only.includes('reach')) {
     log(`[bench ${elapsed()}] 6. reachability: ${reachReps} verdicts of toReach and of ping -c 1 -W 1, alternating`);
     results.reach = await reachSection(reachReps, log);
+  }
+  if (only.includes('capture')) {
+    // Offered rates up to "as fast as the sender can" (0); --quick: shorter steps.
+    const stepS = quick ? 0.5 : 2;
+    log(`[bench ${elapsed()}] 7. capture rate before drops: ${stepS} s a step`);
+    results.capture = await captureSection({ rates: [10_000, 25_000, 35_000, 50_000, 100_000, 0], stepS }, log);
   }
   const loadAfter = loadavg();
   results.meta.durationS = (performance.now() - started) / 1000;

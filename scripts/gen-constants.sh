@@ -36,9 +36,9 @@ trap 'rm -rf "$tmp"' EXIT
 #include <linux/neighbour.h>
 #include <linux/fib_rules.h>
 #include <linux/if_bridge.h>
-#include <linux/if_ether.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/if_packet.h>
 int main(void) {
 C
   grep -vE '^\s*(#|$)' "$names" | while read -r name rest; do

@@ -65,4 +65,17 @@ export { BatchRefusalError, NetlinkError, type RequestSummary } from './netlink/
 export { SysError } from './sys/libc.ts';
 export { waitForState, type WaitForStateOptions } from './wait/state.ts';
 export type { Waited } from './sys/poll.ts';
+export {
+  Capture,
+  CapturedPacket,
+  MAX_BYTES,
+  MAX_PACKETS,
+  type CaptureOptions,
+  type CaptureStats,
+} from './capture/capture.ts';
+export type { PacketType, RawPacket } from './capture/packet-socket.ts';
+export type { BpfInstruction } from './capture/bpf.ts';
+export type { PacketPattern, Direction, Matchable } from './packet/pattern.ts';
+export type * from './packet/layers.ts';
+export { decodeFrame } from './packet/decode.ts';
 export * from './errors.ts';

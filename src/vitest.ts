@@ -6,6 +6,7 @@ import { NslabError } from './errors.ts';
 import { createNetns, type CreateNetnsOptions, type Netns } from './netns/netns.ts';
 import { describeTopology } from './netns/topology.ts';
 import { appendEvidence } from './assert/error-evidence.ts';
+import { captureEvidence } from './capture/evidence.ts';
 
 expect.extend(matchers);
 
@@ -36,7 +37,9 @@ export const test = base
             describeTopology(ns).catch((e: unknown) => `namespace ${ns.label}: could not be read (${String(e)})`),
           ),
         );
-        appendEvidence(error, `\n\nnslab topology at the failure:\n${dumps.join('\n')}`);
+        // The captures go with it, as pcap files whose paths the message names.
+        const captures = captureEvidence(made, task.name);
+        appendEvidence(error, `\n\nnslab topology at the failure:\n${dumps.join('\n')}${captures}`);
       }
       const results = await Promise.allSettled(made.map((ns) => ns.destroy()));
       const failed = results.find((r) => r.status === 'rejected');
@@ -78,4 +81,6 @@ export type {
   StatsIncrease,
   VlanExpectation,
   FdbEntryOptions,
+  SeenOptions,
+  PacketPattern,
 } from './assert/index.ts';

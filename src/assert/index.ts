@@ -20,6 +20,8 @@ import type { LinkStats } from '../netlink/link.ts';
 import { toHaveRoute, type RouteOptions } from './to-have-route.ts';
 import { toRoute, type LookupOptions } from './to-route.ts';
 import { toReach, type ReachOptions } from './to-reach.ts';
+import { toHaveSeen, type SeenOptions } from './to-have-seen.ts';
+import type { PacketPattern } from '../packet/pattern.ts';
 import type { WaitOption } from './match-state.ts';
 import type { Link } from '../devices/link.ts';
 import type { BridgeId } from '../values/bridge-id.ts';
@@ -48,7 +50,10 @@ export const deviceMatchers = {
 /** The matchers whose receiver is a namespace. */
 export const namespaceMatchers = { toHaveRoute, toRoute, toReach };
 
-export const matchers = { ...deviceMatchers, ...namespaceMatchers };
+/** The matchers whose receiver is a capture (ns.capture()). */
+export const captureMatchers = { toHaveSeen };
+
+export const matchers = { ...deviceMatchers, ...namespaceMatchers, ...captureMatchers };
 
 /** The matchers as they read on expect(device) and expect(ns): all wait for the kernel, so all are awaited. */
 export interface NslabMatchers<R = unknown> {
@@ -100,6 +105,11 @@ export interface NslabMatchers<R = unknown> {
   toHaveFdbEntry(mac: string, options?: FdbEntryOptions): Promise<R>;
   /** Waits until the bridge port's STP state is this one ("forwarding", "learning", ...). */
   toHavePortState(state: PortState, options?: WaitOption): Promise<R>;
+  /**
+   * On a capture: waits until it has seen a packet like pattern (`{ udp: { dport: 67 } }`, a
+   * partial match); `.not.toHaveSeen(pattern, { for: ms })` fails if one comes within the window.
+   */
+  toHaveSeen(pattern: PacketPattern, options?: SeenOptions): Promise<R>;
 }
 
 export type {
@@ -114,4 +124,6 @@ export type {
   FdbEntryOptions,
   PortState,
   ReachOptions,
+  SeenOptions,
+  PacketPattern,
 };

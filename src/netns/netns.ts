@@ -7,7 +7,7 @@ import { NetnsHandle } from '../handle/handle.ts';
 import { openNetnsFile } from '../handle/ns-file.ts';
 import { shown } from '../values/checks.ts';
 import { homeNetns, netnsId, withNetns, withNewNetns } from '../handle/switch.ts';
-import type { Link } from '../devices/link.ts';
+import { isLink, type Link } from '../devices/link.ts';
 import { existingLink } from '../devices/existing.ts';
 import { addBridge, type Bridge, type BridgeOptions } from '../devices/bridge.ts';
 import { addDummy, type DummyOptions } from '../devices/dummy.ts';
@@ -28,6 +28,7 @@ import { RouteTable } from './route.ts';
 import { NeighbourTable } from './neigh.ts';
 import { RuleTable } from './rule.ts';
 import { listen, type Listener, type ListenSpec } from '../traffic/listen.ts';
+import { Capture, type CaptureOptions } from '../capture/capture.ts';
 
 let counter = 0;
 
@@ -139,6 +140,28 @@ export class Netns extends NetnsHandle {
    */
   async listen(spec: ListenSpec): Promise<Listener> {
     return listen(this, spec);
+  }
+
+  /**
+   * Starts capturing on a device of this namespace (a handle or a name): an AF_PACKET socket
+   * bound to it, read as packets arrive. `await expect(capture).toHaveSeen({ arp: { op: 'request' } })`;
+   * capture.writePcap(path) for tcpdump -r; stop() ends it, and destroy() stops it too.
+   */
+  async capture(device: Link | string, options?: CaptureOptions): Promise<Capture> {
+    const link = typeof device === 'string' ? await this.link(device) : device;
+    if (!isLink(link)) {
+      throw new InvalidArgumentError(
+        `capture: device must be a device handle or a name, received ${shown(device)}`,
+        device,
+      );
+    }
+    if (link.ns !== this) {
+      throw new InvalidArgumentError(
+        `capture: ${link} is not in ${this.label}; capture it from its own namespace (link.ns.capture(link))`,
+        device,
+      );
+    }
+    return new Capture(link, options);
   }
 
   /** Opens /dev/net/tun here without attaching it to a device (TunFile.attach does that). */

@@ -379,3 +379,23 @@ export const ICMPV6_PORT_UNREACH = 4;
 export const ICMPV6_POLICY_FAIL = 5;
 export const ICMPV6_REJECT_ROUTE = 6;
 export const ICMPV6_EXC_HOPLIMIT = 0;
+
+// if_packet.h, if_ether.h: packet capture (AF_PACKET)
+export const AF_PACKET = 17;
+export const SOL_PACKET = 263;
+export const ETH_P_ALL = 3;
+export const ETH_P_IP = 2048;
+export const ETH_P_IPV6 = 34525;
+export const ETH_P_ARP = 2054;
+export const PACKET_AUXDATA = 8;
+export const PACKET_STATISTICS = 6;
+export const PACKET_HOST = 0;
+export const PACKET_BROADCAST = 1;
+export const PACKET_MULTICAST = 2;
+export const PACKET_OTHERHOST = 3;
+export const PACKET_OUTGOING = 4;
+export const TP_STATUS_VLAN_VALID = 16;
+export const TP_STATUS_VLAN_TPID_VALID = 64;
+export const SO_TIMESTAMPNS = 35;
+export const SO_ATTACH_FILTER = 26;
+export const SCM_TIMESTAMPNS = 35;

@@ -1,5 +1,8 @@
 // Running Vitest in a child process, on a project of its own: how the fixture tests watch a
 // test fail or time out from outside, and how the downstream test runs a user's project.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
@@ -48,4 +51,14 @@ export async function runVitest(
     },
   );
   return { exitCode: result.exitCode, output: result.all ?? '' };
+}
+/** A scratch Vitest project in a temporary directory, removed by the caller. */
+export function childProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nslab-fixtures-'));
+  writeFileSync(
+    join(dir, 'vitest.config.mjs'),
+    "export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 10000, hookTimeout: 10000 } };\n",
+  );
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
 }

@@ -5,8 +5,7 @@
 // a file run one after the other, in order: the second test of a pair checks on the first.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe } from 'vitest';
 import { test, expect } from '../../src/vitest.ts';
@@ -14,7 +13,7 @@ import { NamespaceDestroyedError, type Netns, type TapHolder } from '../../src/i
 import { ipLinks } from '../helpers/oracle.ts';
 import { pollUntil } from '../helpers/poll.ts';
 import { netnsReferences } from '../helpers/proc.ts';
-import { REPO_ROOT, runVitest } from './child-vitest.ts';
+import { childProject, REPO_ROOT, runVitest } from './child-vitest.ts';
 
 /** "net:[4026532256]": equal links, same namespace (while both are alive). */
 const nsLink = (path: string): string => readlinkSync(path);
@@ -34,17 +33,6 @@ function referencesWithMarker(links: readonly string[], marker: string): string[
       return false; // no such device there (or the reference went away): not ours
     }
   });
-}
-
-/** A scratch Vitest project in a temporary directory, removed by the caller. */
-function childProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nslab-fixtures-'));
-  writeFileSync(
-    join(dir, 'vitest.config.mjs'),
-    "export default { test: { include: ['*.test.ts'], pool: 'forks', testTimeout: 10000, hookTimeout: 10000 } };\n",
-  );
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
 }
 
 const NSLAB_VITEST = JSON.stringify(`${REPO_ROOT}/src/vitest.ts`);

@@ -1157,6 +1157,90 @@ export const BAD_INPUTS: BadInput[] = [
       fields: { key: 'net.ipv6.conf.nosuch0.accept_dad' },
     },
   },
+  {
+    area: 'capture',
+    input: 'capture() of a device of another namespace',
+    attempt: async (w) => w.ns.capture(await w.other.loopback()),
+    expected: {
+      error: InvalidArgumentError,
+      message:
+        /^capture: link lo \(index 1\) in bad-inputs-other is not in bad-inputs; capture it from its own namespace/,
+    },
+  },
+  {
+    area: 'capture',
+    input: 'capture() of a device deleted after its handle was made',
+    attempt: async (w) => {
+      const [gone] = await w.ns.addVeth('cap-gone0', { peerName: 'cap-gone1' });
+      await gone!.delete();
+      return w.ns.capture(gone!);
+    },
+    expected: { error: DeviceNotFoundError, message: /^no device with index \d+ in this namespace; it was deleted/ },
+  },
+  {
+    area: 'capture',
+    input: 'capture() of a device name that is not there',
+    attempt: (w) => w.ns.capture('nosuch0'),
+    expected: { error: DeviceNotFoundError, message: /^no device named "nosuch0" in this namespace/ },
+  },
+  ...[0, NaN, 262_145].map((snaplen): BadInput => ({
+    area: 'capture',
+    input: `capture() with snaplen ${snaplen}`,
+    attempt: (w) => w.ns.capture(w.veth, { snaplen }),
+    expected: {
+      error: InvalidArgumentError,
+      message: new RegExp(
+        `^capture on veth v0 \\(index \\d+\\) in bad-inputs: snaplen must be a whole number from 1 to 262144, received ${snaplen}$`,
+      ),
+      fields: { value: snaplen },
+    },
+  })),
+  {
+    area: 'capture',
+    input: 'a capture filter with an unknown field',
+    attempt: (w) => w.ns.capture(w.veth, { filter: { udp: { port: 67 } } as never }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /^capture: filter: unknown field "port" of udp \(it has sport, dport, length\)/,
+    },
+  },
+  {
+    area: 'capture',
+    input: 'a BPF program of no instructions',
+    attempt: (w) => w.ns.capture(w.veth, { bpf: [] }),
+    expected: {
+      error: InvalidArgumentError,
+      message: /: bpf must be 1 to 4096 instructions \{ code, jt, jf, k \} \(tcpdump -dd EXPR prints them\)/,
+    },
+  },
+  {
+    area: 'capture',
+    input: 'a BPF program whose jump leaves it, which the kernel refuses',
+    attempt: (w) =>
+      w.ns.capture(w.veth, {
+        bpf: [
+          { code: 0x15, jt: 5, jf: 0, k: 0x0800 },
+          { code: 0x06, jt: 0, jf: 0, k: 0 },
+        ],
+      }),
+    expected: { error: InvalidArgumentError, message: /^the kernel refused the BPF program \(EINVAL/ },
+  },
+  {
+    area: 'capture',
+    input: 'toHaveSeen with an unknown layer',
+    attempt: async (w) => {
+      const capture = await w.ns.capture(w.veth);
+      try {
+        await expect(capture).toHaveSeen({ upd: { dport: 67 } } as never);
+      } finally {
+        capture.stop();
+      }
+    },
+    expected: {
+      error: InvalidArgumentError,
+      message: /^toHaveSeen: unknown layer "upd"; a pattern names layers \(direction, eth, vlan/,
+    },
+  },
 ];
 
 export interface RowResult {

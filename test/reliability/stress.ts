@@ -1,6 +1,6 @@
 // The kill trials' workload: builds and tears down what test runs build — pinned and unpinned
 // namespaces, bridges, taps of every owner (holder processes among them), veths between
-// namespaces and into a witness namespace, addresses, notification sockets, programs run
+// namespaces and into a witness namespace, addresses, notification and capture sockets, programs run
 // inside (one of which forks) — in a loop, until it is SIGKILLed at a random moment.
 // Every namespace is reported (inode, veth peer in the witness) as soon as it exists, with a
 // synchronous write, so the harness knows it even when the kill comes right after.
@@ -50,6 +50,10 @@ for (let cycle = 0; cycle < cycles; cycle++) {
   await va!.attachTo(br);
   await b.addTap('tapb', { owner: 'holder' });
   void a.events.subscribe(() => undefined);
+  // A capture socket pins its namespace until closed: by stop() (every other cycle), by
+  // destroy() (the rest), or by the kernel when the kill comes.
+  const capture = await a.capture(br, { snaplen: 128 });
+  if (cycle % 2) capture.stop();
   void a.exec('sleep', ['600']).catch(() => undefined);
   // A program that forks: its child is not the one setpriv gave a parent-death signal to.
   if (forking) void b.exec('sh', ['-c', 'sleep 600 & wait']).catch(() => undefined);
