@@ -26,7 +26,15 @@ export function untilPrinted(child: ReturnType<Netns['exec']>, text: string, wha
       seen += chunk.toString();
       if (seen.includes(text)) resolve();
     });
-    child.catch(reject).then(() => reject(new Error(`${what} exited before printing "${text}": ${seen}`)));
+    child.then(
+      (r) =>
+        reject(
+          new Error(
+            `${what} exited (code ${r.exitCode}, signal ${r.signal ?? 'none'}) before printing "${text}"; stderr: ${seen || r.stderr || '(nothing)'}; stdout: ${r.stdout || '(nothing)'}`,
+          ),
+        ),
+      reject,
+    );
   });
 }
 

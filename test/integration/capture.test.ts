@@ -430,7 +430,7 @@ describe('DHCP, between dnsmasq and busybox udhcpc', () => {
         '--no-hosts',
         '--leasefile-ro',
         '--no-ping',
-        '--pid-file=/dev/null',
+        `--pid-file=${join(dir, 'dnsmasq.pid')}`,
         '--interface=left0',
         '--bind-interfaces',
         '--dhcp-range=192.0.2.100,192.0.2.150,1h',
