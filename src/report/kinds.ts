@@ -46,7 +46,11 @@ export function collectKinds(modules: ReadonlyArray<TestModule>): KindRow[] {
           : result.state === 'failed'
             ? result.errors?.[0]?.message.split('\n')[0]
             : undefined;
-      for (const kind of kinds.filter((k): k is string => typeof k === 'string')) {
+      const named = kinds.filter((k): k is string => typeof k === 'string');
+      // A test skipped for want of one of its kinds says nothing of the others ("bond" missing
+      // does not make the bridge it also needs missing); a skip naming none counts for all.
+      const lacking = result.state === 'skipped' ? named.filter((k) => note?.includes(`"${k}"`)) : [];
+      for (const kind of lacking.length ? lacking : named) {
         const row = rows.get(kind) ?? { kind, tests: [] };
         row.tests.push({ name: test.fullName, state: result.state, note: note || undefined });
         rows.set(kind, row);

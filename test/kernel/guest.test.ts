@@ -5,8 +5,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, assert, describe, expect, test } from 'vitest';
+import { kernelOptionOf } from '../../src/errors.ts';
 import { KernelRunnerError } from '../../src/kernel/errors.ts';
 import { guestKernelReport, runGuest } from '../../src/kernel/run.ts';
 import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
@@ -29,6 +30,20 @@ function claimIdsInSuites(): string[] {
       [...readFileSync(join(dir, f), 'utf8').matchAll(/\btest\(\s*['"`]([CX]\d+):/g)].map((m) => m[1] as string),
     );
   return [...new Set(ids)];
+}
+
+/** The kinds the tests of test/kinds/ declare (kindTest's first argument, and the meta of the others). */
+function kindsInTests(): string[] {
+  const dir = join(repo, 'test', 'kinds');
+  const kinds = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .flatMap((f) => {
+      const text = readFileSync(join(dir, f), 'utf8');
+      return [...text.matchAll(/\bkindTest\(\s*\[([^\]]*)\]|\bkinds: \[([^\]]*)\]/g)].flatMap((m) =>
+        [...(m[1] ?? m[2]!).matchAll(/'([^']+)'/g)].map((q) => q[1]!),
+      );
+    });
+  return [...new Set(kinds)].sort();
 }
 
 async function rejection(p: Promise<unknown>): Promise<KernelRunnerError> {
@@ -65,6 +80,19 @@ describe.skipIf(unavailable)('guests', () => {
           `${id}: ${verdictText(row?.verdict)}`,
         ).toEqual(row?.tests.map(() => 'passed'));
         expect(['holds', 'nuance']).toContain(row?.verdict.kind);
+      }
+      // The device kinds, in the same boot: every kinds test's kind is in the table, none
+      // differs here, and one is missing only where the guest kernel's own config (beside its
+      // image, /boot/config-RELEASE) lacks the option that provides it.
+      const declared = kindsInTests();
+      expect(report.kinds?.map((k) => k.kind).sort()).toEqual(declared);
+      expect(report.kinds?.filter((k) => k.status === 'differs').map((k) => `${k.kind}: ${k.note}`)).toEqual([]);
+      const config = readFileSync(join(dirname(result.kernel.path), `config-${result.kernel.release}`), 'utf8');
+      for (const k of report.kinds?.filter((row) => row.status === 'missing') ?? []) {
+        const option = k.kind === 'bridge vlan_filtering' ? 'CONFIG_BRIDGE_VLAN_FILTERING' : kernelOptionOf(k.kind);
+        expect(config, `${k.kind} is missing (${k.note}), yet the guest's config has ${option}`).not.toMatch(
+          new RegExp(`^${option}=[ym]$`, 'm'),
+        );
       }
       // Kept for the cross-kernel report (npm run kernels -- report), with the timings.
       const saved = guestKernelReport(result);
