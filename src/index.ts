@@ -22,6 +22,7 @@ export { Link, isLink } from './devices/link.ts';
 export { Bridge, type BridgeOptions } from './devices/bridge.ts';
 export { BridgeVlans, type VlanSpec, type PortVlan, type BridgeVlan } from './devices/bridge-vlan.ts';
 export { BridgeFdb, type FdbEntry, type FdbEntryKey, type FdbEntrySpec, type FdbFilter } from './devices/bridge-fdb.ts';
+export type { PortArg } from './devices/bridge-member.ts';
 export type { BridgePortOptions, BridgePortState } from './devices/bridge-port.ts';
 export type { BridgeSettingsSpec, BridgeOptionsState } from './devices/bridge-options.ts';
 export type { PortState, FdbState } from './values/bridge.ts';

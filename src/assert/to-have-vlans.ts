@@ -10,7 +10,16 @@ import { describeValue, matchRead, requireOptions, type MatcherResult, type Wait
  * A VLAN toHaveVlans expects: a bare id is a tagged VLAN that is not the pvid (`bridge vlan add
  * dev PORT vid 20`); an object says which flags it has (an omitted one is false).
  */
-export type VlanExpectation = number | { vid: number; pvid?: boolean; untagged?: boolean };
+export type VlanExpectation =
+  | number
+  | {
+      /** The VLAN id, 1 to 4094. */
+      vid: number;
+      /** Whether it is the port's pvid (untagged frames that arrive join it); false when left out. */
+      pvid?: boolean;
+      /** Whether it leaves the port untagged; false when left out. */
+      untagged?: boolean;
+    };
 
 /** One VLAN as `bridge vlan show` prints it: "10 PVID Egress Untagged", here "10 pvid untagged". */
 const line = (v: PortVlan): string => `${v.vid}${v.pvid ? ' pvid' : ''}${v.untagged ? ' untagged' : ''}`;

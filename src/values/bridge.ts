@@ -17,17 +17,17 @@ export function parseVid(where: string, value: unknown): number {
   );
 }
 
+/** A bridge port's STP state: disabled, listening, learning, forwarding or blocking. */
+export type PortState = 'disabled' | 'listening' | 'learning' | 'forwarding' | 'blocking';
+
 /** The STP state of a bridge port (BR_STATE_*), as `bridge link` prints it. */
-export const PORT_STATES = {
+export const PORT_STATES: Readonly<Record<PortState, number>> = {
   disabled: C.BR_STATE_DISABLED,
   listening: C.BR_STATE_LISTENING,
   learning: C.BR_STATE_LEARNING,
   forwarding: C.BR_STATE_FORWARDING,
   blocking: C.BR_STATE_BLOCKING,
-} as const;
-
-/** A bridge port's STP state: disabled, listening, learning, forwarding or blocking. */
-export type PortState = keyof typeof PORT_STATES;
+};
 
 const portStates = namedCodes(PORT_STATES, 'the port state');
 export const parsePortState: (where: string, value: unknown) => number = portStates.parse;
@@ -38,14 +38,15 @@ export const portStateName: (code: number) => PortState | undefined = portStates
  * the bridge's own), static (forwarded to its port, never aged out), dynamic (aged out like a
  * learned entry).
  */
-export const FDB_STATES = {
+export const FDB_STATES: Readonly<Record<FdbState, number>> = {
   // The bits iproute2 sends: the kernel reads PERMANENT first, then NOARP, and anything else as dynamic.
   permanent: C.NUD_NOARP | C.NUD_PERMANENT,
   static: C.NUD_NOARP | C.NUD_REACHABLE,
   dynamic: C.NUD_REACHABLE,
-} as const;
+};
 
-export type FdbState = keyof typeof FDB_STATES;
+/** How an FDB entry lives: permanent (the bridge's own address), static (never aged out) or dynamic (aged out). */
+export type FdbState = 'permanent' | 'static' | 'dynamic';
 
 export const parseFdbState: (where: string, value: unknown) => number = namedCodes(FDB_STATES, 'the FDB state').parse;
 

@@ -3,11 +3,14 @@
 import * as C from '../sys/constants.ts';
 import { namedCodes } from './checks.ts';
 
-/** 802.1Q (C-tags, EtherType 0x8100) or 802.1ad (S-tags, 0x88a8, QinQ's outer tag). */
-export const VLAN_PROTOCOLS = { '802.1Q': C.ETH_P_8021Q, '802.1ad': C.ETH_P_8021AD } as const;
+/** The tag protocols by iproute2's names: 802.1Q (C-tags, EtherType 0x8100) or 802.1ad (S-tags, 0x88a8, QinQ's outer tag). */
+export type VlanProtocol = '802.1Q' | '802.1ad';
 
-/** The tag protocols by iproute2's names. */
-export type VlanProtocol = keyof typeof VLAN_PROTOCOLS;
+/** Their EtherTypes. */
+export const VLAN_PROTOCOLS: Readonly<Record<VlanProtocol, number>> = {
+  '802.1Q': C.ETH_P_8021Q,
+  '802.1ad': C.ETH_P_8021AD,
+};
 
 const vlanProtocols = namedCodes(VLAN_PROTOCOLS, 'the VLAN protocol');
 export const parseVlanProtocol: (where: string, value: unknown) => number = vlanProtocols.parse;

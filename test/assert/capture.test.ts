@@ -138,3 +138,45 @@ test('no DHCP offer comes', async ({ makeNetns }) => {
     rmSync(evidence, { recursive: true, force: true });
   }
 });
+
+test('a failing reachability test shows its evidence together: the route lookup, the next hop, and the pcap of what went out', async () => {
+  const evidence = join(REPO_ROOT, 'node_modules', '.cache', `nslab-evidence-reach-${process.pid}`);
+  const dir = childProject({
+    'unreached.test.ts': `import { test, expect } from ${JSON.stringify(`${REPO_ROOT}/src/vitest.ts`)};
+process.env.NSLAB_EVIDENCE_DIR = ${JSON.stringify(evidence)};
+test('the peer answers', async ({ makeNetns }) => {
+  const left = await makeNetns({ label: 'rv-left' });
+  const right = await makeNetns({ label: 'rv-right' });
+  const [l, r] = await left.addVeth('rvl0', { peerName: 'rvr0', peerNs: right });
+  await l.addAddress('192.0.2.1/24');
+  await l.up();
+  await r.up();
+  await expect(l).toBeRunning();
+  const capture = await left.capture(l);
+  // The far end has no 192.0.2.2: the ARP requests for it go out and nothing answers.
+  await expect(left).toReach('192.0.2.2', { timeout: 500 });
+});
+`,
+  });
+  try {
+    const { exitCode, output } = await runVitest(dir);
+    expect(exitCode, output).toBe(1);
+    expect(output).toContain('expect(received).toReach(expected)');
+    expect(output).toMatch(
+      /The kernel's answer to route get 192\.0\.2\.2 in rv-left:\n\{\n\s+"dst": "192\.0\.2\.2",[^]*"dev": "rvl0"/,
+    );
+    expect(output).toMatch(/The neighbour entry of the next hop 192\.0\.2\.2 on rvl0:/);
+    const path = /^ {2}capture on veth rvl0 \(index \d+\) in rv-left: \d+ packets .*, pcap (\S+\.pcap)$/m.exec(
+      output,
+    )?.[1];
+    expect(path, output).toBeDefined();
+    expect(existsSync(path!)).toBe(true);
+    // What the probe put on the wire, as tcpdump reads it: ARP for 192.0.2.2, which nobody has.
+    expect(tcpdumpRead(path!).filter((line) => /ARP, Request who-has 192\.0\.2\.2/.test(line)).length).toBeGreaterThan(
+      0,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(evidence, { recursive: true, force: true });
+  }
+});

@@ -315,14 +315,29 @@ test(
   limitFor(1),
 );
 
-/** The fields of an interface in a built declaration file, each with whether it may be left out. */
+/**
+ * The fields of an interface in a built declaration file, each with whether it may be left out,
+ * with those of the interfaces it extends (looked up in every declaration file of dist/).
+ */
 function declaredFields(declaration: string, name: string): Record<string, boolean> {
   const text = readFileSync(join(REPO_ROOT, 'dist', declaration), 'utf8');
-  const body = new RegExp(`export interface ${name} \\{\\n([^]*?)\\n\\}`).exec(text)?.[1];
-  if (body === undefined) throw new Error(`no interface ${name} in dist/${declaration}`);
-  return Object.fromEntries(
-    [...body.matchAll(/^ {4}(\w+)(\??):/gm)].map(([, field, optional]) => [field!, optional === '?']),
+  const found = new RegExp(`export interface ${name}(?: extends ([\\w, ]+))? \\{\\n([^]*?)\\n\\}`).exec(text);
+  if (found === null) throw new Error(`no interface ${name} in dist/${declaration}`);
+  const own = Object.fromEntries(
+    [...found[2]!.matchAll(/^ {4}(\w+)(\??):/gm)].map(([, field, optional]) => [field!, optional === '?']),
   );
+  const inherited = (found[1] ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map((base) => {
+      const file = readdirSync(join(REPO_ROOT, 'dist'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.d.ts'))
+        .find((f) => readFileSync(join(REPO_ROOT, 'dist', f), 'utf8').includes(`export interface ${base} `));
+      if (file === undefined) throw new Error(`no interface ${base} (extended by ${name}) in dist/`);
+      return declaredFields(file, base);
+    });
+  return Object.assign({}, ...inherited, own) as Record<string, boolean>;
 }
 
 test("the README's device signatures mark an option optional exactly when the published types do", () => {
