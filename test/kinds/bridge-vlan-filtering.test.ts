@@ -117,9 +117,16 @@ describe('VLANs of ports and of the bridge itself', () => {
         { vid: 20, pvid: true },
       ]);
       expect(await br.vlan.list(v0)).toEqual(await oracleVlans(netns, ['v0']));
+      // Deleting a VLAN the port no longer has: 6.1 ignores it and answers success, later kernels
+      // may refuse it. nslab passes on whatever the kernel answers, as `bridge vlan del` does.
       const gone = await br.vlan.del(v0, { vid: 10 }).catch((x: unknown) => x);
-      expect(gone).toBeInstanceOf(NetlinkError);
-      expect((gone as Error).message).toMatch(/^vlan del dev v0 vid 10 \(RTM_DELLINK\) failed: ENOENT/);
+      const oracle = await netns.exec('bridge', ['vlan', 'del', 'dev', 'v0', 'vid', '10'], { reject: false });
+      if (oracle.exitCode === 0) expect(gone).toBeUndefined();
+      else {
+        expect(gone).toBeInstanceOf(NetlinkError);
+        expect((gone as Error).message).toMatch(/^vlan del dev v0 vid 10 \(RTM_DELLINK\) failed: E/);
+      }
+      expect(await br.vlan.list(v0)).toEqual(await oracleVlans(netns, ['v0']));
       expect(await br.vlan.list(v2)).toEqual([{ port: 'v2', vid: 1, pvid: true, untagged: true }]);
     },
   );
