@@ -345,8 +345,12 @@ describe('images and cleanup', () => {
     const scratchTmp = mkdtempSync(join(tmpdir(), 'nslab-tmp-'));
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = scratchTmp;
+    // A repository of this run's own: a build removes the older builds of its repository, and two
+    // test runs on one Docker engine (the reliability harness runs two at once) would otherwise
+    // remove each other's image in the middle of a build ("failed to get digest").
+    const repository = `nslab/test-image-${process.pid}`;
     const spec = {
-      repository: 'nslab/test-image',
+      repository,
       files: [{ path: '/hello', content: `built by pid ${process.pid} at ${Date.now()}\n` }],
       cmd: ['/hello'],
     };
@@ -360,22 +364,22 @@ describe('images and cleanup', () => {
       ).container.dockerode
         .getImage(tag)
         .inspect();
-      expect(info.Config.Labels).toMatchObject({ [IMAGE_LABEL]: 'nslab/test-image' });
+      expect(info.Config.Labels).toMatchObject({ [IMAGE_LABEL]: repository });
       expect(info.Config.Cmd).toEqual(['/hello']);
-      expect(tag).toMatch(/^nslab\/test-image:[0-9a-f]{16}$/);
+      expect(tag).toMatch(new RegExp(`^${repository}:[0-9a-f]{16}$`));
       // Other content, another tag; the older build of the same repository is removed.
       const other = await buildImage({ ...spec, cmd: ['/other'] });
       expect(other).not.toBe(tag);
       const docker = (await (await loadTestcontainers()).getContainerRuntimeClient()).container.dockerode;
       expect(
-        (await docker.listImages({ filters: { reference: ['nslab/test-image'] } })).flatMap((i) => i.RepoTags ?? []),
+        (await docker.listImages({ filters: { reference: [repository] } })).flatMap((i) => i.RepoTags ?? []),
       ).toEqual([other]);
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
       rmSync(scratchTmp, { recursive: true, force: true });
       const docker = (await (await loadTestcontainers()).getContainerRuntimeClient()).container.dockerode;
-      const mine = await docker.listImages({ filters: { reference: ['nslab/test-image'] } });
+      const mine = await docker.listImages({ filters: { reference: [repository] } });
       await Promise.all(mine.map((i) => docker.getImage(i.Id).remove({ force: true })));
     }
   });

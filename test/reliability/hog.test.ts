@@ -12,8 +12,11 @@ test('stop() ends every hog process', async () => {
   expect(hog.pids.filter(isRunning)).toEqual([]);
 });
 
-test('a SIGKILLed harness takes its hog along (parent-death signal)', async () => {
-  const owner = await startFixture<{ pids: number[] }>('hog-owner.ts');
+test.for([
+  ['parent-death signal', []],
+  ["the hog's own check of its parent, before setpriv arms the signal", ['unarmed']],
+] as const)('a SIGKILLed harness takes its hog along (%s)', async ([, args]) => {
+  const owner = await startFixture<{ pids: number[] }>('hog-owner.ts', [...args]);
   const { pids } = owner.report;
   expect(pids.filter(isRunning)).toEqual(pids);
   owner.child.kill('SIGKILL');

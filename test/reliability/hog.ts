@@ -1,7 +1,7 @@
 // A CPU hog: one busy process per core, so a test run can be checked for failures that only a
 // loaded machine brings out (a CI runner shared with other jobs). Each hog is bounded three ways:
 // it ends by itself at its deadline, it dies with the harness (setpriv's parent-death signal,
-// also when the harness is SIGKILLed), and stop() kills it.
+// also when the harness is SIGKILLed, and its own check of its parent), and stop() kills it.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { NODE } from '../helpers/fixture.ts';
@@ -14,12 +14,21 @@ export interface Hog {
   stop(): Promise<void>;
 }
 
-/** The busy loop, checking its own deadline: a hog outlives a lost stop() by at most maxMs. */
-const busy = (maxMs: number): string => `const end = Date.now() + ${Math.round(maxMs)}; while (Date.now() < end);`;
+/**
+ * The busy loop, checking its own deadline (a hog outlives a lost stop() by at most maxMs) and its
+ * parent: setpriv's parent-death signal is armed only once setpriv runs, and a harness SIGKILLed
+ * before that (a loaded machine once took that long) would leave the hog to its deadline. An
+ * orphan is reparented, so a changed parent pid ends the loop whenever the parent died.
+ */
+const busy = (maxMs: number): string =>
+  `const end = Date.now() + ${Math.round(maxMs)}; for (let i = 0; Date.now() < end; i++) if (i % 100000 === 0 && process.ppid !== ${process.pid}) break;`;
 
-export function startHog(maxMs: number, processes = availableParallelism()): Hog {
+/** `unarmed`: no parent-death signal, as in the moment before setpriv sets it (for the test of the parent check). */
+export function startHog(maxMs: number, processes = availableParallelism(), unarmed = false): Hog {
   const children = Array.from({ length: processes }, () =>
-    spawn('setpriv', ['--pdeathsig', 'KILL', '--', NODE, '-e', busy(maxMs)], { stdio: 'ignore' }),
+    unarmed
+      ? spawn(NODE, ['-e', busy(maxMs)], { stdio: 'ignore' })
+      : spawn('setpriv', ['--pdeathsig', 'KILL', '--', NODE, '-e', busy(maxMs)], { stdio: 'ignore' }),
   );
   const pids = children.map((c) => c.pid!);
   const kill = (): void => {
