@@ -40,7 +40,10 @@ test('a process of the group that holds a namespace is counted, with the namespa
   const left = census(scope, true);
   const pids = left.processes.map((p) => Number(p.split(' ')[0]));
   try {
-    expect(left.processes.map((p) => p.split(' ')[1])).toEqual(['sleep']);
+    // One process: unshare, which execs sleep once it is in its namespace; a loaded machine can
+    // be sampled and killed in between, so either name is that process.
+    expect(left.processes).toHaveLength(1);
+    expect(left.processes[0]!.split(' ')[1]).toMatch(/^(unshare|sleep)$/);
     expect(left.namespaceRefs.length).toBeGreaterThan(0);
     expect(netnsInodesOf(pids[0]!)).toContain(inode);
   } finally {

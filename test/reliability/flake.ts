@@ -2,7 +2,7 @@
 // guest and this harness — each with its JSON report, so a failure is recorded with the names of
 // the tests that failed and their first message line, and each followed by the census of what
 // it left behind (a run that passes but leaves a process or a pin would fail the next one).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -62,13 +62,16 @@ interface JsonReport {
   }>;
 }
 
+/** Where a failed run's stderr is kept (the repository's report/, beside the claims). */
+const REPORT_DIR = join(import.meta.dirname, '..', '..', 'report');
+
 /** How often the run's processes are looked at, to learn the namespaces they hold. */
 const SAMPLE_EVERY_MS = 500;
 const SETTLE_TIMEOUT_MS = 20_000;
 
 const firstLine = (s: string | undefined): string => (s ?? '').split('\n')[0]!;
 
-function failuresOf(report: JsonReport | undefined, child: Child, exit: FlakeRun['exit']): string[] {
+function failuresOf(run: number, report: JsonReport | undefined, child: Child, exit: FlakeRun['exit']): string[] {
   const relative = (name: string): string => name.replace(/^.*?\/(suites|test)\//, '$1/');
   const failures = (report?.testResults ?? []).flatMap((file) => [
     ...(file.message ? [`${relative(file.name)}: ${firstLine(file.message)}`] : []),
@@ -76,10 +79,17 @@ function failuresOf(report: JsonReport | undefined, child: Child, exit: FlakeRun
       .filter((a) => a.status === 'failed')
       .map((a) => `${relative(file.name)} > ${a.fullName}: ${firstLine(a.failureMessages[0])}`),
   ]);
-  // A run that failed outside any test (the global setup's host check, a crash) has no test to blame.
+  // A run that failed outside any test (the global setup's host check, an unhandled error, a
+  // crash) has no test to blame: its whole stderr is kept for the post-mortem, and the lines that
+  // name an error are quoted (warnings around them would hide them in a tail).
   if (exit.code !== 0 && failures.length === 0) {
+    const stderr = child.stderr();
+    const kept = join(REPORT_DIR, `reliability-run-${run}-stderr.txt`);
+    mkdirSync(REPORT_DIR, { recursive: true });
+    writeFileSync(kept, stderr);
+    const named = stderr.split('\n').filter((l) => /\b(Error|FAIL|Unhandled|failed)\b/.test(l) && !/Warning/.test(l));
     failures.push(
-      `the run itself failed (${JSON.stringify(exit)}): ${child.stderr().trim().split('\n').slice(-5).join(' | ')}`,
+      `the run itself failed (${JSON.stringify(exit)}; stderr in ${kept}): ${(named.length ? named.slice(0, 5) : stderr.trim().split('\n').slice(-5)).join(' | ')}`,
     );
   }
   return failures;
@@ -124,7 +134,7 @@ export async function flakeRun(run: number, options: RunOptions): Promise<FlakeR
     } catch {
       report = undefined;
     }
-    const failures = failuresOf(report, child, exit);
+    const failures = failuresOf(run, report, child, exit);
     if (!sampled.met) failures.push(`the run did not end within ${options.maxMs} ms and was killed`);
     // Process exit and namespace freeing are asynchronous: leftovers are what is still there at the deadline.
     const scope = { tracker, mountNsPid: keeper.pid, hostDevicesBefore, docker: options.docker };
