@@ -3,7 +3,8 @@
 // QEMU guests and reports the claims side by side with the host's.
 //
 //   nslab kernels [run] [--kernel PATH|RELEASE]... [--host] [options] [-- command args...]
-//   nslab kernels list                       installed kernels (/boot)
+//   nslab kernels list                       the kernels --kernel takes
+//   nslab kernels fetch [NAME]...            unpacks Debian's kernels (default: 6.1 and 6.12)
 //   nslab kernels report [--report-dir DIR]  the cross-kernel table of the reports already there
 //   nslab kernels merge-shards OUT IN...     one report from the claims.json of several shards
 import { spawnSync } from 'node:child_process';
@@ -20,17 +21,21 @@ import {
   renderCrossKindsText,
 } from '../report/render.ts';
 import { KernelRunnerError } from './errors.ts';
-import { bzImageRelease, defaultKernel, installedKernels } from './image.ts';
+import { DEBIAN_KERNELS, DEFAULT_GUEST_KERNELS, debianKernel, guestKernels } from './debian.ts';
+import { availableKernels } from './select.ts';
 import { guestKernelReport, REPORT_TESTS, runGuest } from './run.ts';
 import { suitesRunProblem } from './suites-outcome.ts';
 
-const USAGE = `usage: nslab kernels [run] [--kernel PATH|RELEASE]... [--host] [--accel auto|kvm|tcg]
+const USAGE = `usage: nslab kernels [run] [--kernel NAME|RELEASE|PATH]... [--modules DIR] [--host] [--accel auto|kvm|tcg]
                     [--timeout SECONDS] [--boot-timeout SECONDS] [--boot-retries N] [--memory MIB]
                     [--cpus N] [--append KERNEL-ARGS] [--report-dir DIR] [--console] [-- COMMAND ARGS...]
-       nslab kernels list | report [--report-dir DIR] | merge-shards OUT.json IN.json...
+       nslab kernels list | fetch [NAME]... | report [--report-dir DIR] | merge-shards OUT.json IN.json...
 
+A kernel is a Debian short name (${Object.keys(DEBIAN_KERNELS).join(', ')}: unpacked from its package
+on first use, never installed), a release unpacked or in /boot, or the path of a bzImage or vmlinux
+(--modules: the directory holding its lib/modules/RELEASE, if not beside it).
 Without a command, runs the claim suites and the device-kinds tests (vitest run suites/
-test/kinds/) in each kernel's guest (default: Debian's linux-image-amd64), saves each report as
+test/kinds/) in each kernel's guest (default: NSLAB_GUEST_KERNELS, else ${DEFAULT_GUEST_KERNELS.join(' and ')}), saves each report as
 DIR/kernels/<release>.json and prints the claims and the kinds side by side with the host's
 DIR/claims.json. --host runs them on the host first.
 With a command, runs it in the guest and exits with its status. --console shows the guest's
@@ -54,6 +59,7 @@ async function run(argv: string[]): Promise<number> {
     args: dash >= 0 ? argv.slice(0, dash) : argv,
     options: {
       kernel: { type: 'string', multiple: true },
+      modules: { type: 'string' },
       host: { type: 'boolean' },
       accel: { type: 'string', default: 'auto' },
       timeout: { type: 'string', default: '1800' },
@@ -85,10 +91,11 @@ async function run(argv: string[]): Promise<number> {
     if (host.error) throw host.error;
     status ||= host.status ?? 1;
   }
-  for (const kernel of values.kernel?.length ? values.kernel : [defaultKernel()]) {
+  for (const kernel of values.kernel?.length ? values.kernel : guestKernels()) {
     process.stderr.write(`nslab kernels: ${command ? command.join(' ') : 'the suites'} under ${kernel}\n`);
     const result = await runGuest({
       kernel,
+      modulesRoot: values.modules,
       command,
       accel: values.accel as 'auto',
       timeoutMs: Number(values.timeout) * 1000,
@@ -127,7 +134,16 @@ async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv[0] === 'kernels' ? argv.slice(1) : argv;
   switch (first) {
     case 'list':
-      for (const k of installedKernels()) process.stdout.write(`${k}\t${bzImageRelease(readFileSync(k)) ?? '?'}\n`);
+      for (const k of availableKernels()) process.stdout.write(`${k}\n`);
+      return 0;
+    case 'fetch':
+      for (const name of rest.length ? rest : DEFAULT_GUEST_KERNELS) {
+        const k = debianKernel(name, {
+          refresh: true,
+          onNote: (note) => process.stderr.write(`nslab kernels: ${note}\n`),
+        });
+        process.stdout.write(`${name}\t${k.release}\t${k.image}\n`);
+      }
       return 0;
     case 'report': {
       const { values } = parseArgs({ args: rest, options: { 'report-dir': { type: 'string', default: 'report' } } });

@@ -18,6 +18,9 @@ export const MARK = {
 /** 9p mount tags of the shares: the host's root, the results, the working directory. */
 export const TAGS = { root: 'nslabroot', out: 'nslabout', cwd: 'nslabcwd' } as const;
 
+/** Directories of the host's root that the guest covers with a tmpfs of its own. */
+export const GUEST_TMPFS = ['tmp', 'run', 'var/tmp'] as const;
+
 /** Where the writable share appears in the guest. */
 export const GUEST_OUT = '/run/nslab-out';
 
@@ -42,7 +45,7 @@ done
 # cache=loose: the root is read-only and nothing else changes it during a run; the stricter
 # cache modes make Node about ten times slower.
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000 ${TAGS.root} /newroot || fail "cannot mount the host's root over 9p"
-for d in tmp run var/tmp; do
+for d in ${GUEST_TMPFS.join(' ')}; do
   [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=1777 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
 done
 # The host's modprobe options stay out: a minimal root has none, and systemd's numdummies=0 and
@@ -50,6 +53,14 @@ done
 for d in etc/modprobe.d lib/modprobe.d usr/lib/modprobe.d usr/local/lib/modprobe.d; do
   [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
 done
+# A kernel unpacked outside /lib/modules (Debian's packages in nslab's store, a kernel given by
+# path) has its modules put where modprobe and the kernel's autoload look for them.
+mods=$(sed -n 's/.*nslab\\.modules=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+if [ -n "$mods" ]; then
+  mount -t tmpfs -o mode=0755 tmpfs /newroot/lib/modules || fail "tmpfs on /lib/modules"
+  mkdir -p "/newroot/lib/modules/$(uname -r)"
+  mount --bind "/newroot$mods" "/newroot/lib/modules/$(uname -r)" || fail "cannot bind the modules of $(uname -r) from $mods"
+fi
 mkdir -p /newroot${GUEST_OUT}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ${TAGS.out} /newroot${GUEST_OUT} || fail "cannot mount the result share"
 # Nodes of modules that load on first open (tun's /dev/net/tun): devtmpfs shows them only once

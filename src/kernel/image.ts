@@ -3,10 +3,11 @@
 // vmlinux boots directly through its PVH entry point, so the vmlinux is extracted once and cached.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { KernelRunnerError } from './errors.ts';
+import type { KernelChoice } from './select.ts';
 
 export interface KernelImage {
   /** The file the user named (bzImage or vmlinux). */
@@ -19,6 +20,8 @@ export interface KernelImage {
   pvh: boolean;
   /** Where the kernel's modules are (may not exist: then only built-in drivers are there). */
   modulesDir: string;
+  /** The kernel's config (CONFIG_*), when one came with it. */
+  config?: string;
 }
 
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
@@ -93,75 +96,44 @@ export function extractVmlinux(image: Buffer): Buffer {
   return out;
 }
 
-/** Debian's kernels in /boot, newest first (vmlinuz-6.1.0-56-amd64). */
-export function installedKernels(boot = '/boot'): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(boot).filter((n) => n.startsWith('vmlinuz-'));
-  } catch {
-    return [];
-  }
-  return names.sort((a, b) => b.localeCompare(a, 'en', { numeric: true })).map((n) => join(boot, n));
-}
-
-/** The default guest kernel: Debian's linux-image-amd64 (6.1 on bookworm), as installed by scripts/setup.d/40-kernel.sh. */
-export function defaultKernel(boot = '/boot'): string {
-  const all = installedKernels(boot);
-  const debian = all.find((p) => /vmlinuz-6\.1\.\d+-\d+-amd64$/.test(p)) ?? all.find((p) => p.endsWith('-amd64'));
-  if (!debian) {
-    throw new KernelRunnerError(
-      `no Debian kernel in ${boot} (looked for vmlinuz-6.1.*-amd64): install linux-image-amd64 (npm run setup does), or pass --kernel PATH`,
-    );
-  }
-  return debian;
-}
-
-/** A path, or a release installed in /boot ("6.1.0-56-amd64"). */
-export function resolveKernelPath(spec: string, boot = '/boot'): string {
-  if (spec.includes('/')) return spec;
-  const inBoot = join(boot, `vmlinuz-${spec}`);
-  return existsSync(inBoot) ? inBoot : spec;
-}
-
 /** Reads a kernel image, extracting (and caching under cacheDir) its vmlinux. */
-export function loadKernel(spec: string, cacheDir: string, modulesRoot = '/lib/modules'): KernelImage {
-  const path = resolveKernelPath(spec);
+export function loadKernel(choice: KernelChoice, cacheDir: string): KernelImage {
+  const { path } = choice;
   let image: Buffer;
   try {
     if (!statSync(path).isFile()) throw new Error('not a regular file');
     image = readFileSync(path);
   } catch (e) {
-    const installed = installedKernels();
-    throw new KernelRunnerError(
-      `kernel ${path} cannot be read (${(e as Error).message.split('\n')[0]}); installed kernels: ${installed.length ? installed.join(', ') : 'none (install linux-image-amd64)'}`,
-    );
+    throw new KernelRunnerError(`kernel ${path} cannot be read (${(e as Error).message.split('\n')[0]})`);
   }
+  const modulesOf = (release: string): string => join(choice.modulesRoot ?? '/', 'lib', 'modules', release);
+  const config = choice.config === undefined ? {} : { config: choice.config };
   if (image.subarray(0, 4).equals(ELF_MAGIC)) {
     const release = elfRelease(image);
     if (!release)
       throw new KernelRunnerError(`${path} is an ELF file but not a Linux kernel (no "Linux version" banner)`);
     if (!hasPvhNote(image))
       throw new KernelRunnerError(`${path} is a vmlinux without a PVH entry (CONFIG_PVH): pass its bzImage instead`);
-    return { path, release, bootPath: path, pvh: true, modulesDir: join(modulesRoot, release) };
+    return { path, release, bootPath: path, pvh: true, modulesDir: modulesOf(release), ...config };
   }
   const release = bzImageRelease(image);
   if (!release)
     throw new KernelRunnerError(`${path} is not a Linux kernel image (no bzImage header, not an ELF vmlinux)`);
-  const modulesDir = join(modulesRoot, release);
+  const modulesDir = modulesOf(release);
   const hash = createHash('sha256').update(image).digest('hex').slice(0, 16);
   const bootPath = join(cacheDir, `vmlinux-${release}-${hash}`);
   const marker = `${bootPath}.pvh`;
-  if (existsSync(bootPath)) return { path, release, bootPath, pvh: true, modulesDir };
-  if (existsSync(marker)) return { path, release, bootPath: path, pvh: false, modulesDir };
+  if (existsSync(bootPath)) return { path, release, bootPath, pvh: true, modulesDir, ...config };
+  if (existsSync(marker)) return { path, release, bootPath: path, pvh: false, modulesDir, ...config };
   const vmlinux = extractVmlinux(image);
   mkdirSync(cacheDir, { recursive: true });
   if (!hasPvhNote(vmlinux)) {
     writeFileSync(marker, 'no PVH entry: boot the bzImage\n');
-    return { path, release, bootPath: path, pvh: false, modulesDir };
+    return { path, release, bootPath: path, pvh: false, modulesDir, ...config };
   }
   // Written aside and renamed, so a concurrent run never boots half a file.
   const tmp = `${bootPath}.${process.pid}.tmp`;
   writeFileSync(tmp, vmlinux);
   renameSync(tmp, bootPath);
-  return { path, release, bootPath, pvh: true, modulesDir };
+  return { path, release, bootPath, pvh: true, modulesDir, ...config };
 }

@@ -3,7 +3,8 @@
 // console on stdio, and no network device at all.
 import { accessSync, closeSync, constants, openSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { TAGS } from './guest-init.ts';
+import { KernelRunnerError } from './errors.ts';
+import { GUEST_TMPFS, TAGS } from './guest-init.ts';
 
 export const QEMU = 'qemu-system-x86_64';
 
@@ -14,6 +15,9 @@ export interface QemuOptions {
   /** The kernel is an ELF with a PVH entry (else a bzImage, booted through QEMU's option ROM). */
   pvh: boolean;
   initramfs: string;
+  /** The kernel's release and where its modules are: stage 1 puts them at /lib/modules/RELEASE when they are elsewhere. */
+  release: string;
+  modulesDir: string;
   outDir: string;
   /** The working directory, shared on its own: the guest's tmpfs on /tmp, /run and /var/tmp hides it when it lies there. */
   cwd: string;
@@ -34,8 +38,22 @@ export function hostTscKhz(): number | undefined {
   }
 }
 
-export function kernelCommandLine(o: Pick<QemuOptions, 'append'>): string {
+/** What the kernel command line can carry as one parameter: no spaces, quotes or shell syntax. */
+const PLAIN_PATH = /^\/[A-Za-z0-9._+~/-]*$/;
+
+export function kernelCommandLine(o: Pick<QemuOptions, 'append' | 'release' | 'modulesDir'>): string {
   const tsc = hostTscKhz();
+  const ownModules = o.modulesDir.replace(/\/+$/, '') === `/lib/modules/${o.release}`;
+  if (!ownModules && !PLAIN_PATH.test(o.modulesDir)) {
+    throw new KernelRunnerError(
+      `the modules of ${o.release} are in ${JSON.stringify(o.modulesDir)}, a path the kernel command line cannot carry: move them to a path of letters, digits and ._+~/-`,
+    );
+  }
+  if (!ownModules && GUEST_TMPFS.some((d) => o.modulesDir.startsWith(`/${d}/`))) {
+    throw new KernelRunnerError(
+      `the modules of ${o.release} are in ${o.modulesDir}, under a directory the guest replaces with its own tmpfs: keep them (NSLAB_KERNEL_STORE) elsewhere`,
+    );
+  }
   return [
     'console=ttyS0',
     'quiet',
@@ -47,6 +65,8 @@ export function kernelCommandLine(o: Pick<QemuOptions, 'append'>): string {
     'reboot=t',
     ...(tsc ? [`tsc_early_khz=${tsc}`] : []),
     'random.trust_cpu=on',
+    // Read by stage 1 (guest-init.ts); a dotted name the kernel keeps to itself, never init's argument.
+    ...(ownModules ? [] : [`nslab.modules=${o.modulesDir}`]),
     ...(o.append ? [o.append] : []),
   ].join(' ');
 }

@@ -13,13 +13,17 @@ import { cacheDir as defaultCacheDir } from './cache.ts';
 import pRetry from 'p-retry';
 import { KernelRunnerError } from './errors.ts';
 import { GUEST_OUT, MARK, stage2Script } from './guest-init.ts';
-import { type KernelImage, defaultKernel, loadKernel } from './image.ts';
+import { DEFAULT_GUEST_KERNELS } from './debian.ts';
+import { type KernelImage, loadKernel } from './image.ts';
 import { buildInitramfs } from './initramfs.ts';
 import { type Accel, QEMU, kvmDeviceUsable, qemuArgs, which } from './qemu.ts';
+import { selectKernel } from './select.ts';
 
 export interface RunOptions {
-  /** Path of a bzImage or vmlinux, or a release installed in /boot; default Debian's 6.1. */
+  /** A Debian short name ("6.12"), a release, or the path of a bzImage or vmlinux (see select.ts); default Debian's 6.1. */
   kernel?: string;
+  /** For a kernel given by path: the directory holding lib/modules/RELEASE (default: beside the image, else /). */
+  modulesRoot?: string;
   /** Argument vector run in the guest (no shell); default: the claim suites. */
   command?: readonly string[];
   /** Working directory in the guest (the same path as on the host: the root is shared). Default process.cwd(). */
@@ -353,7 +357,13 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     );
   }
   mkdirSync(cache, { recursive: true });
-  const kernel = loadKernel(options.kernel ?? defaultKernel(), cache);
+  const kernel = loadKernel(
+    selectKernel(options.kernel ?? DEFAULT_GUEST_KERNELS[0], {
+      modulesRoot: options.modulesRoot,
+      onNote: options.onNote,
+    }),
+    cache,
+  );
   const initramfs = buildInitramfs(kernel.release, kernel.modulesDir, cache);
   if (initramfs.missingModules.length) {
     options.onNote?.(
@@ -370,6 +380,8 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     const args = qemuArgs({
       kernel: kernel.bootPath,
       pvh: kernel.pvh,
+      release: kernel.release,
+      modulesDir: kernel.modulesDir,
       initramfs: initramfs.path,
       outDir,
       cwd,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, assert, describe, expect, test } from 'vitest';
 import { kernelOptionOf } from '../../src/errors.ts';
+import { DEBIAN_KERNELS, guestKernels, unpackedKernels } from '../../src/kernel/debian.ts';
 import { KernelRunnerError } from '../../src/kernel/errors.ts';
 import { guestKernelReport, runGuest } from '../../src/kernel/run.ts';
 import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
@@ -61,18 +62,21 @@ describe.skipIf(unavailable)('guests', () => {
     expect(qemuChildren()).toEqual([]);
   });
 
-  test(
-    'the claim suites run under Debian 6.1 with C15 and C16 passing, and the report comes back whole',
+  test.for(guestKernels())(
+    'the claim suites run under kernel %s with C15 and C16 passing, and the report comes back whole',
     { timeout: 20 * 60_000 },
-    async () => {
-      const result = await runGuest({ cwd: repo, timeoutMs: 18 * 60_000 });
+    async (name, { skip }) => {
+      const missing = guestUnavailable(name);
+      if (missing) return skip(missing);
+      const result = await runGuest({ kernel: name, cwd: repo, timeoutMs: 18 * 60_000 });
       // A claim that fails is a finding on that kernel; a run that fails otherwise is a broken run.
       const problem = suitesRunProblem(result, claimIdsInSuites());
       if (problem) assert.fail(problem);
       const report = result.report as ClaimsReport;
       // The guest's kernel wrote the report, not the host's.
       expect(report.kernel).toBe(result.kernel.release);
-      expect(report.kernel).toMatch(/^6\.1\./);
+      // A Debian short name ("6.12") boots that series.
+      if (DEBIAN_KERNELS[name]) expect(report.kernel.startsWith(`${name.replace(/-rt$/, '')}.`)).toBe(true);
       for (const id of ['C15', 'C16']) {
         const row = report.claims.find((c) => c.id === id);
         expect(
@@ -83,11 +87,14 @@ describe.skipIf(unavailable)('guests', () => {
       }
       // The device kinds, in the same boot: every kinds test's kind is in the table, none
       // differs here, and one is missing only where the guest kernel's own config (beside its
-      // image, /boot/config-RELEASE) lacks the option that provides it.
+      // image, config-RELEASE) lacks the option that provides it.
       const declared = kindsInTests();
       expect(report.kinds?.map((k) => k.kind).sort()).toEqual(declared);
       expect(report.kinds?.filter((k) => k.status === 'differs').map((k) => `${k.kind}: ${k.note}`)).toEqual([]);
-      const config = readFileSync(join(dirname(result.kernel.path), `config-${result.kernel.release}`), 'utf8');
+      const config = readFileSync(
+        result.kernel.config ?? join(dirname(result.kernel.path), `config-${result.kernel.release}`),
+        'utf8',
+      );
       for (const k of report.kinds?.filter((row) => row.status === 'missing') ?? []) {
         const option = k.kind === 'bridge vlan_filtering' ? 'CONFIG_BRIDGE_VLAN_FILTERING' : kernelOptionOf(k.kind);
         expect(config, `${k.kind} is missing (${k.note}), yet the guest's config has ${option}`).not.toMatch(
@@ -141,9 +148,16 @@ describe.skipIf(unavailable)('guests', () => {
     }
   });
 
-  test('a kernel path that does not exist fails at once, naming the installed kernels', async () => {
-    const e = await rejection(runGuest({ kernel: '/nonexistent/vmlinuz', command: ['true'] }));
-    expect(e.message).toMatch(/kernel \/nonexistent\/vmlinuz cannot be read .*installed kernels: \/boot\/vmlinuz-/);
+  test('a kernel path that does not exist, or a name no kernel has, fails at once, listing the kernels there are', async () => {
+    const path = await rejection(runGuest({ kernel: '/nonexistent/vmlinuz', command: ['true'] }));
+    expect(path.message).toMatch(
+      /^kernel \/nonexistent\/vmlinuz does not exist; available: 6\.1 \(Debian bookworm's kernel\), 6\.12 \(/,
+    );
+    const name = await rejection(runGuest({ kernel: '6.13', command: ['true'] }));
+    expect(name.message).toMatch(/^no kernel called "6\.13"; available: 6\.1 \(.*\), 6\.12 \(.*\), 6\.1-rt \(.*\)/);
+    // Every unpacked kernel is listed by its release.
+    for (const k of unpackedKernels()) expect(name.message).toContain(`${k.release} (unpacked ${k.name})`);
+    expect(qemuChildren()).toEqual([]);
   });
 
   test('a file that is no kernel is refused before QEMU starts', async () => {

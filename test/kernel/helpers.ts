@@ -1,17 +1,18 @@
 // What the kernel runner's tests share: whether a guest can run here at all, and the QEMU
 // processes a given process has started (read from /proc, not from the runner's own books).
 import { readdirSync, readFileSync } from 'node:fs';
-import { defaultKernel } from '../../src/kernel/image.ts';
+import { DEFAULT_GUEST_KERNELS } from '../../src/kernel/debian.ts';
 import { BUSYBOX } from '../../src/kernel/initramfs.ts';
 import { QEMU, which } from '../../src/kernel/qemu.ts';
+import { selectKernel } from '../../src/kernel/select.ts';
 import { procStat } from '../helpers/proc.ts';
 
-/** Why no guest can boot on this machine, or undefined when one can. */
-export function guestUnavailable(): string | undefined {
+/** Why no guest of `kernel` can boot on this machine, or undefined when one can. */
+export function guestUnavailable(kernel: string = DEFAULT_GUEST_KERNELS[0]): string | undefined {
   if (!which(QEMU))
     return `${QEMU} is not installed and could not be (scripts/setup.d/40-kernel.sh installs qemu-system-x86)`;
   try {
-    defaultKernel();
+    selectKernel(kernel);
   } catch (e) {
     return (e as Error).message;
   }

@@ -3,16 +3,18 @@
 // a PVH entry, sh reads the guest script's quoting back, QEMU parses the share options; and the
 // cross-kernel and shard merging of claims reports, and how a guest's suites run is judged.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { cpioArchive } from '../../src/kernel/cpio.ts';
-import { bzImageRelease, defaultKernel, extractVmlinux, hasPvhNote, installedKernels } from '../../src/kernel/image.ts';
+import { DEFAULT_GUEST_KERNELS } from '../../src/kernel/debian.ts';
+import { bzImageRelease, extractVmlinux, hasPvhNote } from '../../src/kernel/image.ts';
+import { type KernelChoice, selectKernel } from '../../src/kernel/select.ts';
 import { BOOT_MODULES, moduleLoadOrder } from '../../src/kernel/modules.ts';
 import { KernelRunnerError } from '../../src/kernel/errors.ts';
 import { stage2Script } from '../../src/kernel/guest-init.ts';
-import { QEMU, qemuArgs, which } from '../../src/kernel/qemu.ts';
+import { QEMU, kernelCommandLine, qemuArgs, which } from '../../src/kernel/qemu.ts';
 import { runGuest } from '../../src/kernel/run.ts';
 import { suitesRunProblem } from '../../src/kernel/suites-outcome.ts';
 import { type ClaimsReport, withVerdicts } from '../../src/report/claims-reporter.ts';
@@ -45,41 +47,57 @@ test('busybox cpio lists our newc archive with its files, directories, symlinks 
   }
 });
 
-describe('an installed kernel', () => {
-  const kernel = installedKernels()[0];
+/** A default kernel as the runner finds it, or why it cannot here. */
+function defaultChoice(name: string): KernelChoice | string {
+  try {
+    return selectKernel(name);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe.each(DEFAULT_GUEST_KERNELS)('Debian %s, unpacked into the store', (name) => {
+  const choice = defaultChoice(name);
 
   test('its release from the bzImage header matches the banner inside the extracted vmlinux, and the PVH note matches its config', ({
     skip,
   }) => {
-    if (!kernel) return skip('no kernel in /boot (linux-image-amd64 is not installed)');
-    const image = readFileSync(kernel);
+    if (typeof choice === 'string') return skip(choice);
+    const image = readFileSync(choice.path);
     const release = bzImageRelease(image);
     expect(release).toBeDefined();
     const vmlinux = extractVmlinux(image);
     expect(vmlinux.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
     expect(vmlinux.includes(`Linux version ${release} `)).toBe(true);
-    let config: string;
-    try {
-      config = readFileSync(`/boot/config-${release}`, 'utf8');
-    } catch {
-      return skip(`no /boot/config-${release} to check the PVH entry against`);
-    }
-    expect(hasPvhNote(vmlinux)).toBe(/^CONFIG_PVH=y$/m.test(config));
+    expect(choice.config).toBeDefined();
+    expect(hasPvhNote(vmlinux)).toBe(/^CONFIG_PVH=y$/m.test(readFileSync(choice.config!, 'utf8')));
   });
 
   test('the boot modules load after their dependencies, as modprobe orders them', ({ skip }) => {
-    if (!kernel || !which('modprobe', '/usr/sbin:/sbin:/usr/bin')) return skip('needs an installed kernel and kmod');
-    const release = bzImageRelease(readFileSync(defaultKernel())) as string;
-    const { files, missing } = moduleLoadOrder(`/lib/modules/${release}`, BOOT_MODULES);
+    if (typeof choice === 'string') return skip(choice);
+    if (!which('modprobe', '/usr/sbin:/sbin:/usr/bin')) return skip('needs kmod');
+    const release = bzImageRelease(readFileSync(choice.path)) as string;
+    const root = choice.modulesRoot ?? '/';
+    const { files, missing } = moduleLoadOrder(join(root, 'lib', 'modules', release), BOOT_MODULES);
     expect(missing).toEqual([]);
     const depsOf = (m: string): string[] =>
-      execFileSync('modprobe', ['-S', release, '--show-depends', m], { encoding: 'utf8' })
+      execFileSync('modprobe', ['-d', root, '-S', release, '--show-depends', m], { encoding: 'utf8' })
         .split('\n')
         .filter((l) => l.startsWith('insmod '))
-        .map((l) => (l.split(' ')[1] ?? '').replace(/^(\/usr)?\/lib\/modules\/[^/]+\//, ''))
+        .map((l) =>
+          (l.split(' ')[1] ?? '').slice(root.replace(/\/$/, '').length).replace(/^(\/usr)?\/lib\/modules\/[^/]+\//, ''),
+        )
         .slice(0, -1);
     // Each module modprobe would load first is in the list, and before the module that needs it.
-    for (const m of BOOT_MODULES) expect(files.map((f) => f.split('/').at(-1))).toContain(`${m}.ko`);
+    for (const m of BOOT_MODULES)
+      expect(
+        files.map((f) =>
+          f
+            .split('/')
+            .at(-1)
+            ?.replace(/\.(xz|zst|gz)$/, ''),
+        ),
+      ).toContain(`${m}.ko`);
     for (const [i, f] of files.entries()) {
       for (const dep of depsOf(
         f
@@ -244,6 +262,8 @@ describe('what the runner hands to the guest shell and to QEMU', () => {
         kernel: '/k',
         pvh: true,
         initramfs: '/i',
+        release: '6.1.0-57-amd64',
+        modulesDir: '/lib/modules/6.1.0-57-amd64',
         outDir: dir,
         cwd: missing,
         accel: 'tcg',
@@ -327,5 +347,67 @@ describe("a guest's run of the claim suites", () => {
     expect(suitesRunProblem(run(0, summary(0, 1)), ['C1', 'C7', 'E1'])).toMatch(
       /^the claims report lacks C7, E1: their tests did not run/,
     );
+  });
+});
+
+describe('choosing a kernel', () => {
+  test('a release is found unpacked in the store or installed in /boot, a path keeps the modules beside it, and a wrong name lists the choices', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nslab-select-'));
+    try {
+      const store = join(dir, 'store');
+      const boot = join(dir, 'boot');
+      const unpacked = join(store, 'linux-image-9.9.0-1-amd64_9.9.0-1', 'root');
+      for (const d of [join(unpacked, 'boot'), join(unpacked, 'lib', 'modules', '9.9.0-1-amd64'), boot])
+        mkdirSync(d, { recursive: true });
+      writeFileSync(join(boot, 'vmlinuz-8.8.0-1-amd64'), '');
+      const entry = {
+        name: '6.12',
+        package: 'linux-image-9.9.0-1-amd64',
+        version: '9.9.0-1',
+        release: '9.9.0-1-amd64',
+        image: join(unpacked, 'boot', 'vmlinuz-9.9.0-1-amd64'),
+        config: join(unpacked, 'boot', 'config-9.9.0-1-amd64'),
+        modulesRoot: unpacked,
+      };
+      writeFileSync(join(store, 'linux-image-9.9.0-1-amd64_9.9.0-1', 'nslab-kernel.json'), JSON.stringify(entry));
+      writeFileSync(entry.image, '');
+      const o = { store, boot };
+      expect(selectKernel('9.9.0-1-amd64', o)).toEqual({
+        path: entry.image,
+        modulesRoot: unpacked,
+        config: entry.config,
+      });
+      // A short name takes what is unpacked under it, without asking apt (setup's fetch does that).
+      expect(selectKernel('6.12', o)).toEqual(selectKernel('9.9.0-1-amd64', o));
+      // The unpacked tree's boot/ has its lib/modules beside it.
+      expect(selectKernel(entry.image, o)).toEqual({ path: entry.image, modulesRoot: unpacked });
+      expect(selectKernel(entry.image, { ...o, modulesRoot: '/elsewhere' })).toEqual({
+        path: entry.image,
+        modulesRoot: '/elsewhere',
+      });
+      // /boot's kernel has no lib/modules beside /boot in this tree: the host's /lib/modules.
+      expect(selectKernel('8.8.0-1-amd64', o)).toEqual({ path: join(boot, 'vmlinuz-8.8.0-1-amd64') });
+      expect(() => selectKernel('7.7', o)).toThrow(
+        new RegExp(
+          `^no kernel called "7\\.7"; available: 6\\.1 \\(Debian bookworm's kernel\\), 6\\.12 \\(.*\\), 6\\.1-rt \\(.*PREEMPT_RT\\), 9\\.9\\.0-1-amd64 \\(unpacked 6\\.12\\), 8\\.8\\.0-1-amd64 \\(${boot}/vmlinuz-8\\.8\\.0-1-amd64\\), or a path to a bzImage or vmlinux$`,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('modules outside /lib/modules go to the guest on the command line, where a path the line cannot carry is refused', () => {
+    const line = (modulesDir: string): string => kernelCommandLine({ release: '9.9.0-1-amd64', modulesDir });
+    expect(
+      line('/lib/modules/9.9.0-1-amd64')
+        .split(' ')
+        .filter((p) => p.startsWith('nslab.')),
+    ).toEqual([]);
+    expect(line('/root/.cache/nslab/kernels/x_9.9.0-1~deb12u1/root/lib/modules/9.9.0-1-amd64').split(' ')).toContain(
+      'nslab.modules=/root/.cache/nslab/kernels/x_9.9.0-1~deb12u1/root/lib/modules/9.9.0-1-amd64',
+    );
+    expect(() => line('/my kernels/lib/modules/9.9.0-1-amd64')).toThrow(/a path the kernel command line cannot carry/);
+    expect(() => line('/tmp/k/lib/modules/9.9.0-1-amd64')).toThrow(/the guest replaces with its own tmpfs/);
   });
 });
