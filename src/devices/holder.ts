@@ -8,7 +8,14 @@ import type { TunFile } from './tun-file.ts';
 
 // Run from source (.ts, Node strips types) or from the built package (.js).
 const script = fileURLToPath(new URL(`./holder-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-const START_TIMEOUT_MS = 15_000;
+/**
+ * How long a holder may take to start: a Node process, about 0.1 s here, but many seconds on an
+ * emulated CPU (the kernel runner's TCG guests raise it through NSLAB_HOLDER_START_MS).
+ */
+const START_TIMEOUT_MS = (() => {
+  const text = process.env.NSLAB_HOLDER_START_MS;
+  return text && /^\d+$/.test(text) && Number(text) > 0 ? Number(text) : 15_000;
+})();
 
 /** How a holder process ended, as Node's 'exit' event reports it. */
 export interface HolderExit {
@@ -56,7 +63,12 @@ export class TapHolder {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new NslabError(`tap holder for ${label} did not start within ${START_TIMEOUT_MS} ms`)),
+          () =>
+            reject(
+              new NslabError(
+                `tap holder for ${label} did not start within ${START_TIMEOUT_MS} ms; on a slow or emulated machine, raise NSLAB_HOLDER_START_MS`,
+              ),
+            ),
           START_TIMEOUT_MS,
         );
         child.once('error', reject);

@@ -343,6 +343,8 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     CI: '1',
     TERM: 'dumb',
     NSLAB_REPORT_DIR: `${GUEST_OUT}/report`,
+    // A tap holder is a Node process, which an emulated CPU on a loaded host took over 15 s to start.
+    ...(options.accel === 'kvm' ? {} : { NSLAB_HOLDER_START_MS: '120000' }),
     ...options.env,
   };
   // Built first: it refuses what the guest's shell cannot be given before anything is prepared.
