@@ -54,19 +54,24 @@ for d in etc/modprobe.d lib/modprobe.d usr/lib/modprobe.d usr/local/lib/modprobe
   [ -d "/newroot/$d" ] && { mount -t tmpfs -o mode=0755 tmpfs "/newroot/$d" || fail "tmpfs on /$d"; }
 done
 # A kernel unpacked outside /lib/modules (Debian's packages in nslab's store, a kernel given by
-# path) has its modules put where modprobe and the kernel's autoload look for them.
+# path) has its modules found through a modprobe that is told where they are: the kernel's
+# autoload and nslab's own loads both run the program /proc/sys/kernel/modprobe names. (A bind
+# mount at /lib/modules/RELEASE would need that directory in the read-only root, which a minimal
+# root does not have.)
 mods=$(sed -n 's/.*nslab\\.modules=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
+moddir=/newroot/lib/modules/$(uname -r)
 if [ -n "$mods" ]; then
-  mount -t tmpfs -o mode=0755 tmpfs /newroot/lib/modules || fail "tmpfs on /lib/modules"
-  mkdir -p "/newroot/lib/modules/$(uname -r)"
-  mount --bind "/newroot$mods" "/newroot/lib/modules/$(uname -r)" || fail "cannot bind the modules of $(uname -r) from $mods"
+  moddir="/newroot$mods"
+  printf '#!/bin/sh\nexec %s -d %s "$@"\n' "$(cat /proc/sys/kernel/modprobe)" "\${mods%/lib/modules/*}" > /newroot/run/nslab-modprobe &&
+    chmod 755 /newroot/run/nslab-modprobe && echo /run/nslab-modprobe > /proc/sys/kernel/modprobe ||
+    fail "cannot point the kernel's modprobe at the modules in $mods"
 fi
 mkdir -p /newroot${GUEST_OUT}
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 ${TAGS.out} /newroot${GUEST_OUT} || fail "cannot mount the result share"
 # Nodes of modules that load on first open (tun's /dev/net/tun): devtmpfs shows them only once
 # their module is loaded, which it would never be without the node. Done here, with busybox
 # from memory, because each program run from the 9p root costs noticeably under TCG.
-devname=/newroot/lib/modules/$(uname -r)/modules.devname
+devname=$moddir/modules.devname
 if [ -r "$devname" ]; then
   while read -r mod node spec; do
     case "$mod" in ''|'#'*) continue ;; esac
