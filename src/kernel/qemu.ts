@@ -15,7 +15,7 @@ export interface QemuOptions {
   /** The kernel is an ELF with a PVH entry (else a bzImage, booted through QEMU's option ROM). */
   pvh: boolean;
   initramfs: string;
-  /** The kernel's release and where its modules are: stage 1 puts them at /lib/modules/RELEASE when they are elsewhere. */
+  /** The kernel's release and where its modules are: elsewhere than /lib/modules/RELEASE, stage 1 has modprobe told (guest-init.ts). */
   release: string;
   modulesDir: string;
   outDir: string;
