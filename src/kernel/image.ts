@@ -106,34 +106,40 @@ export function loadKernel(choice: KernelChoice, cacheDir: string): KernelImage 
   } catch (e) {
     throw new KernelRunnerError(`kernel ${path} cannot be read (${(e as Error).message.split('\n')[0]})`);
   }
-  const modulesOf = (release: string): string => join(choice.modulesRoot ?? '/', 'lib', 'modules', release);
-  const config = choice.config === undefined ? {} : { config: choice.config };
+  // What every outcome shares; only the file QEMU boots, and how, differ.
+  const loaded = (release: string, bootPath: string, pvh: boolean): KernelImage => ({
+    path,
+    release,
+    bootPath,
+    pvh,
+    modulesDir: join(choice.modulesRoot ?? '/', 'lib', 'modules', release),
+    ...(choice.config === undefined ? {} : { config: choice.config }),
+  });
   if (image.subarray(0, 4).equals(ELF_MAGIC)) {
     const release = elfRelease(image);
     if (!release)
       throw new KernelRunnerError(`${path} is an ELF file but not a Linux kernel (no "Linux version" banner)`);
     if (!hasPvhNote(image))
       throw new KernelRunnerError(`${path} is a vmlinux without a PVH entry (CONFIG_PVH): pass its bzImage instead`);
-    return { path, release, bootPath: path, pvh: true, modulesDir: modulesOf(release), ...config };
+    return loaded(release, path, true);
   }
   const release = bzImageRelease(image);
   if (!release)
     throw new KernelRunnerError(`${path} is not a Linux kernel image (no bzImage header, not an ELF vmlinux)`);
-  const modulesDir = modulesOf(release);
   const hash = createHash('sha256').update(image).digest('hex').slice(0, 16);
   const bootPath = join(cacheDir, `vmlinux-${release}-${hash}`);
   const marker = `${bootPath}.pvh`;
-  if (existsSync(bootPath)) return { path, release, bootPath, pvh: true, modulesDir, ...config };
-  if (existsSync(marker)) return { path, release, bootPath: path, pvh: false, modulesDir, ...config };
+  if (existsSync(bootPath)) return loaded(release, bootPath, true);
+  if (existsSync(marker)) return loaded(release, path, false);
   const vmlinux = extractVmlinux(image);
   mkdirSync(cacheDir, { recursive: true });
   if (!hasPvhNote(vmlinux)) {
     writeFileSync(marker, 'no PVH entry: boot the bzImage\n');
-    return { path, release, bootPath: path, pvh: false, modulesDir, ...config };
+    return loaded(release, path, false);
   }
   // Written aside and renamed, so a concurrent run never boots half a file.
   const tmp = `${bootPath}.${process.pid}.tmp`;
   writeFileSync(tmp, vmlinux);
   renameSync(tmp, bootPath);
-  return { path, release, bootPath, pvh: true, modulesDir, ...config };
+  return loaded(release, bootPath, true);
 }

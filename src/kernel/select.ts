@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KernelRunnerError } from './errors.ts';
-import { DEBIAN_KERNELS, debianKernel, kernelStore, unpackedKernels } from './debian.ts';
+import { DEBIAN_KERNELS, debianKernel, kernelStore, type UnpackedKernel, unpackedKernels } from './debian.ts';
 
 export interface KernelChoice {
   /** The image to boot (bzImage or vmlinux). */
@@ -55,6 +55,12 @@ function byPath(path: string, o: SelectOptions): KernelChoice {
   return { path };
 }
 
+const unpackedChoice = (k: UnpackedKernel): KernelChoice => ({
+  path: k.image,
+  modulesRoot: k.modulesRoot,
+  config: k.config,
+});
+
 export function selectKernel(spec: string, o: SelectOptions = {}): KernelChoice {
   const store = o.store ?? kernelStore();
   if (spec.includes('/')) {
@@ -62,12 +68,9 @@ export function selectKernel(spec: string, o: SelectOptions = {}): KernelChoice 
       throw new KernelRunnerError(`kernel ${spec} does not exist; available: ${availableKernels(o).join(', ')}`);
     return byPath(spec, o);
   }
-  if (DEBIAN_KERNELS[spec]) {
-    const k = debianKernel(spec, { store, onNote: o.onNote });
-    return { path: k.image, modulesRoot: k.modulesRoot, config: k.config };
-  }
+  if (DEBIAN_KERNELS[spec]) return unpackedChoice(debianKernel(spec, { store, onNote: o.onNote }));
   const unpacked = unpackedKernels(store).find((k) => k.release === spec);
-  if (unpacked) return { path: unpacked.image, modulesRoot: unpacked.modulesRoot, config: unpacked.config };
+  if (unpacked) return unpackedChoice(unpacked);
   const inBoot = installedKernels(o.boot).find((p) => basename(p) === `vmlinuz-${spec}`);
   if (inBoot) return byPath(inBoot, o);
   throw new KernelRunnerError(`no kernel called ${JSON.stringify(spec)}; available: ${availableKernels(o).join(', ')}`);
