@@ -3,6 +3,7 @@
 // it, so a crashed test run cannot leave one behind. Everything nslab does in a namespace goes
 // through the handle's netlink socket, opened inside it, or through a synchronous switch.
 // The handle knows no device kind: devices take a handle, and the facade (src/netns/) adds them.
+import { fstatSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { execa, type Options as ExecaOptions, type ResultPromise } from 'execa';
 import { sys } from '../sys/libc.ts';
@@ -11,7 +12,7 @@ import { NamespaceDestroyedError } from '../errors.ts';
 import { CleanupStack, type Cleanup } from './cleanup.ts';
 import { EVENT_GROUPS, EventStream } from './events.ts';
 import { pin, pinName, unpin } from './pin.ts';
-import { reapGroup } from './reaper.ts';
+import { reapGroup, reapNamespace } from './reaper.ts';
 import { carriesMark, MARK_VARIABLE, processesIn, stdioPipes } from './occupants.ts';
 import { killOccupants, STOP_TIMEOUT_MS, stopProgram } from './stop.ts';
 import { withNetns } from './switch.ts';
@@ -177,13 +178,20 @@ export class NetnsHandle implements AsyncDisposable {
    * Once a process can have been started in a namespace nslab owns (by exec(), or through the
    * pin), destroy() ends by killing every process in it: nothing else belongs there, and any
    * of them would keep it alive. Registered below the programs' undos, so it runs after them.
+   * Until then the reaper has the namespace too, for a daemon that left its program's group
+   * when this process dies without a teardown.
    */
   private sweepOnDestroy(): void {
     if (!this.owned || this.sweeping) return;
     this.sweeping = true;
-    this.cleanup.defer('kill what is left running in the namespace', () =>
-      killOccupants(this.fdValue, this.stopDeadline(), this.label),
-    );
+    const unreap = reapNamespace(fstatSync(this.fdValue).ino);
+    this.cleanup.defer('kill what is left running in the namespace', async () => {
+      try {
+        await killOccupants(this.fdValue, this.stopDeadline(), this.label);
+      } finally {
+        unreap();
+      }
+    });
   }
 
   /** The one deadline of a teardown: every wait for a killed process ends by it. */

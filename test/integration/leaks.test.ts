@@ -21,6 +21,8 @@ interface Report {
   sleeper: number;
   /** What the forking program forked: no parent-death signal of its own. */
   forked: number[];
+  /** What left the program's process group (setsid): neither a parent-death signal nor the group kill reaches it. */
+  escaped: number[];
   witnessPeers: [string, string, string];
 }
 
@@ -49,7 +51,9 @@ test(
       expect(new Set(inodes).size).toBe(3);
       expect(report.holders).toHaveLength(6);
       expect(report.forked).toHaveLength(1);
-      for (const pid of [...report.holders, report.sleeper, ...report.forked]) expect(isRunning(pid)).toBe(true);
+      expect(report.escaped).toHaveLength(1);
+      for (const pid of [...report.holders, report.sleeper, ...report.forked, ...report.escaped])
+        expect(isRunning(pid)).toBe(true);
       expect(existsSync(report.pinPath)).toBe(true);
       expect(await ipLinkNames(witness)).toEqual(['lo', peerA, peerB, peerC].sort());
       expect(await nsids()).toHaveLength(3);
@@ -61,7 +65,7 @@ test(
     // Everything but the pinned namespace goes without anyone's help.
     const freed = await pollUntil(
       async () => ({
-        running: [...report.holders, report.sleeper, ...report.forked].filter(isRunning),
+        running: [...report.holders, report.sleeper, ...report.forked, ...report.escaped].filter(isRunning),
         refs: netnsReferences(inodes),
         witness: await ipLinkNames(witness),
         nsids: (await nsids()).length,

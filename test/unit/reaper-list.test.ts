@@ -26,6 +26,11 @@ test.each([
   { lines: ['+ 10', '+ 100', '+ 1000', '- 100', '- 1', '- 00'], left: ['10', '1000'] },
   { lines: ['+ 7', '- 7', '+ 7'], left: ['7'] },
   { lines: ['+ 100', '+ 200', '- 300', '- 200', '- 100'], left: [] },
+  // Namespaces (by inode) share the list with groups, and a group's number is not a namespace's.
+  {
+    lines: ['+ 100', '+ n4026532100', '+ n4026532200', '- 100', '- 4026532100', '- n4026532200'],
+    left: ['n4026532100'],
+  },
 ])('after $lines the reaper would kill $left', ({ lines, left }) => {
   expect(wouldKill(lines)).toEqual(left);
 });
