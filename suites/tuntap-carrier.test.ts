@@ -24,7 +24,7 @@ function tunAttachment(pid: number | 'self', fd: number): string | undefined {
   return /^iff:\t?(.*)$/m.exec(text)?.[1] ?? '';
 }
 
-// The holder process keeps the tap's descriptor on its fd 3 (src/devices/holder-process.ts).
+// The holder process keeps the tap's descriptor on its fd 3 (src/devices/holder.ts).
 const HOLDER_FD = 3;
 
 test('C8: a persistent tap nobody holds open has no carrier, even admin up', async ({ netns, task }) => {

@@ -1,16 +1,33 @@
-// The parent's side of a tap holder process (see holder-process.ts).
+// A tap holder: a separate process that keeps a tun/tap descriptor open on its fd 3, the way a
+// VM's QEMU does, until this process tells it to close the descriptor or to exit, or kills it.
+// It is a shell, not a Node process: a holder is started per held tap, and a shell starts in
+// milliseconds where Node took a tenth of a second here and seconds on an emulated CPU.
+// It dies with this process: setpriv's parent-death signal covers a SIGKILL, and a closed
+// stdin any other way this process goes.
+// Protocol on stdin/stdout, one word a line: it prints "ready"; "close" -> "closed"; "exit".
 import { spawn, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { NslabError } from '../errors.ts';
 import type { TunFile } from './tun-file.ts';
 
-// Run from source (.ts, Node strips types) or from the built package (.js).
-const script = fileURLToPath(new URL(`./holder-process${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/** The name holders run under ($0 of their shell), which ps shows beside the tap's label. */
+export const HOLDER_NAME = 'nslab-tap-holder';
+
+const SCRIPT = [
+  // The parent may have died before setpriv set the signal; then nobody would send it.
+  '[ "$PPID" = "$1" ] || exit 1',
+  'echo ready',
+  'while read -r line; do',
+  '  case $line in',
+  '    close) exec 3<&-; echo closed ;;',
+  '    exit) exit 0 ;;',
+  '  esac',
+  'done',
+].join('\n');
+
 /**
- * How long a holder may take to start: a Node process, about 0.1 s here, but many seconds on an
- * emulated CPU (the kernel runner's TCG guests raise it through NSLAB_HOLDER_START_MS).
+ * How long a holder may take to start: milliseconds here, but seconds on an emulated CPU under
+ * load (the kernel runner's TCG guests raise it through NSLAB_HOLDER_START_MS).
  */
 const START_TIMEOUT_MS = (() => {
   const text = process.env.NSLAB_HOLDER_START_MS;
@@ -56,9 +73,11 @@ export class TapHolder {
 
   /** Starts a holder with a copy of file's descriptor; the caller closes its own copy. */
   static async start(file: TunFile, label: string): Promise<TapHolder> {
-    const child = spawn(process.execPath, [script, String(process.pid), label], {
-      stdio: ['pipe', 'pipe', 'inherit', file.fd],
-    });
+    const child = spawn(
+      'setpriv',
+      ['--pdeathsig', 'KILL', '--', 'sh', '-c', SCRIPT, HOLDER_NAME, String(process.pid), label],
+      { stdio: ['pipe', 'pipe', 'inherit', file.fd] },
+    );
     const holder = new TapHolder(child);
     try {
       await new Promise<void>((resolve, reject) => {

@@ -232,7 +232,7 @@ test('after the timeout', async () => {
     } catch {
       // gone
     }
-    expect(cmdline).not.toMatch(/holder-process[^]*holdtap0/);
+    expect(cmdline).not.toMatch(/nslab-tap-holder[^]*holdtap0/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

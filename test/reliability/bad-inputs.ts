@@ -57,6 +57,7 @@ import {
 import { noBridgeVlans } from '../helpers/bridged.ts';
 import { heldNetnsDescriptors, procStat } from '../helpers/proc.ts';
 import { cmdline } from './census.ts';
+import { HOLDER_NAME } from '../../src/devices/holder.ts';
 import { here } from './runner.ts';
 
 /** What each row works on: a namespace with a bridge, a tap held by a holder process on it, a veth pair and an address; a second namespace; a destroyed one. The snapshot also holds each namespace's routes of table main. */
@@ -96,7 +97,7 @@ function holders(): number[] {
     .map(Number)
     .filter((pid) => {
       const p = procStat(pid);
-      return p?.ppid === process.pid && p.state !== 'Z' && cmdline(pid).includes('holder-process');
+      return p?.ppid === process.pid && p.state !== 'Z' && cmdline(pid).includes(HOLDER_NAME);
     });
 }
 

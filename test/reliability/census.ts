@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { hostIpLinks } from '../helpers/oracle.ts';
 import { netnsReferences, procStat, type ProcStat } from '../helpers/proc.ts';
+import { HOLDER_NAME } from '../../src/devices/holder.ts';
 
 const entries = (dir: string): string[] => {
   try {
@@ -222,7 +223,7 @@ export function census(scope: CensusScope, swept: boolean): Leftovers {
   const ours = (ref: string): boolean => groupPids.has(Number(ref.split('/')[2]));
   return {
     processes: running.map((p) => `${p.pid} ${p.comm}`),
-    holders: running.filter((p) => cmdline(p.pid).includes('holder-process')).map((p) => `${p.pid} ${p.comm}`),
+    holders: running.filter((p) => cmdline(p.pid).includes(HOLDER_NAME)).map((p) => `${p.pid} ${p.comm}`),
     qemu: running.filter(isQemu).map((p) => `${p.pid} ${p.comm}`),
     zombies: inGroup.length - running.length,
     namespaceRefs: refs.filter((r) => ours(r)),
