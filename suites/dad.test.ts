@@ -3,7 +3,7 @@
 import { test, expect, waitForState } from '../src/vitest.ts';
 import type { LinkState, Netns } from '../src/index.ts';
 import { claim } from '../src/report/claim.ts';
-import { recordLinks, settledState } from './helpers.ts';
+import { recordLinks, settledState, shortDadTimers } from './helpers.ts';
 
 async function sysctl(ns: Netns, key: string): Promise<number> {
   const { stdout } = await ns.exec('sysctl', ['-n', key]);
@@ -34,6 +34,7 @@ test('C12: an IPv6 address stays tentative without carrier, passes DAD while a t
 
   // The bridge starts with one port that cannot forward: a VM's tap whose VM is not running.
   const br = await netns.addBridge('br0');
+  await shortDadTimers(netns, 'br0', c);
   const vnet0 = await netns.addTap('vnet0', { owner: 'none' });
   await vnet0.up();
   await vnet0.attachTo(br);
@@ -124,6 +125,7 @@ test('C12: a bridge that had carrier once since coming up runs DAD to the end ev
 
   // Up with no ports: such a bridge has carrier (X4), so IPv6 starts on it (a link-local appears).
   const br = await netns.addBridge('br0');
+  await shortDadTimers(netns, 'br0', c);
   await br.up();
   await expect(br).toHaveCarrier();
   const linkLocal = await waitForState(br, (s) => s.addresses.some((a) => a.address.startsWith('fe80:')));

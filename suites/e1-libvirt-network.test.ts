@@ -18,6 +18,7 @@ import { containerSuite, followOutput } from '../test/containers/helpers.ts';
 import { ipLink } from '../test/helpers/oracle.ts';
 import { isRunning } from '../test/helpers/proc.ts';
 import { NAMESPACE_FREED_MS } from '../test/helpers/poll.ts';
+import { shortDadTimers } from './helpers.ts';
 
 const BRIDGE_V4 = '192.0.2.1/24';
 const BRIDGE_V6 = '2001:db8::1/64';
@@ -140,6 +141,7 @@ test(
     const dir = tempDir();
     // The network: virbr0 with its MAC tap (virbr0-nic), the tap's descriptor held open.
     const br = await netns.addBridge('br0');
+    await shortDadTimers(netns, 'br0', c);
     const nic = await netns.addTap('virbr0-nic', { owner: 'holder', mac: '52:54:00:00:00:0a' });
     await nic.attachTo(br);
     await br.addAddress(BRIDGE_V4);
@@ -288,6 +290,7 @@ test('E1: dnsmasq started while the IPv6 address is still tentative runs without
   const c = claim(task);
   const dir = tempDir();
   const br = await netns.addBridge('br0');
+  await shortDadTimers(netns, 'br0', c);
   // A port that cannot forward (a tap nobody holds), settled, so the bridge never gets carrier.
   const vnet0 = await netns.addTap('vnet0', { owner: 'none' });
   await vnet0.up();

@@ -1,7 +1,8 @@
 // What the claim suites share besides the oracle (test/helpers/oracle.ts, the tests' own): a
-// wait for a device's state to settle, and a recorder that keeps link notifications with their
-// arrival times.
-import type { Link, LinkState, Netns } from '../src/index.ts';
+// wait for a device's state to settle, a recorder that keeps link notifications with their
+// arrival times, and short IPv6 timers for claims about the order of DAD's events.
+import { SysctlReadOnlyError, type Link, type LinkState, type Netns } from '../src/index.ts';
+import type { ClaimRecorder } from '../src/report/claim.ts';
 import { linkStatus } from '../src/devices/state.ts';
 import { waitForState } from '../src/wait/state.ts';
 import * as C from '../src/sys/constants.ts';
@@ -75,4 +76,27 @@ export function recordLinks(ns: Netns, names: readonly string[]): LinkRecorder {
     },
     stop,
   };
+}
+
+/**
+ * A device's IPv6 timers, shortened where a claim is about the order of DAD's events (tentative
+ * without carrier, usable once DAD ran) and not their duration: DAD starts at once instead of
+ * after a random delay of up to a second, and its one probe waits 100 ms instead of a second.
+ * Set before the device gets its address (a namespace has no neigh "default" of its own to set
+ * earlier). The tests' waits are computed from the device's own settings, so they shrink with
+ * them. Where /proc/sys is read-only (a container) the kernel's defaults stay. Either way the
+ * claim records what was in effect, beside its observations.
+ */
+export async function shortDadTimers(ns: Netns, dev: string, c: ClaimRecorder): Promise<void> {
+  const timers = {
+    [`net.ipv6.conf.${dev}.router_solicitation_delay`]: 0,
+    [`net.ipv6.neigh.${dev}.retrans_time_ms`]: 100,
+  };
+  try {
+    for (const [key, value] of Object.entries(timers)) await ns.sysctl.set(key, value);
+    c.observe('ipv6TimersSet', timers);
+  } catch (error) {
+    if (!(error instanceof SysctlReadOnlyError)) throw error;
+    c.observe('ipv6TimersSet', 'none (/proc/sys is read-only here): the kernel defaults');
+  }
 }
