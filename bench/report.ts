@@ -629,7 +629,7 @@ export function markdown(r: BenchResults, svgName: string | undefined): string {
       '',
       `Waiting for the kernel: ${(waitMs / 1000).toFixed(1)} s of ${(t.durationMs / 1000).toFixed(1)} s (${fmt((100 * waitMs) / Math.max(1, t.durationMs), 0)} %), of which DAD ${(t.ms.dad / 1000).toFixed(1)} s`,
       `and link state ${(t.ms.linkwatch / 1000).toFixed(1)} s; child processes the tests run ${(t.ms.children / 1000).toFixed(1)} s. nslab's own share — immediate`,
-      `reads ${(t.ms.immediateReads / 1000).toFixed(2)} s, holder starts ${(t.ms.holders / 1000).toFixed(2)} s (a node process per held tap) and part of the rest`,
+      `reads ${(t.ms.immediateReads / 1000).toFixed(2)} s, holder starts ${(t.ms.holders / 1000).toFixed(2)} s (a shell process per held tap) and part of the rest`,
       `(${(t.ms.rest / 1000).toFixed(2)} s, which also has the tests' own code and fixtures) — is at most ${((t.ms.immediateReads + t.ms.holders + t.ms.rest) / 1000).toFixed(1)} s.`,
       '',
       'Slowest tests:',

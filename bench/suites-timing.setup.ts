@@ -74,7 +74,7 @@ vi.mock('execa', async (importOriginal) => {
   return { ...real, execa };
 });
 
-// Holder processes (a node process per tap with owner "holder"): nslab's work, mostly node's startup.
+// Holder processes (a shell under setpriv per tap with owner "holder"): nslab's work, mostly process start-up.
 vi.mock('../src/devices/holder.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/devices/holder.ts')>();
   const start = real.TapHolder.start.bind(real.TapHolder);

@@ -14,7 +14,7 @@
 // be freed and the number reused, which is why only processes that started before the reaper
 // saw EOF are killed.
 // This process keeps the list too, so a reaper that is killed is replaced at once by one that
-// knows every live group.
+// knows every live group and namespace.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { homeNetns, withNetns } from './switch.ts';
 
@@ -43,7 +43,7 @@ const KILL_NAMESPACES = [
 /** The reaper's shell script: it keeps the list of groups and namespaces, then runs finalStep on $groups (tests swap the kills for an echo). */
 export function reaperScript(finalStep = `${KILL_GROUPS}\n${KILL_NAMESPACES}`): string {
   return [
-    // The groups this reaper is started with (the live ones, when it replaces a dead one).
+    // The groups and namespaces this reaper is started with (the live ones, when it replaces a dead one).
     'groups=" $* "',
     'while read -r op g; do',
     '  case $op in',
@@ -63,7 +63,7 @@ let reaper: ChildProcess | undefined;
 const live = new Set<string>();
 
 function startReaper(): ChildProcess {
-  // The live groups go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
+  // The live groups and namespaces go in its arguments, so it knows them as soon as it runs, even if this process dies right after.
   const args = ['-c', SCRIPT, 'nslab-reaper', ...live];
   // A child starts in the namespace of the thread that forks it, and exec() may be called inside
   // another namespace's switch: born there, the reaper would hold that namespace until we exit.

@@ -351,7 +351,8 @@ export async function runGuest(options: RunOptions = {}): Promise<GuestResult> {
     CI: '1',
     TERM: 'dumb',
     NSLAB_REPORT_DIR: `${GUEST_OUT}/report`,
-    // A tap holder is a Node process, which an emulated CPU on a loaded host took over 15 s to start.
+    // A tap holder is a process of its own: when it was a Node process, an emulated CPU on a loaded host
+    // took over 15 s to start one, and a shell there still waits behind whatever else the guest runs.
     ...(options.accel === 'kvm' ? {} : { NSLAB_HOLDER_START_MS: '120000' }),
     ...options.env,
   };
